@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Everything else is a thin alias.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres install lint bench clean serve
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/klip init-db
+	$(BIN)/klip deploy
+	KLIP_DEMO=1 $(BIN)/klip demo
+	KLIP_DEMO=1 $(BIN)/klip serve --host 127.0.0.1 --port 5000
+
+serve: install
+	$(BIN)/klip serve
+
+test: install
+	$(BIN)/klip lint bpmn/lip20-0008.bpmn
+	scripts/with-postgres.sh $(BIN)/python -m pytest
+
+test-sqlite: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/klip lint bpmn/*.bpmn
+
+bench: install
+	$(BIN)/python -m benchmarks.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,1 @@
+"""KLIP SOP LIP20-0008 engine: the only package that imports SpiffWorkflow."""

@@ -1,0 +1,158 @@
+"""The ``klip`` command line: database, deployment, lint, users, demo, timers."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .context import Context
+from .errors import KlipError
+from .settings import DEFAULT_BPMN, Settings
+
+
+def _ctx() -> Context:
+    return Context.from_settings(Settings.from_env())
+
+
+def cmd_init_db(args: argparse.Namespace) -> int:
+    from .migrate import upgrade
+
+    upgrade(Settings.from_env().database_url)
+    print("Basis data siap (migrasi terbaru diterapkan).")
+    return 0
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from .deployment import deploy
+
+    version = deploy(_ctx(), args.as_user or "system", Path(args.path), system=args.as_user is None)
+    state = "di-deploy sebagai versi baru" if version.created else "sudah ada (tidak ada perubahan)"
+    print(f"{version.process_id} #{version.id} sha256={version.sha256[:12]} {state}")
+    return 0
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from .bpmn_loader import load_model_file
+
+    errors = 0
+    for path in args.paths:
+        _, problems = load_model_file(Path(path))
+        for problem in problems:
+            print(problem)
+        errors += sum(p.severity == "error" for p in problems)
+        if not problems:
+            print(f"{path}: OK")
+    return 1 if errors else 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from .users import create_user
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    roles = [r.strip() for value in args.role for r in value.split(",") if r.strip()]
+    user = create_user(_ctx(), args.name, roles, password=password, full_name=args.full_name or "")
+    print(f"Pengguna {user.username} dibuat dengan peran: {', '.join(user.roles)}")
+    return 0
+
+
+def cmd_user_token(args: argparse.Namespace) -> int:
+    from .users import create_token
+
+    print(create_token(_ctx(), args.name))
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from .users import list_users
+
+    for user in list_users(_ctx()):
+        print(f"{user.username:<16} {','.join(user.roles):<32} {user.full_name}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
+    from .deployment import deploy
+
+    ctx = _ctx()
+    deploy(ctx, "system", DEFAULT_BPMN, system=True)
+    created = seed_users(ctx)
+    print("Pengguna demo (kata sandi: %s):" % DEMO_PASSWORD)
+    for username, full_name, roles in DEMO_USERS:
+        print(f"  {username:<10} {','.join(roles):<24} {full_name}{'' if username in created else ' (sudah ada)'}")
+    if created:
+        campaign = create_sample_campaign(ctx)
+        report = campaign.import_report
+        print(f"Kampanye contoh #{campaign.id} '{campaign.title}': {report['rows']} baris dibaca, "
+              f"{report['accepted']} diterima, {report['rejected']} ditolak, {report['duplicates']} ganda.")
+    if args.run_through:
+        from .walkthrough import print_trail, run_through
+
+        campaign = create_sample_campaign(ctx)
+        run_through(_ctx, campaign.id)
+        print_trail(_ctx(), campaign.id)
+    return 0
+
+
+def cmd_tick(args: argparse.Namespace) -> int:
+    from .timers import tick
+
+    fired = tick(_ctx())
+    print(f"{fired} instans diperiksa ulang karena timer jatuh tempo.")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    print(f"KLIP LIP20-0008 berjalan di http://{args.host}:{args.port}")
+    serve(args.host, args.port, args.workers)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="klip", description="SOP LIP20-0008 — Layanan Penyampaian Informasi Perpajakan")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init-db", help="buat/migrasikan basis data").set_defaults(func=cmd_init_db)
+    deploy = sub.add_parser("deploy", help="deploy model BPMN")
+    deploy.add_argument("path", nargs="?", default=str(DEFAULT_BPMN))
+    deploy.add_argument("--as-user", help="deploy atas nama pengguna (peran admin/analis)")
+    deploy.set_defaults(func=cmd_deploy)
+    lint = sub.add_parser("lint", help="periksa file BPMN (file:baris: pesan)")
+    lint.add_argument("paths", nargs="+")
+    lint.set_defaults(func=cmd_lint)
+    user = sub.add_parser("user", help="kelola pengguna").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add")
+    add.add_argument("name")
+    add.add_argument("--role", action="append", required=True, help="peran (boleh berulang atau dipisah koma)")
+    add.add_argument("--full-name")
+    add.add_argument("--password-stdin", action="store_true", help="baca kata sandi dari stdin")
+    add.set_defaults(func=cmd_user_add)
+    token = user.add_parser("token", help="cetak token API baru")
+    token.add_argument("name")
+    token.set_defaults(func=cmd_user_token)
+    user.add_parser("list").set_defaults(func=cmd_user_list)
+    demo = sub.add_parser("demo", help="pengguna demo dan kampanye contoh")
+    demo.add_argument("--run-through", action="store_true", help="jalankan satu kampanye sampai selesai dan cetak jejak audit")
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("tick", help="jalankan timer yang jatuh tempo").set_defaults(func=cmd_tick)
+    serve = sub.add_parser("serve", help="jalankan aplikasi web (gunicorn)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--workers", type=int, default=2)
+    serve.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except KlipError as exc:
+        for line in getattr(exc, "problems", None) or [str(exc)]:
+            print(f"klip: {line}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

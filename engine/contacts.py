@@ -1,0 +1,241 @@
+"""Contacts of a campaign: bulk import, distribution among agents, call recording, lists and progress.
+
+Every function takes a SQLAlchemy Session and never commits: the caller owns the transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from .errors import InvalidInput, NotAllowed, NotFound, TaskNotReady
+from .models import CallAttempt, Campaign, Contact
+from .outcomes import CALLBACK_OUTCOME, FINAL_OUTCOMES, OUTCOMES, REACHED_OUTCOMES
+from .settings import Settings
+from .target_list import phone_e164
+
+STATUS_CALLING = "penyampaian"  # Campaign.status while agents contact taxpayers
+INSERT_BATCH = 10_000
+MASK = "•"
+
+
+@dataclass(frozen=True)
+class ContactView:
+    """What a call list shows of one contact."""
+
+    id: int
+    row_number: int
+    name: str
+    npwp: str
+    npwp_masked: str
+    phones: tuple[str, ...]
+    kpp: str
+    extra: dict[str, Any]
+    agent: str | None
+    attempts: int
+    final_outcome: str | None
+    last_outcome: str | None
+    last_call_at: datetime | None
+
+
+def add_contacts(session: Session, campaign_id: int, parsed_rows: Iterable[dict[str, Any]]) -> int:
+    """Bulk-insert the accepted rows of a parsed target list (in row order); return how many."""
+    _campaign(session, campaign_id)
+    keys = ("row_number", "npwp", "npwp_raw", "name", "phones", "kpp", "extra", "warnings")
+    values = [{"campaign_id": campaign_id, "attempts": 0, **{k: row[k] for k in keys}}
+              for row in sorted(parsed_rows, key=lambda r: r["row_number"])]
+    for start in range(0, len(values), INSERT_BATCH):
+        session.execute(insert(Contact), values[start:start + INSERT_BATCH])
+    return len(values)
+
+
+def preview_distribution(session: Session, campaign_id: int, agents: Sequence[str]) -> dict[str, int]:
+    """Return how many contacts each agent would get, without changing anything."""
+    _campaign(session, campaign_id)
+    _check_agents(agents)
+    return {agent: hi - lo for agent, (lo, hi) in zip(agents, _blocks(_count(session, campaign_id), agents))}
+
+
+def distribute_contacts(session: Session, campaign_id: int, agents: Sequence[str]) -> dict[str, int]:
+    """Assign contiguous blocks of contacts (row order) to the agents and open the calling phase."""
+    campaign = _campaign(session, campaign_id)
+    _check_agents(agents)
+    if session.scalar(select(func.count()).select_from(CallAttempt).where(CallAttempt.campaign_id == campaign_id)):
+        raise InvalidInput("Kontak tidak dapat dibagi ulang", {"agents": "Sudah ada panggilan yang dicatat."})
+    ids = session.scalars(select(Contact.id).where(Contact.campaign_id == campaign_id).order_by(Contact.id)).all()
+    if not ids:
+        raise InvalidInput("Kampanye belum memiliki kontak", {"agents": "Tidak ada kontak untuk dibagi."})
+    counts: dict[str, int] = {}
+    for agent, (lo, hi) in zip(agents, _blocks(len(ids), agents)):
+        counts[agent] = hi - lo
+        if hi > lo:
+            session.execute(
+                update(Contact)
+                .where(Contact.campaign_id == campaign_id, Contact.id.between(ids[lo], ids[hi - 1]))
+                .values(agent=agent)
+            )
+    campaign.status = STATUS_CALLING
+    return counts
+
+
+def _blocks(total: int, agents: Sequence[str]) -> list[tuple[int, int]]:
+    """Split ``total`` positions into len(agents) contiguous [lo, hi) blocks differing by at most one."""
+    size, rest = divmod(total, len(agents))
+    blocks, lo = [], 0
+    for index in range(len(agents)):
+        hi = lo + size + (1 if index < rest else 0)
+        blocks.append((lo, hi))
+        lo = hi
+    return blocks
+
+
+def _check_agents(agents: Sequence[str]) -> None:
+    if not agents or any(not a or not a.strip() for a in agents):
+        raise InvalidInput("Agen belum dipilih", {"agents": "Pilih sedikitnya satu agen."})
+    if len(set(agents)) != len(agents):
+        raise InvalidInput("Agen ganda", {"agents": "Setiap agen hanya boleh dipilih sekali."})
+
+
+def record_call(
+    session: Session, now: datetime, settings: Settings, username: str, contact_id: int, outcome: str,
+    notes: str = "", callback_at: datetime | None = None, duration_s: int | None = None,
+    recording_ref: str = "", phone: str = "",
+) -> CallAttempt:
+    """Record one call attempt by the contact's agent and close the contact when it is final."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound("Kontak tidak ditemukan")
+    if contact.agent != username:
+        raise NotAllowed("Kontak ini tidak dibagikan kepada Anda")
+    if _campaign(session, contact.campaign_id).status != STATUS_CALLING:
+        raise TaskNotReady("Tahap penyampaian informasi kampanye ini tidak sedang berjalan")
+    if contact.final_outcome is not None:
+        raise TaskNotReady("Kontak ini sudah selesai; tidak dapat dicatat panggilan baru")
+    phone = _check_call(contact, now, outcome, callback_at, duration_s, recording_ref, phone)
+    closes = outcome in FINAL_OUTCOMES
+    result = session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id, Contact.agent == username, Contact.final_outcome.is_(None))
+        .values(
+            attempts=Contact.attempts + 1, last_call_at=now,
+            final_outcome=case((Contact.attempts + 1 >= settings.max_attempts, outcome), else_=None)
+            if not closes else outcome,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise TaskNotReady("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar")
+    session.refresh(contact)
+    attempt = CallAttempt(
+        contact_id=contact_id, campaign_id=contact.campaign_id, agent=username, at=now, outcome=outcome,
+        phone=phone, notes=notes, callback_at=callback_at, duration_s=duration_s, recording_ref=recording_ref,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def _check_call(contact: Contact, now: datetime, outcome: str, callback_at: datetime | None,
+                duration_s: int | None, recording_ref: str, phone: str) -> str:
+    """Validate a call's fields; return the phone in E.164 ('' when not given)."""
+    fields: dict[str, str] = {}
+    if outcome not in OUTCOMES:
+        fields["outcome"] = f"Hasil panggilan '{outcome}' tidak dikenal."
+    if outcome == CALLBACK_OUTCOME and callback_at is None:
+        fields["callback_at"] = "Waktu untuk menghubungi kembali wajib diisi."
+    elif callback_at is not None and callback_at.tzinfo is None:
+        fields["callback_at"] = "Waktu untuk menghubungi kembali harus disertai zona waktu."
+    elif callback_at is not None and callback_at <= now:
+        fields["callback_at"] = "Waktu untuk menghubungi kembali tidak boleh di masa lalu."
+    if duration_s is not None and duration_s < 0:
+        fields["duration_s"] = "Durasi panggilan tidak boleh negatif."
+    if len(recording_ref) > 255:
+        fields["recording_ref"] = "Referensi rekaman terlalu panjang (maksimal 255 karakter)."
+    e164 = (phone_e164(phone) or phone) if phone.strip() else ""
+    if e164 and e164 not in contact.phones:
+        fields["phone"] = f"Nomor '{phone}' bukan nomor telepon kontak ini."
+    if fields:
+        raise InvalidInput("Data panggilan tidak valid", fields)
+    return e164
+
+
+def list_contacts(
+    session: Session, campaign_id: int, agent: str | None = None, limit: int | None = None,
+    offset: int = 0, open_first: bool = False,
+) -> list[ContactView]:
+    """Return a campaign's contacts (optionally one agent's), in row order or open ones first."""
+    query = _views_query(campaign_id).where(Contact.campaign_id == campaign_id)
+    if agent is not None:
+        query = query.where(Contact.agent == agent)
+    if open_first:
+        query = query.order_by(Contact.final_outcome.is_not(None))
+    query = query.order_by(Contact.row_number, Contact.id).offset(offset).limit(limit)
+    return [_view(contact, last) for contact, last in session.execute(query)]
+
+
+def contact_views(session: Session, contact_ids: Sequence[int]) -> list[ContactView]:
+    """Return the views of the given contacts, in the order of ``contact_ids`` (unknown ids skipped)."""
+    contacts = session.scalars(select(Contact).where(Contact.id.in_(contact_ids))).all()
+    by_id: dict[int, ContactView] = {}
+    for campaign_id in {c.campaign_id for c in contacts}:
+        query = _views_query(campaign_id).where(Contact.id.in_(contact_ids))
+        by_id.update({c.id: _view(c, last) for c, last in session.execute(query)})
+    return [by_id[i] for i in contact_ids if i in by_id]
+
+
+def _views_query(campaign_id: int) -> Select[Any]:
+    """Contacts with the outcome of their latest call attempt (None when never called)."""
+    latest = (
+        select(CallAttempt.contact_id, func.max(CallAttempt.id).label("attempt_id"))
+        .where(CallAttempt.campaign_id == campaign_id)
+        .group_by(CallAttempt.contact_id)
+        .subquery()
+    )
+    return (
+        select(Contact, CallAttempt.outcome)
+        .outerjoin(latest, latest.c.contact_id == Contact.id)
+        .outerjoin(CallAttempt, CallAttempt.id == latest.c.attempt_id)
+    )
+
+
+def _view(contact: Contact, last_outcome: str | None) -> ContactView:
+    return ContactView(
+        id=contact.id, row_number=contact.row_number, name=contact.name, npwp=contact.npwp,
+        npwp_masked=mask_npwp(contact.npwp), phones=tuple(contact.phones), kpp=contact.kpp,
+        extra=dict(contact.extra), agent=contact.agent, attempts=contact.attempts,
+        final_outcome=contact.final_outcome, last_outcome=last_outcome, last_call_at=contact.last_call_at,
+    )
+
+
+def mask_npwp(npwp: str) -> str:
+    """Hide all but the last four digits of an NPWP (UU PDP: mask where the full value is not needed)."""
+    return MASK * max(len(npwp) - 4, 0) + npwp[-4:]
+
+
+def progress(session: Session, campaign_id: int, agent: str | None = None) -> dict[str, int]:
+    """Return counts of contacts, closed contacts, call attempts and reached contacts."""
+    query = select(
+        func.count(Contact.id),
+        func.count(Contact.final_outcome),
+        func.coalesce(func.sum(Contact.attempts), 0),
+        func.coalesce(func.sum(case((Contact.final_outcome.in_(sorted(REACHED_OUTCOMES)), 1), else_=0)), 0),
+    ).where(Contact.campaign_id == campaign_id)
+    if agent is not None:
+        query = query.where(Contact.agent == agent)
+    contacts, final, attempts, reached = session.execute(query).one()
+    return {"contacts": contacts, "final": final, "attempts": int(attempts), "reached": int(reached)}
+
+
+def _campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("Kampanye tidak ditemukan")
+    return campaign
+
+
+def _count(session: Session, campaign_id: int) -> int:
+    return session.scalar(select(func.count(Contact.id)).where(Contact.campaign_id == campaign_id)) or 0

@@ -1,0 +1,66 @@
+"""The service context: settings, a session factory and a clock; one transaction per command."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from .settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@dataclass
+class Context:
+    """What every service function needs. Cheap to build; tests build a new one per step."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock = system_clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, clock: Clock | None = None) -> Context:
+        settings = settings or Settings.from_env()
+        return cls(settings=settings, engine=make_engine(settings.database_url), clock=clock or system_clock)
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """Commit when the block ends normally, roll back on any exception: nothing is half-stored."""
+        session = sessionmaker(self.engine, expire_on_commit=False)()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()

@@ -1,0 +1,60 @@
+"""Named errors of the service layer; the web layer maps them to HTTP status codes."""
+from __future__ import annotations
+
+
+class KlipError(Exception):
+    """Base class: a refusal with a message meant for the user."""
+
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(KlipError):
+    code = "not_found"
+
+
+class NotAllowed(KlipError):
+    """The user may not do this (wrong role, not the assignee, not their contact)."""
+
+    code = "not_allowed"
+
+
+class TaskNotReady(KlipError):
+    """The task is not READY (already completed, not yet reached, or cancelled)."""
+
+    code = "task_not_ready"
+
+
+class Conflict(KlipError):
+    """Someone else changed the same instance first; reload and try again."""
+
+    code = "conflict"
+
+
+class InvalidInput(KlipError):
+    """Submitted data is invalid; ``fields`` maps a field (or ``row N``) to a message."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.fields = dict(fields or {})
+
+    def __str__(self) -> str:
+        if not self.fields:
+            return self.message
+        details = "; ".join(f"{k}: {v}" for k, v in self.fields.items())
+        return f"{self.message} ({details})"
+
+
+class InvalidBpmn(KlipError):
+    """A process model failed validation; ``problems`` are 'file:line: message' strings."""
+
+    code = "invalid_bpmn"
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems) if problems else "invalid BPMN")
+        self.problems = list(problems)

@@ -1,0 +1,130 @@
+"""Expressions are not code: an AST allow-list checked at deploy, and an evaluator without builtins.
+
+SpiffWorkflow hands every condition, script, timer, payload and cardinality expression to its
+script-engine environment. ``SafeEnvironment`` is that environment: it re-checks the allow-list and
+evaluates with ``simpleeval`` (an AST walker: no ``eval``, no builtins, bounded string and power sizes).
+"""
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+import simpleeval
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+# Names callable from BPMN. The deploy check only needs the names; the runtime binds the functions.
+PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "len": len, "str": str, "int": int, "float": float, "bool": bool, "min": min, "max": max,
+    "abs": abs, "round": round, "sum": sum, "any": any, "all": all, "sorted": sorted,
+}
+CONTEXT_FUNCTIONS = ("now", "add_working_days")
+REGISTERED_FUNCTIONS = frozenset(PURE_FUNCTIONS) | frozenset(CONTEXT_FUNCTIONS)
+
+_ALLOWED_NODES: tuple[type[ast.AST], ...] = (
+    ast.Expression, ast.Constant, ast.Name, ast.Load, ast.List, ast.Tuple, ast.Dict,
+    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
+    ast.Is, ast.IsNot, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
+    ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.IfExp,
+    ast.Subscript, ast.Slice, ast.Call,
+)
+_NODE_NAMES = {
+    ast.Attribute: "attribute access", ast.Lambda: "lambda", ast.Import: "import",
+    ast.ImportFrom: "import", ast.ListComp: "comprehension", ast.DictComp: "comprehension",
+    ast.SetComp: "comprehension", ast.GeneratorExp: "comprehension", ast.Pow: "the ** operator",
+    ast.JoinedStr: "f-string", ast.NamedExpr: "the := operator", ast.Starred: "* unpacking",
+}
+
+
+class ExpressionRejected(Exception):
+    """An expression or script uses something outside the allow-list."""
+
+
+def _describe(node: ast.AST) -> str:
+    return _NODE_NAMES.get(type(node), type(node).__name__)
+
+
+def _expression_problems(tree: ast.AST) -> list[str]:
+    problems: list[str] = []
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            problems.append(f"{_describe(node)} is not allowed")
+        elif isinstance(node, ast.Name) and node.id.startswith("_"):
+            problems.append(f"name '{node.id}' is not allowed (leading underscore)")
+        elif isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in REGISTERED_FUNCTIONS:
+                called = node.func.id if isinstance(node.func, ast.Name) else _describe(node.func)
+                problems.append(f"call to '{called}' is not allowed (not a registered function)")
+            if node.keywords:
+                problems.append("keyword arguments are not allowed")
+    return list(dict.fromkeys(problems))
+
+
+@lru_cache(maxsize=1024)
+def check_expression(source: str) -> tuple[str, ...]:
+    """Return the reasons ``source`` is not an allowed expression (empty when it is)."""
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        return (f"syntax error: {exc.msg}",)
+    return tuple(_expression_problems(tree))
+
+
+@lru_cache(maxsize=1024)
+def check_script(source: str) -> tuple[str, ...]:
+    """Return the reasons ``source`` is not an allowed script: simple assignments only."""
+    try:
+        tree = ast.parse(source.strip(), mode="exec")
+    except SyntaxError as exc:
+        return (f"syntax error on line {exc.lineno}: {exc.msg}",)
+    problems: list[str] = []
+    for stmt in tree.body:
+        if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            problems.append(f"line {stmt.lineno}: only 'name = expression' statements are allowed")
+            continue
+        target = stmt.targets[0].id
+        if target.startswith("_") or target in REGISTERED_FUNCTIONS:
+            problems.append(f"line {stmt.lineno}: cannot assign to '{target}'")
+        problems.extend(f"line {stmt.lineno}: {p}" for p in _expression_problems(ast.Expression(stmt.value)))
+    return tuple(dict.fromkeys(problems))
+
+
+class SafeEnvironment(BasePythonScriptEngineEnvironment):
+    """SpiffWorkflow script environment that never calls eval/exec and exposes no builtins."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]]):
+        super().__init__({})
+        self.functions = dict(functions)
+
+    def _evaluator(self, names: dict[str, Any]) -> simpleeval.EvalWithCompoundTypes:
+        return simpleeval.EvalWithCompoundTypes(functions=self.functions, names=names)
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
+        problems = check_expression(expression)
+        if problems:
+            raise ExpressionRejected(f"{expression!r}: {'; '.join(problems)}")
+        names = {**(external_context or {}), **context}
+        return self._evaluator(names).eval(expression.strip())
+
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
+        problems = check_script(script)
+        if problems:
+            raise ExpressionRejected(f"script rejected: {'; '.join(problems)}")
+        for stmt in ast.parse(script.strip()).body:
+            assert isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
+            names = {**(external_context or {}), **context}
+            context[stmt.targets[0].id] = self._evaluator(names).eval(ast.unparse(stmt.value))
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise ExpressionRejected("service tasks are not supported")
+
+
+def make_script_engine(functions: Mapping[str, Callable[..., Any]]) -> PythonScriptEngine:
+    """A SpiffWorkflow script engine bound to the given registered functions."""
+    missing = REGISTERED_FUNCTIONS - set(functions) - set(PURE_FUNCTIONS)
+    if missing:
+        raise ValueError(f"unbound registered functions: {sorted(missing)}")
+    return PythonScriptEngine(environment=SafeEnvironment({**PURE_FUNCTIONS, **functions}))

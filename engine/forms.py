@@ -1,0 +1,81 @@
+"""Validate submitted task data against the task's JSON Schema; messages per field, in Bahasa Indonesia."""
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .errors import InvalidInput
+from .models import User, UserRole
+
+_FORMATS = {"date": "harus berupa tanggal (YYYY-MM-DD)", "date-time": "harus berupa tanggal dan jam (ISO 8601)"}
+
+
+def _message(error: ValidationError) -> str:
+    v, expected = error.validator, error.validator_value
+    if v == "required" or (v == "minLength" and expected == 1):
+        return "wajib diisi"
+    if v == "enum":
+        return "harus salah satu dari: " + ", ".join(map(str, expected))
+    if v == "const":
+        return f"harus bernilai {expected!r}"
+    if v == "type":
+        return f"tipe isian harus {expected}"
+    if v == "format":
+        return _FORMATS.get(expected, f"format harus {expected}")
+    if v == "minItems":
+        return f"pilih paling sedikit {expected}"
+    if v == "uniqueItems":
+        return "tidak boleh ada pilihan ganda"
+    if v in {"minimum", "exclusiveMinimum"}:
+        return f"paling kecil {expected}"
+    if v in {"maximum", "maxLength"}:
+        return f"paling besar/panjang {expected}"
+    if v == "additionalProperties":
+        return "isian tidak dikenal pada formulir ini"
+    return error.message
+
+
+def _field(error: ValidationError, data: dict[str, Any]) -> str:
+    if error.validator == "required":
+        missing = [name for name in error.validator_value if name not in data]
+        return missing[0] if missing else "_form"
+    if error.validator == "additionalProperties":
+        extra = [k for k in data if k not in error.schema.get("properties", {})]
+        return extra[0] if extra else "_form"
+    return str(error.path[0]) if error.path else "_form"
+
+
+def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
+    """Fields marked ``x-role`` must name active users holding that role."""
+    errors: dict[str, str] = {}
+    for name, prop in schema.get("properties", {}).items():
+        role = prop.get("x-role")
+        if not role or name not in data:
+            continue
+        wanted = data[name] if isinstance(data[name], list) else [data[name]]
+        holders = set(session.scalars(
+            select(User.username).join(UserRole).where(UserRole.role == role, User.active.is_(True),
+                                                       User.username.in_(wanted))))
+        unknown = [u for u in wanted if u not in holders]
+        if unknown:
+            errors[name] = f"bukan pengguna aktif dengan peran {role}: {', '.join(map(str, unknown))}"
+    return errors
+
+
+def validate_form(session: Session, schema: dict[str, Any], data: Any) -> dict[str, Any]:
+    """Return ``data`` when it satisfies the form; otherwise raise InvalidInput with one message per field."""
+    if not isinstance(data, dict):
+        raise InvalidInput("Data formulir harus berupa objek JSON.", {"_form": "harus berupa objek"})
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    errors: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path))):
+        errors.setdefault(_field(error, data), _message(error))
+    if not errors:
+        errors = _role_errors(session, schema, data)
+    if errors:
+        raise InvalidInput("Isian formulir belum benar.", errors)
+    return data

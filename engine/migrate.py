@@ -1,0 +1,26 @@
+"""Database migrations (Alembic), run from code so ``klip init-db`` needs no alembic.ini."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", database_url)
+    return config
+
+
+def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the database schema to ``revision`` (creating it when empty)."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def revision(database_url: str, message: str) -> None:
+    """Autogenerate a new migration from the models (developers only)."""
+    command.revision(alembic_config(database_url), message=message, autogenerate=True)

@@ -1,0 +1,32 @@
+"""Alembic environment: the URL comes from the caller's config (``klip init-db``) or KLIP_DATABASE_URL."""
+from __future__ import annotations
+
+from alembic import context
+
+from engine.context import make_engine
+from engine.models import Base
+from engine.settings import Settings
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
+
+
+def run_offline() -> None:
+    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_online() -> None:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    engine.dispose()
+
+
+if context.is_offline_mode():
+    run_offline()
+else:
+    run_online()

@@ -1,0 +1,262 @@
+"""SQL tables: users, deployed process versions, instances, task index, audit, outbox, campaign domain."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite drops the offset, so store naive UTC)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use aware UTC datetimes")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# --- users -----------------------------------------------------------------------------------------
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    roles: Mapped[list[UserRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def role_names(self) -> set[str]:
+        return {r.role for r in self.roles}
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user: Mapped[User] = relationship(back_populates="roles")
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+
+
+# --- process versions, instances, tasks ------------------------------------------------------------
+
+class ProcessVersion(Base):
+    """One deployed BPMN content; the spec is stored once and shared by its instances."""
+
+    __tablename__ = "process_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]]
+    sop_metadata: Mapped[dict[str, Any]]
+    deployed_by: Mapped[str] = mapped_column(String(64))
+    deployed_at: Mapped[datetime]
+
+
+class Instance(Base):
+    __tablename__ = "instances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("process_versions.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    state_json: Mapped[str] = mapped_column(Text)
+    next_timer_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    __mapper_args__ = {"version_id_col": lock_version}
+
+
+class TaskIndex(Base):
+    """One row per READY user task, rebuilt on every save: task lists never load workflows."""
+
+    __tablename__ = "task_index"
+
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(255))
+    lane: Mapped[str | None] = mapped_column(String(128))
+    role: Mapped[str | None] = mapped_column(String(32), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(64), index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    form: Mapped[str | None] = mapped_column(String(255))
+    view: Mapped[str | None] = mapped_column(String(64))
+    due_at: Mapped[datetime | None]
+    ready_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """Append-only: who did what, when, with which data."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    at: Mapped[datetime]
+    username: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    task_bpmn_id: Mapped[str | None] = mapped_column(String(128))
+    task_name: Mapped[str | None] = mapped_column(String(255))
+    data: Mapped[dict[str, Any]]
+
+
+class Outbox(Base):
+    """Messages thrown by the process, stored in the same transaction as the state that threw them."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    created_at: Mapped[datetime]
+    message_name: Mapped[str] = mapped_column(String(128))
+    payload: Mapped[dict[str, Any]]
+    delivered_at: Mapped[datetime | None]
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"))
+    created_at: Mapped[datetime]
+    message: Mapped[str] = mapped_column(Text)
+    read_at: Mapped[datetime | None]
+
+
+class CalendarOverride(Base):
+    """An admin's correction of the holiday list: a day made working or non-working."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    is_working_day: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(255), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+# --- campaign domain -------------------------------------------------------------------------------
+
+class Campaign(Base):
+    """Data Layanan Penyampaian Informasi: one requested information campaign."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(255))
+    requester: Mapped[str] = mapped_column(String(255))
+    topic: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(32), default="berjalan")
+    source_filename: Mapped[str] = mapped_column(String(255))
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    import_report: Mapped[dict[str, Any]]
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+class Contact(Base):
+    """One taxpayer row of the target list."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "npwp", name="uq_contact_campaign_npwp"),
+        Index("ix_contacts_campaign_agent", "campaign_id", "agent"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    row_number: Mapped[int] = mapped_column(Integer)
+    npwp: Mapped[str] = mapped_column(String(16))
+    npwp_raw: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    phones: Mapped[list[Any]]
+    kpp: Mapped[str] = mapped_column(String(128), default="")
+    extra: Mapped[dict[str, Any]]
+    warnings: Mapped[list[Any]]
+    agent: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    final_outcome: Mapped[str | None] = mapped_column(String(32))
+    last_call_at: Mapped[datetime | None]
+
+
+class CallAttempt(Base):
+    __tablename__ = "call_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    agent: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(32))
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    callback_at: Mapped[datetime | None]
+    duration_s: Mapped[int | None] = mapped_column(Integer)
+    recording_ref: Mapped[str] = mapped_column(String(255), default="")
+
+
+class Report(Base):
+    """Laporan Pelaksanaan Layanan Penyampaian Informasi Perpajakan: figures snapshot + narrative + signature."""
+
+    __tablename__ = "reports"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    figures: Mapped[dict[str, Any]]
+    narrative: Mapped[dict[str, Any]]
+    drafted_by: Mapped[str] = mapped_column(String(64))
+    drafted_at: Mapped[datetime]
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    signed_by: Mapped[str | None] = mapped_column(String(64))
+    signed_at: Mapped[datetime | None]

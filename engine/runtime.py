@@ -1,0 +1,199 @@
+"""Running instances: load → apply → save state, task index, audit and outbox in the caller's transaction."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timezone
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+
+from . import model_rules as rules
+from .context import Context, system_clock
+from .errors import NotFound
+from .expressions import make_script_engine
+from .models import AuditEvent, Campaign, Instance, Notification, Outbox, ProcessVersion, TaskIndex, User, UserRole
+from .workdays import deadline_at, load_calendar
+from .workflow_store import engine_clock, new_workflow, state_from_json, state_to_json
+
+START_MESSAGE = "data_layanan"
+
+
+def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., Any]]:
+    """Bind the BPMN-callable functions that need the clock, the calendar or settings."""
+    calendar = None
+
+    def now() -> str:
+        return ctx.now().isoformat()
+
+    def add_working_days(start: str, days: int) -> str:
+        nonlocal calendar
+        calendar = calendar or load_calendar(session, ctx.settings)
+        return deadline_at(calendar, datetime.fromisoformat(str(start)), int(days), ctx.settings).isoformat()
+
+    return {"now": now, "add_working_days": add_working_days}
+
+
+class LoadedInstance:
+    """An instance row with its deserialized workflow, ready to be advanced and saved."""
+
+    def __init__(self, ctx: Context, session: Session, row: Instance, workflow: BpmnWorkflow):
+        self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
+        workflow.script_engine = make_script_engine(script_functions(ctx, session))
+
+    def advance(self) -> None:
+        """Run everything the engine can run now (scripts, gateways, due timers)."""
+        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock):
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+
+    def run_task(self, task: Any) -> None:
+        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock):
+            task.run()
+        self.advance()
+
+
+def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
+    query = select(Instance).where(Instance.id == instance_id)
+    row = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    if row is None:
+        raise NotFound(f"Instans proses {instance_id} tidak ditemukan.")
+    return LoadedInstance(ctx, session, row, state_from_json(row.state_json, row.version.spec_json))
+
+
+def start_instance(ctx: Context, session: Session, version: ProcessVersion, campaign: Campaign, actor: str) -> Instance:
+    """Create the instance of a campaign: the requester's data message starts the process."""
+    now = ctx.now()
+    workflow = new_workflow(version.spec_json)
+    workflow.task_tree.data.update({"campaign_id": campaign.id})
+    row = Instance(version=version, campaign_id=campaign.id, status="running", state_json="",
+                   created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    loaded = LoadedInstance(ctx, session, row, workflow)
+    loaded.advance()
+    payload = {"campaign_id": campaign.id, "judul": campaign.title, "pengguna_layanan": campaign.requester}
+    if any(e.event_type == "MessageEventDefinition" for e in workflow.waiting_events()):
+        workflow.catch(BpmnEvent(MessageEventDefinition(START_MESSAGE), payload))
+        loaded.advance()
+    audit(session, now, actor, "instance_started", row.id, campaign.id, data={"version": version.sha256[:12]})
+    save_instance(loaded)
+    return row
+
+
+def audit(session: Session, at: datetime, username: str, action: str, instance_id: int | None,
+          campaign_id: int | None, task: TaskIndex | None = None, data: dict[str, Any] | None = None) -> None:
+    session.add(AuditEvent(instance_id=instance_id, campaign_id=campaign_id, at=at, username=username,
+                           action=action, task_id=task.task_id if task else None,
+                           task_bpmn_id=task.bpmn_id if task else None, task_name=task.name if task else None,
+                           data=data or {}))
+
+
+def task_properties(task_spec: Any) -> dict[str, str]:
+    return dict(getattr(task_spec, "extensions", {}).get("properties", {}))
+
+
+def _due_at(ctx: Context, value: Any) -> datetime | None:
+    """A due date from task data: an ISO datetime, or a date meaning the end of that office day."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        local = datetime.combine(parsed.date(), time(ctx.settings.deadline_hour), ZoneInfo(ctx.settings.office_timezone))
+        return local.astimezone(timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _index_row(loaded: LoadedInstance, task: Any, previous: dict[str, TaskIndex]) -> TaskIndex:
+    spec, props = task.task_spec, task_properties(task.task_spec)
+    assignee_var = props.get(rules.ASSIGNEE_PROPERTY)
+    old = previous.get(str(task.id))
+    return TaskIndex(
+        task_id=str(task.id), instance_id=loaded.row.id, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane, role=rules.LANE_ROLES.get(spec.lane or ""),
+        assignee=task.data.get(assignee_var) if assignee_var else None,
+        claimed_by=old.claimed_by if old else None, form=props.get(rules.FORM_PROPERTY),
+        view=props.get(rules.VIEW_PROPERTY), due_at=_due_at(loaded.ctx, task.data.get(props.get(rules.DUE_DATE_PROPERTY, ""))),
+        ready_at=old.ready_at if old else loaded.ctx.now())
+
+
+def _rebuild_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
+    session, instance_id = loaded.session, loaded.row.id
+    previous = {t.task_id: t for t in session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id))}
+    session.execute(delete(TaskIndex).where(TaskIndex.instance_id == instance_id))
+    rows = [_index_row(loaded, t, previous) for t in loaded.workflow.get_tasks(state=TaskState.READY, manual=True)]
+    session.add_all(rows)
+    return rows
+
+
+def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    due = []
+    for event in workflow.waiting_events():
+        if "Timer" in event.event_type or "Time" in event.event_type:
+            try:
+                due.append(datetime.fromisoformat(str(event.value)).astimezone(timezone.utc))
+            except (TypeError, ValueError):
+                continue
+    return min(due) if due else None
+
+
+def _drain_events(loaded: LoadedInstance) -> None:
+    """Messages thrown by the process go to the outbox; escalations also notify the named roles."""
+    now = loaded.ctx.now()
+    for event in loaded.workflow.get_events():
+        name = event.event_definition.name
+        payload = dict(event.payload or {})
+        loaded.session.add(Outbox(instance_id=loaded.row.id, created_at=now, message_name=name, payload=payload))
+        roles = payload.get("untuk_peran") or []
+        if roles:
+            _notify_roles(loaded, roles, name, payload)
+
+
+def _notify_roles(loaded: LoadedInstance, roles: list[str], name: str, payload: dict[str, Any]) -> None:
+    text = (f"Laporan pelaksanaan kampanye #{payload.get('campaign_id')} belum ditandatangani sampai batas waktu "
+            f"{payload.get('batas_laporan')}." if name == "eskalasi_laporan" else f"Pesan proses: {name}")
+    users = loaded.session.scalars(select(User).join(UserRole).where(UserRole.role.in_(roles), User.active.is_(True)))
+    for user in set(users):
+        loaded.session.add(Notification(user_id=user.id, instance_id=loaded.row.id, created_at=loaded.ctx.now(),
+                                        message=text, read_at=None))
+
+
+def save_instance(loaded: LoadedInstance) -> list[TaskIndex]:
+    """Persist state, task index, outbox and campaign status together (optimistic lock on the row)."""
+    row, workflow, now = loaded.row, loaded.workflow, loaded.ctx.now()
+    _drain_events(loaded)
+    row.state_json = state_to_json(workflow)
+    row.updated_at = now
+    row.next_timer_at = _next_timer(workflow)
+    if workflow.is_completed() and row.status != "completed":
+        row.status, row.completed_at = "completed", now
+    tasks = _rebuild_task_index(loaded)
+    if row.campaign_id is not None:
+        campaign = loaded.session.get(Campaign, row.campaign_id)
+        if campaign is not None:
+            campaign.status = _campaign_status(row, tasks)
+    loaded.session.flush()
+    return tasks
+
+
+def _campaign_status(row: Instance, tasks: list[TaskIndex]) -> str:
+    if row.status == "completed":
+        return "selesai"
+    if any(t.view == "call_list" for t in tasks):
+        return "penyampaian"
+    return "berjalan"
+
+
+def find_task(loaded: LoadedInstance, task_id: str) -> Any:
+    try:
+        task = loaded.workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, KeyError):
+        task = None
+    if task is None:
+        raise NotFound(f"Tugas {task_id} tidak ditemukan.")
+    return task

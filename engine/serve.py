@@ -1,0 +1,42 @@
+"""``klip serve``: the web app under gunicorn, plus a timer thread that fires due timers every minute."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from .context import Context
+from .timers import tick
+
+
+class _Server(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from webapp import create_app  # the engine never imports Flask at module level
+
+        return create_app()
+
+
+def _timer_loop(stop: threading.Event, interval: float) -> None:
+    while not stop.wait(interval):
+        try:
+            tick(Context.from_settings())
+        except Exception as exc:  # keep the scheduler alive; the next tick retries
+            print(f"klip tick gagal: {exc}")
+
+
+def serve(host: str, port: int, workers: int, timer_interval: float = 60.0) -> None:
+    stop = threading.Event()
+    threading.Thread(target=_timer_loop, args=(stop, timer_interval), daemon=True).start()
+    try:
+        _Server({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-"}).run()
+    finally:
+        stop.set()

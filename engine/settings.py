@@ -1,0 +1,47 @@
+"""Configuration from ``KLIP_*`` environment variables, with defaults that give a working SQLite setup."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BPMN = PROJECT_ROOT / "bpmn" / "lip20-0008.bpmn"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "ya", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'instance' / 'klip.db'}"
+    secret_key: str | None = None
+    # Whether cuti bersama (holidays category 'government') counts as a working day.
+    cuti_bersama_is_working_day: bool = False
+    # Whether the day the work finished counts as day 0 (default) or as day 1.
+    count_completion_day: bool = False
+    # Attempts after which a contact without a final outcome is closed.
+    max_attempts: int = 3
+    # Hour (local office time, WIB) at which a working-day deadline falls due.
+    deadline_hour: int = 16
+    office_timezone: str = "Asia/Jakarta"
+    demo_mode: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        defaults = cls()
+        return cls(
+            database_url=env.get("KLIP_DATABASE_URL") or defaults.database_url,
+            secret_key=env.get("KLIP_SECRET_KEY") or None,
+            cuti_bersama_is_working_day=_bool(env.get("KLIP_CUTI_BERSAMA_IS_WORKING_DAY"), False),
+            count_completion_day=_bool(env.get("KLIP_COUNT_COMPLETION_DAY"), False),
+            max_attempts=int(env.get("KLIP_MAX_ATTEMPTS") or defaults.max_attempts),
+            deadline_hour=int(env.get("KLIP_DEADLINE_HOUR") or defaults.deadline_hour),
+            office_timezone=env.get("KLIP_TIMEZONE") or defaults.office_timezone,
+            demo_mode=_bool(env.get("KLIP_DEMO"), False),
+        )

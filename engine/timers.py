@@ -1,0 +1,37 @@
+"""Fire due timers (``klip tick`` from cron, or the scheduler thread of ``klip serve``)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from .context import Context
+from .models import Instance
+from .runtime import audit, load_instance, save_instance
+
+
+def due_instances(ctx: Context) -> list[int]:
+    with ctx.transaction() as session:
+        query = select(Instance.id).where(Instance.status == "running", Instance.next_timer_at <= ctx.now())
+        return list(session.scalars(query.order_by(Instance.next_timer_at)))
+
+
+def fire_due_timers(ctx: Context, instance_id: int) -> bool:
+    """Advance one instance whose timer is due; False if another worker got there first."""
+    try:
+        with ctx.transaction() as session:
+            loaded = load_instance(ctx, session, instance_id, lock=True)
+            due = loaded.row.next_timer_at
+            if due is None or due > ctx.now():
+                return False
+            loaded.advance()
+            audit(session, ctx.now(), "system", "timer_fired", instance_id, loaded.row.campaign_id,
+                  data={"due_at": due.isoformat()})
+            save_instance(loaded)
+            return True
+    except StaleDataError:
+        return False
+
+
+def tick(ctx: Context) -> int:
+    """Fire every due timer, one transaction per instance; return how many instances advanced."""
+    return sum(fire_due_timers(ctx, instance_id) for instance_id in due_instances(ctx))

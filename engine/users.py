@@ -1,0 +1,268 @@
+"""Users, roles, passwords and API tokens.
+
+Functions taking a Session never commit (the caller owns the transaction); the ctx-level wrappers at the
+bottom each run one transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from types import MappingProxyType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .context import Context
+from .errors import InvalidInput, NotAllowed, NotFound
+from .models import ApiToken, User, UserRole
+
+ROLES = MappingProxyType({
+    "kasi": "Kepala Seksi Operasional",
+    "pelaksana": "Pelaksana Seksi Operasional",
+    "agen": "Agen",
+    "kepala_kantor": "Kepala Kantor",
+    "pkl": "Seksi Penjaminan Kualitas Layanan",
+    "pengguna_layanan": "Pengguna Layanan",
+    "analis": "Analis",
+    "admin": "Administrator",
+})
+USERNAME_RE = re.compile(r"[a-z0-9._-]{2,64}")
+PASSWORD_MIN = 8
+
+
+@dataclass(frozen=True)
+class UserView:
+    username: str
+    full_name: str
+    roles: tuple[str, ...]
+    active: bool = True
+
+
+def view(user: User) -> UserView:
+    """Return a detached, immutable summary of ``user``."""
+    return UserView(user.username, user.full_name, tuple(sorted(user.role_names)), user.active)
+
+
+# --- validation --------------------------------------------------------------------------------------
+
+def _role_errors(roles: Iterable[str]) -> dict[str, str]:
+    unknown = sorted(set(roles) - set(ROLES))
+    if not unknown:
+        return {}
+    return {"roles": f"Peran tidak dikenal: {', '.join(unknown)}. Pilihan: {', '.join(ROLES)}."}
+
+
+def _password_errors(password: str | None) -> dict[str, str]:
+    if password is None or len(password) >= PASSWORD_MIN:
+        return {}
+    return {"password": f"Kata sandi paling sedikit {PASSWORD_MIN} karakter."}
+
+
+def _username_errors(session: Session, username: str) -> dict[str, str]:
+    if not USERNAME_RE.fullmatch(username):
+        return {"username": "Nama pengguna 2–64 karakter: huruf kecil, angka, titik, garis bawah, "
+                            "tanda hubung."}
+    if _find(session, username) is not None:
+        return {"username": f"Nama pengguna '{username}' sudah dipakai."}
+    return {}
+
+
+def _raise_if(errors: dict[str, str]) -> None:
+    if errors:
+        raise InvalidInput("Data pengguna tidak valid.", errors)
+
+
+# --- session-level functions (no commit) ------------------------------------------------------------
+
+def _find(session: Session, username: str) -> User | None:
+    return session.scalars(select(User).where(User.username == username)).one_or_none()
+
+
+def add_user(
+    session: Session,
+    now: datetime,
+    username: str,
+    roles: Iterable[str],
+    password: str | None = None,
+    full_name: str = "",
+) -> User:
+    """Create a user with the given roles (and password, if any)."""
+    roles = set(roles)
+    _raise_if(_username_errors(session, username) | _role_errors(roles) | _password_errors(password))
+    user = User(
+        username=username,
+        full_name=full_name,
+        password_hash=generate_password_hash(password) if password is not None else None,
+        active=True,
+        created_at=now,
+        roles=[UserRole(role=r) for r in sorted(roles)],
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, username: str) -> User:
+    """Return the user called ``username`` or raise NotFound."""
+    user = _find(session, username)
+    if user is None:
+        raise NotFound(f"Pengguna '{username}' tidak ditemukan.")
+    return user
+
+
+def set_password(session: Session, username: str, password: str) -> User:
+    """Replace the user's password."""
+    _raise_if(_password_errors(password))
+    user = get_user(session, username)
+    user.password_hash = generate_password_hash(password)
+    return user
+
+
+def set_roles(session: Session, username: str, roles: Iterable[str]) -> User:
+    """Replace the user's roles with ``roles``."""
+    wanted = set(roles)
+    _raise_if(_role_errors(wanted))
+    user = get_user(session, username)
+    # Keep rows that stay, so the flush never deletes and re-inserts the same primary key.
+    user.roles = [r for r in user.roles if r.role in wanted]
+    user.roles.extend(UserRole(role=r) for r in sorted(wanted - user.role_names))
+    session.flush()
+    return user
+
+
+def set_active(session: Session, username: str, active: bool) -> User:
+    """Activate or deactivate a user; inactive users cannot log in or use tokens."""
+    user = get_user(session, username)
+    user.active = active
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """Return the active user if the password matches, else None."""
+    user = _find(session, username)
+    stored = user.password_hash if user is not None else None
+    # Hash even when there is no user or no password, so timing does not reveal which usernames exist.
+    matches = check_password_hash(stored or _dummy_hash(), password)
+    if user is None or stored is None or not matches or not user.active:
+        return None
+    return user
+
+
+def users_with_role(session: Session, role: str) -> list[User]:
+    """Return the active users holding ``role``, sorted by username."""
+    if role not in ROLES:
+        raise InvalidInput("Peran tidak dikenal.", {"role": f"Peran tidak dikenal: {role}."})
+    query = (
+        select(User)
+        .join(UserRole)
+        .where(UserRole.role == role, User.active.is_(True))
+        .order_by(User.username)
+    )
+    return list(session.scalars(query))
+
+
+def require_role(session: Session, username: str, role: str) -> User:
+    """Return the active user if they hold ``role``, else raise NotAllowed."""
+    return require_any_role(session, username, (role,))
+
+
+def require_any_role(session: Session, username: str, roles: Iterable[str]) -> User:
+    """Return the active user if they hold one of ``roles``, else raise NotAllowed."""
+    wanted = tuple(roles)
+    user = _find(session, username)
+    if user is None or not user.active or not user.role_names.intersection(wanted):
+        labels = " atau ".join(ROLES.get(r, r) for r in wanted)
+        raise NotAllowed(f"Hanya pengguna aktif dengan peran {labels} yang boleh melakukan ini.")
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def issue_token(session: Session, now: datetime, username: str) -> str:
+    """Create an API token for the user; only its SHA-256 is stored, the plaintext is returned once."""
+    user = get_user(session, username)
+    if not user.active:
+        raise NotAllowed(f"Pengguna '{username}' tidak aktif.")
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(user_id=user.id, token_sha256=_token_hash(token), created_at=now))
+    session.flush()
+    return token
+
+
+def user_for_token(session: Session, now: datetime, token: str) -> User | None:
+    """Return the active user owning ``token`` (recording its use), else None."""
+    if not token:
+        return None
+    row = session.scalars(select(ApiToken).where(ApiToken.token_sha256 == _token_hash(token))).one_or_none()
+    if row is None:
+        return None
+    user = session.get(User, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_used_at = now
+    return user
+
+
+def revoke_tokens(session: Session, username: str) -> int:
+    """Delete all of the user's API tokens; return how many there were."""
+    user = get_user(session, username)
+    rows = session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)).all()
+    for row in rows:
+        session.delete(row)
+    return len(rows)
+
+
+# --- service wrappers (one transaction each) --------------------------------------------------------
+
+def create_user(
+    ctx: Context, username: str, roles: Iterable[str], password: str | None = None, full_name: str = ""
+) -> UserView:
+    """Create a user and commit."""
+    with ctx.transaction() as session:
+        return view(add_user(session, ctx.now(), username, roles, password, full_name))
+
+
+def create_token(ctx: Context, username: str) -> str:
+    """Issue an API token and commit; the plaintext is shown only now."""
+    with ctx.transaction() as session:
+        return issue_token(session, ctx.now(), username)
+
+
+def login(ctx: Context, username: str, password: str) -> UserView | None:
+    """Check a username and password."""
+    with ctx.transaction() as session:
+        user = authenticate(session, username, password)
+        return view(user) if user is not None else None
+
+
+def token_login(ctx: Context, token: str) -> UserView | None:
+    """Check an API token and record its use."""
+    with ctx.transaction() as session:
+        user = user_for_token(session, ctx.now(), token)
+        return view(user) if user is not None else None
+
+
+def load_user(ctx: Context, username: str) -> UserView | None:
+    """Return the active user called ``username`` (for a login manager's user loader), else None."""
+    with ctx.transaction() as session:
+        user = _find(session, username)
+        return view(user) if user is not None and user.active else None
+
+
+def list_users(ctx: Context) -> list[UserView]:
+    """List all users, sorted by username."""
+    with ctx.transaction() as session:
+        return [view(u) for u in session.scalars(select(User).order_by(User.username))]

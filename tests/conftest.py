@@ -1,0 +1,86 @@
+"""Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when KLIP_TEST_POSTGRES_URL is set)."""
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from engine.context import Context, make_engine
+from engine.models import Base
+from engine.settings import Settings
+
+
+class FakeClock:
+    """An injectable clock: tests move time explicitly."""
+
+    def __init__(self, start: datetime):
+        self.current = start
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def set(self, value: datetime) -> None:
+        self.current = value
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc))  # Monday 09:00 WIB
+
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("KLIP_TEST_POSTGRES_URL") else [])
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database: SQLite always, and PostgreSQL too when a server is given."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'klip.db'}"
+        engine = make_engine(url)
+        Base.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+        return
+    pg = os.environ["KLIP_TEST_POSTGRES_URL"]
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = pg.rsplit("/", 1)[0] + "/" + name
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url)
+
+
+@pytest.fixture
+def make_ctx(settings: Settings, clock: FakeClock):
+    """Build a brand-new Context (new SQLAlchemy engine and sessions) each call."""
+    made: list[Context] = []
+
+    def factory() -> Context:
+        ctx = Context(settings=settings, engine=make_engine(settings.database_url), clock=clock)
+        made.append(ctx)
+        return ctx
+
+    yield factory
+    for ctx in made:
+        ctx.engine.dispose()
+
+
+@pytest.fixture
+def ctx(make_ctx) -> Context:
+    return make_ctx()
