@@ -67,7 +67,8 @@ def _owner_id(element: etree._Element) -> str | None:
     """The id of the nearest ancestor that has one (the flow element an expression belongs to)."""
     node: etree._Element | None = element
     while node is not None:
-        if node.get("id"):
+        local = etree.QName(node).localname
+        if node.get("id") and not local.endswith(("EventDefinition", "LoopCharacteristics")):
             return node.get("id")
         node = node.getparent()
     return None

@@ -20,7 +20,7 @@ from .users import get_user, require_any_role
 
 UPLOAD_ROLES = ("kasi", "pelaksana", "pengguna_layanan")
 STAFF_ROLES = frozenset({"kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "admin", "analis"})
-ALL_CONTACTS_ROLES = frozenset({"kasi", "pelaksana", "kepala_kantor", "pkl", "admin"})
+ALL_CONTACTS_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "admin"})
 
 
 @dataclass(frozen=True)

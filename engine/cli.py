@@ -103,7 +103,7 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .serve import serve
+    from webapp.serve import serve  # the CLI is an entry point: the one engine module that may start the web app
 
     print(f"KLIP LIP20-0008 berjalan di http://{args.host}:{args.port}")
     serve(args.host, args.port, args.workers)

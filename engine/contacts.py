@@ -64,7 +64,8 @@ def distribute_contacts(session: Session, campaign_id: int, agents: Sequence[str
     """Assign contiguous blocks of contacts (row order) to the agents and open the calling phase."""
     campaign = _campaign(session, campaign_id)
     _check_agents(agents)
-    if session.scalar(select(func.count()).select_from(CallAttempt).where(CallAttempt.campaign_id == campaign_id)):
+    calls = select(func.count()).select_from(CallAttempt).where(CallAttempt.campaign_id == campaign_id)
+    if session.scalar(calls):
         raise InvalidInput("Kontak tidak dapat dibagi ulang", {"agents": "Sudah ada panggilan yang dicatat."})
     ids = session.scalars(select(Contact.id).where(Contact.campaign_id == campaign_id).order_by(Contact.id)).all()
     if not ids:
@@ -85,7 +86,8 @@ def distribute_contacts(session: Session, campaign_id: int, agents: Sequence[str
 def _blocks(total: int, agents: Sequence[str]) -> list[tuple[int, int]]:
     """Split ``total`` positions into len(agents) contiguous [lo, hi) blocks differing by at most one."""
     size, rest = divmod(total, len(agents))
-    blocks, lo = [], 0
+    blocks: list[tuple[int, int]] = []
+    lo = 0
     for index in range(len(agents)):
         hi = lo + size + (1 if index < rest else 0)
         blocks.append((lo, hi))
@@ -116,18 +118,7 @@ def record_call(
     if contact.final_outcome is not None:
         raise TaskNotReady("Kontak ini sudah selesai; tidak dapat dicatat panggilan baru")
     phone = _check_call(contact, now, outcome, callback_at, duration_s, recording_ref, phone)
-    closes = outcome in FINAL_OUTCOMES
-    result = session.execute(
-        update(Contact)
-        .where(Contact.id == contact_id, Contact.agent == username, Contact.final_outcome.is_(None))
-        .values(
-            attempts=Contact.attempts + 1, last_call_at=now,
-            final_outcome=case((Contact.attempts + 1 >= settings.max_attempts, outcome), else_=None)
-            if not closes else outcome,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not _count_attempt(session, contact_id, username, outcome, now, settings.max_attempts):
         raise TaskNotReady("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar")
     session.refresh(contact)
     attempt = CallAttempt(
@@ -137,6 +128,21 @@ def record_call(
     session.add(attempt)
     session.flush()
     return attempt
+
+
+def _count_attempt(session: Session, contact_id: int, username: str, outcome: str, now: datetime,
+                   max_attempts: int) -> bool:
+    """Count one attempt in a single guarded UPDATE (no lost updates); False when the contact was closed."""
+    final = outcome if outcome in FINAL_OUTCOMES else case(
+        (Contact.attempts + 1 >= max_attempts, outcome), else_=None
+    )
+    result = session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id, Contact.agent == username, Contact.final_outcome.is_(None))
+        .values(attempts=Contact.attempts + 1, last_call_at=now, final_outcome=final)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def _check_call(contact: Contact, now: datetime, outcome: str, callback_at: datetime | None,
@@ -168,7 +174,7 @@ def list_contacts(
     offset: int = 0, open_first: bool = False,
 ) -> list[ContactView]:
     """Return a campaign's contacts (optionally one agent's), in row order or open ones first."""
-    query = _views_query(campaign_id).where(Contact.campaign_id == campaign_id)
+    query = _views_query(campaign_id)
     if agent is not None:
         query = query.where(Contact.agent == agent)
     if open_first:
@@ -199,6 +205,7 @@ def _views_query(campaign_id: int) -> Select[Any]:
         select(Contact, CallAttempt.outcome)
         .outerjoin(latest, latest.c.contact_id == Contact.id)
         .outerjoin(CallAttempt, CallAttempt.id == latest.c.attempt_id)
+        .where(Contact.campaign_id == campaign_id)
     )
 
 

@@ -101,7 +101,8 @@ def _is_duplicate(row: dict[str, Any], first_row_of: dict[str, int], report: _Re
     if first == row["row_number"]:
         return False
     report.duplicates += 1
-    report.duplicate_rows.append({"row": row["row_number"], "duplicate_of": first})
+    if len(report.duplicate_rows) < MAX_LISTED:
+        report.duplicate_rows.append({"row": row["row_number"], "duplicate_of": first})
     report.warn(row["row_number"], "npwp", f"NPWP sama dengan baris {first}; baris ini tidak disimpan (duplikat)")
     return True
 
@@ -209,10 +210,15 @@ def _column_map(header: Cells) -> dict[str, Any]:
 Problem = tuple[str, str, str]  # (kind "error"/"warning", field, message)
 
 
-def _parse_row(row_number: int, cells: Cells, columns: dict[str, Any]) -> tuple[dict[str, Any] | None, list[Problem]]:
+def _parse_row(
+    row_number: int, cells: Cells, columns: dict[str, Any]
+) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Validate one data row; return the contact row (or None when rejected) and its problems."""
     known = columns["known"]
-    cell = lambda name: _cell_at(cells, known.get(name))  # noqa: E731
+
+    def cell(name: str) -> Any:
+        return _cell_at(cells, known.get(name))
+
     problems: list[Problem] = []
     npwp, npwp_raw = _parse_npwp(cell("npwp"), problems)
     name = _cell_text(cell("nama"))
@@ -220,7 +226,7 @@ def _parse_row(row_number: int, cells: Cells, columns: dict[str, Any]) -> tuple[
         problems.append(("error", "nama", "Nama wajib pajak kosong"))
     phones = _parse_phones(_cell_text(cell("telepon")), problems)
     if len(cells) > columns["width"] and any(_cell_text(c) for c in cells[columns["width"]:]):
-        problems.append(("warning", "kolom", "Baris memiliki lebih banyak sel daripada kolom judul; sel lebih diabaikan"))
+        problems.append(("warning", "kolom", "Baris memiliki sel di luar kolom judul; sel tersebut diabaikan"))
     if any(kind == "error" for kind, _, _ in problems):
         return None, problems
     extra = {n: _cell_text(cells[i]) if i < len(cells) else "" for i, n in columns["extra"]}

@@ -115,6 +115,14 @@ def test_sixteen_digit_npwp_and_blank_lines_keep_spreadsheet_row_numbers() -> No
     assert parsed.report["rows"] == 2
 
 
+def test_nik_with_impossible_birth_date_warns_and_surplus_cells_warn() -> None:
+    content = csv_bytes([["npwp", "nama", "telepon"], ["3171011513900001", "NIK aneh", "081234567890", "lebih"]])
+    parsed = parse_target_list("x.csv", content)
+    assert parsed.report["accepted"] == 1
+    warnings = [(w["field"], "NIK" in w["message"]) for w in parsed.report["warnings"]]
+    assert warnings == [("npwp", True), ("kolom", False)]
+
+
 def test_xlsx_numbers_and_dates_become_clean_strings() -> None:
     content = xlsx_bytes([
         HEADER + ["Jatuh Tempo", "Jumlah"],

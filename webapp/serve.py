@@ -6,8 +6,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from .context import Context
-from .timers import tick
+from engine.context import Context
+from engine.timers import tick
 
 
 class _Server(BaseApplication):  # type: ignore[misc]
@@ -20,7 +20,7 @@ class _Server(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from webapp import create_app  # the engine never imports Flask at module level
+        from . import create_app
 
         return create_app()
 

@@ -1,0 +1,57 @@
+"""Helpers for driving the real model through the service API, one fresh Context per step."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from engine import campaigns, tasks
+from engine.context import Context
+from engine.demo import DEMO_USERS, sample_target_list
+from engine.deployment import deploy
+from engine.users import create_user
+from engine.walkthrough import WORK_PLAN, task_for
+
+CtxFactory = Callable[[], Context]
+
+
+def setup_sop(make_ctx: CtxFactory) -> None:
+    """Deploy the real model and create one user per role (no passwords: faster, not needed here)."""
+    deploy(make_ctx(), "system", system=True)
+    for username, full_name, roles in DEMO_USERS:
+        create_user(make_ctx(), username, roles, full_name=full_name)
+
+
+def new_campaign(make_ctx: CtxFactory, n: int = 9) -> int:
+    view = campaigns.create_campaign(make_ctx(), "unit", "sasaran.csv", sample_target_list(n, bad_rows=False),
+                                     "Kampanye uji", "KPP Pratama Uji", "Topik uji")
+    return view.id
+
+
+def do(make_ctx: CtxFactory, username: str, bpmn_id: str, campaign_id: int, data: dict[str, Any]) -> None:
+    ctx = make_ctx()
+    tasks.complete_task(ctx, username, task_for(ctx, username, bpmn_id, campaign_id).id, data)
+
+
+def ready(make_ctx: CtxFactory, username: str, campaign_id: int) -> list[str]:
+    return sorted(t.bpmn_id for t in tasks.ready_tasks(make_ctx(), username) if t.campaign_id == campaign_id)
+
+
+def to_distribution(make_ctx: CtxFactory, campaign_id: int) -> None:
+    """Steps 1–3 approved first time."""
+    do(make_ctx, "kasi", "tugaskan_pelaksana", campaign_id, {"pelaksana": "pelaksana"})
+    do(make_ctx, "pelaksana", "susun_rencana_kerja", campaign_id, WORK_PLAN)
+    do(make_ctx, "kasi", "teliti_rencana_kerja", campaign_id, {"keputusan": "setuju"})
+
+
+def finish_calls(make_ctx: CtxFactory, campaign_id: int, agent: str, outcome: str = "tersampaikan") -> None:
+    for contact in campaigns.list_contacts(make_ctx(), agent, campaign_id):
+        campaigns.record_call(make_ctx(), agent, contact.id, outcome)
+    do(make_ctx, agent, "hubungi_wajib_pajak", campaign_id, {"ringkasan": f"selesai oleh {agent}"})
+
+
+def to_reporting(make_ctx: CtxFactory, campaign_id: int, agents: tuple[str, ...] = ("agen1", "agen2", "agen3")) -> None:
+    """Steps 1–5: plan approved, contacts distributed, every agent done."""
+    to_distribution(make_ctx, campaign_id)
+    do(make_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": list(agents)})
+    for agent in agents:
+        finish_calls(make_ctx, campaign_id, agent)

@@ -1,0 +1,66 @@
+"""The expression allow-list and the evaluator without builtins."""
+from __future__ import annotations
+
+import pytest
+
+from engine.expressions import PURE_FUNCTIONS, ExpressionRejected, SafeEnvironment, check_expression, check_script
+
+
+@pytest.fixture
+def env() -> SafeEnvironment:
+    return SafeEnvironment({**PURE_FUNCTIONS, "now": lambda: "2026-03-17T03:00:00+00:00",
+                            "add_working_days": lambda start, n: f"{start}+{n}"})
+
+
+@pytest.mark.parametrize("source", [
+    'keputusan == "setuju"', 'keputusan == "kembalikan" and kembalikan_ke == "pelaksana"',
+    'len(agen) >= 2', '{"campaign_id": campaign_id, "peran": ["kasi"]}', 'batas_laporan', 'x[0] if x else None',
+])
+def test_allowed_expressions(source: str) -> None:
+    assert check_expression(source) == ()
+
+
+@pytest.mark.parametrize(("source", "reason"), [
+    ("__import__('os').system('id')", "__import__"),
+    ("().__class__.__bases__", "attribute access"),
+    ("open('/etc/passwd')", "'open'"),
+    ("eval('1')", "'eval'"),
+    ("hitung(1)", "'hitung'"),
+    ("(lambda: 1)()", "lambda"),
+    ("[x for x in y]", "comprehension"),
+    ("9 ** 9 ** 9", "**"),
+    ("len(x, key=1)", "keyword"),
+    ("keputusan ==== 1", "syntax error"),
+])
+def test_rejected_expressions_say_why(source: str, reason: str) -> None:
+    problems = check_expression(source)
+    assert problems and any(reason in p for p in problems), problems
+
+
+def test_scripts_allow_only_simple_assignments() -> None:
+    assert check_script("a = now()\nb = add_working_days(a, 5)") == ()
+    assert "only 'name = expression'" in check_script("import os")[0]
+    assert "cannot assign to 'len'" in check_script("len = 1")[0]
+    assert "cannot assign to '__builtins__'" in check_script("__builtins__ = 1")[0]
+
+
+def test_evaluation_uses_task_data_and_registered_functions(env: SafeEnvironment) -> None:
+    assert env.evaluate('keputusan == "setuju"', {"keputusan": "setuju"}) is True
+    context = {"x": 1}
+    env.execute("a = now()\nb = add_working_days(a, 5)", context)
+    assert context == {"x": 1, "a": "2026-03-17T03:00:00+00:00", "b": "2026-03-17T03:00:00+00:00+5"}
+
+
+def test_the_runtime_refuses_what_the_deploy_check_refuses(env: SafeEnvironment) -> None:
+    """Even a tampered spec cannot run code: the evaluator re-checks every expression."""
+    with pytest.raises(ExpressionRejected):
+        env.evaluate("().__class__.__base__.__subclasses__()", {})
+    with pytest.raises(ExpressionRejected):
+        env.execute("import os", {})
+    with pytest.raises(Exception):
+        env.evaluate("open", {})  # a bare builtin name is not defined: there are no builtins
+
+
+def test_huge_strings_are_refused(env: SafeEnvironment) -> None:
+    with pytest.raises(Exception, match="(?i)too long|sorry"):
+        env.evaluate('"x" * 100000000', {})
