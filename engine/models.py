@@ -111,7 +111,7 @@ class Instance(Base):
     completed_at: Mapped[datetime | None]
     lock_version: Mapped[int] = mapped_column(Integer, nullable=False)
 
-    version: Mapped[ProcessVersion] = relationship(lazy="joined")
+    version: Mapped[ProcessVersion] = relationship(lazy="joined", innerjoin=True)
     __mapper_args__ = {"version_id_col": lock_version}
 
 

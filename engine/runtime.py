@@ -60,7 +60,7 @@ class LoadedInstance:
 
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
     query = select(Instance).where(Instance.id == instance_id)
-    row = session.scalars(query.with_for_update() if lock else query).one_or_none()
+    row = session.scalars(query.with_for_update(of=Instance) if lock else query).one_or_none()
     if row is None:
         raise NotFound(f"Instans proses {instance_id} tidak ditemukan.")
     return LoadedInstance(ctx, session, row, state_from_json(row.state_json, row.version.spec_json))
