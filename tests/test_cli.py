@@ -1,0 +1,50 @@
+"""The ``klip`` command line, run as a subprocess against a fresh database."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def klip(tmp_path: Path):
+    env = {**os.environ, "KLIP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+    env.pop("KLIP_TEST_POSTGRES_URL", None)
+
+    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "engine.cli", *args], input=stdin, capture_output=True,
+                              text=True, env=env, timeout=120)
+
+    return run
+
+
+def test_init_deploy_users_token_and_tick(klip) -> None:
+    assert klip("init-db").returncode == 0
+    first, again = klip("deploy"), klip("deploy")
+    assert "versi baru" in first.stdout and "tidak ada perubahan" in again.stdout
+    added = klip("user", "add", "siti", "--role", "kasi,pkl", "--password-stdin", stdin="rahasia-123\n")
+    assert added.returncode == 0 and "kasi, pkl" in added.stdout
+    duplicate = klip("user", "add", "siti", "--role", "kasi")
+    assert duplicate.returncode == 1 and "siti" in duplicate.stderr
+    bad_role = klip("user", "add", "budi", "--role", "raja")
+    assert bad_role.returncode == 1 and "raja" in bad_role.stderr
+    token = klip("user", "token", "siti")
+    assert token.returncode == 0 and len(token.stdout.strip()) >= 40
+    assert "siti" in klip("user", "list").stdout
+    assert klip("tick").returncode == 0
+
+
+def test_demo_seeds_users_and_a_sample_campaign_and_can_run_it_through(klip) -> None:
+    klip("init-db")
+    demo = klip("demo", "--run-through")
+    assert demo.returncode == 0, demo.stderr
+    assert "kasi" in demo.stdout and "Kampanye contoh #1" in demo.stdout
+    trail = demo.stdout
+    for step in ("Menugaskan Pelaksana", "Meneliti dan menyetujui rencana kerja", "Menghubungi Wajib Pajak",
+                 "Meneliti dan menandatangani laporan", "Menyampaikan laporan"):
+        assert step in trail
+    assert "kembalikan" in trail and "tandatangani" in trail
+    assert klip("demo").returncode == 0  # idempotent: users already exist
