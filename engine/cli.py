@@ -73,6 +73,7 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
     from .deployment import deploy
+    from .walkthrough import print_trail, run_through
 
     ctx = _ctx()
     deploy(ctx, "system", DEFAULT_BPMN, system=True)
@@ -80,17 +81,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("Pengguna demo (kata sandi: %s):" % DEMO_PASSWORD)
     for username, full_name, roles in DEMO_USERS:
         print(f"  {username:<10} {','.join(roles):<24} {full_name}{'' if username in created else ' (sudah ada)'}")
+    if created or args.run_through:
+        done = create_sample_campaign(_ctx())
+        run_through(_ctx, done.id)
+        print(f"\nKampanye contoh #{done.id} dijalankan sampai selesai; jejak audit:")
+        print_trail(_ctx(), done.id)
     if created:
-        campaign = create_sample_campaign(ctx)
+        campaign = create_sample_campaign(_ctx())
         report = campaign.import_report
-        print(f"Kampanye contoh #{campaign.id} '{campaign.title}': {report['rows']} baris dibaca, "
-              f"{report['accepted']} diterima, {report['rejected']} ditolak, {report['duplicates']} ganda.")
-    if args.run_through:
-        from .walkthrough import print_trail, run_through
-
-        campaign = create_sample_campaign(ctx)
-        run_through(_ctx, campaign.id)
-        print_trail(_ctx(), campaign.id)
+        print(f"\nKampanye contoh #{campaign.id} '{campaign.title}' menunggu Kepala Seksi Operasional: "
+              f"{report['rows']} baris dibaca, {report['accepted']} diterima, {report['rejected']} ditolak, "
+              f"{report['duplicates']} ganda.")
     return 0
 
 

@@ -151,6 +151,20 @@ class AuditEvent(Base):
     data: Mapped[dict[str, Any]]
 
 
+class TaskComment(Base):
+    """A note on a task, shown on every later task page of the same instance."""
+
+    __tablename__ = "task_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    task_id: Mapped[str] = mapped_column(String(36))
+    task_name: Mapped[str] = mapped_column(String(255))
+    username: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+
+
 class Outbox(Base):
     """Messages thrown by the process, stored in the same transaction as the state that threw them."""
 

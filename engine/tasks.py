@@ -15,7 +15,7 @@ from . import actions
 from .context import Context
 from .errors import Conflict, NotAllowed, NotFound, TaskNotReady
 from .forms import validate_form
-from .models import AuditEvent, Instance, TaskIndex, User
+from .models import AuditEvent, Instance, TaskComment, TaskIndex, User
 from .runtime import audit, find_task, load_instance, save_instance, task_properties
 from .users import get_user
 
@@ -49,6 +49,14 @@ class ReturnNote:
 
 
 @dataclass(frozen=True)
+class CommentView:
+    at: datetime
+    username: str
+    task_name: str
+    text: str
+
+
+@dataclass(frozen=True)
 class TaskDetail:
     task: TaskView
     documentation: str
@@ -56,9 +64,10 @@ class TaskDetail:
     data: dict[str, Any]
     returns: tuple[ReturnNote, ...]
     properties: dict[str, str]
+    comments: tuple[CommentView, ...]
 
 
-def _view(row: TaskIndex, campaign_id: int | None, now: datetime) -> TaskView:
+def task_view(row: TaskIndex, campaign_id: int | None, now: datetime) -> TaskView:
     return TaskView(row.task_id, row.instance_id, campaign_id, row.bpmn_id, row.name, row.lane, row.role,
                     row.assignee, row.claimed_by, row.form, row.view, row.due_at, row.ready_at,
                     bool(row.due_at and row.due_at < now))
@@ -83,7 +92,7 @@ def ready_tasks(ctx: Context, username: str, scope: str = "all") -> list[TaskVie
             query = query.where(or_(TaskIndex.assignee == username, TaskIndex.claimed_by == username))
         elif scope == "overdue":
             query = query.where(TaskIndex.due_at < now)
-        return [_view(row, campaign_id, now) for row, campaign_id in session.execute(query)]
+        return [task_view(row, campaign_id, now) for row, campaign_id in session.execute(query)]
 
 
 def authorize(session: Session, username: str, task_id: str) -> tuple[User, TaskIndex]:
@@ -112,6 +121,11 @@ def _returns(session: Session, instance_id: int) -> tuple[ReturnNote, ...]:
                  for e in events if e.data.get("keputusan") == "kembalikan")
 
 
+def comments_of(session: Session, instance_id: int) -> tuple[CommentView, ...]:
+    rows = session.scalars(select(TaskComment).where(TaskComment.instance_id == instance_id).order_by(TaskComment.id))
+    return tuple(CommentView(c.at, c.username, c.task_name, c.text) for c in rows)
+
+
 def get_task(ctx: Context, username: str, task_id: str) -> TaskDetail:
     """A task's page: SOP text, form, current data and the notes of earlier returns."""
     with ctx.transaction() as session:
@@ -120,8 +134,9 @@ def get_task(ctx: Context, username: str, task_id: str) -> TaskDetail:
         task = find_task(loaded, task_id)
         schema = loaded.row.version.forms.get(row.form or "", {})
         data = {k: v for k, v in task.data.items() if k in schema.get("properties", {})}
-        return TaskDetail(_view(row, loaded.row.campaign_id, ctx.now()), task.task_spec.documentation or "",
-                          schema, data, _returns(session, row.instance_id), task_properties(task.task_spec))
+        return TaskDetail(task_view(row, loaded.row.campaign_id, ctx.now()), task.task_spec.documentation or "",
+                          schema, data, _returns(session, row.instance_id), task_properties(task.task_spec),
+                          comments_of(session, row.instance_id))
 
 
 def _set_data(task: Any, data: dict[str, Any], extra: dict[str, Any]) -> None:
@@ -145,8 +160,8 @@ def complete_task(ctx: Context, username: str, task_id: str, data: Any) -> TaskV
 
 def _complete(ctx: Context, session: Session, username: str, task_id: str, data: Any) -> TaskView:
     user, row = authorize(session, username, task_id)
-    view = _view(row, None, ctx.now())
     loaded = load_instance(ctx, session, row.instance_id)
+    view = task_view(row, loaded.row.campaign_id, ctx.now())
     task = find_task(loaded, task_id)
     if task.state != TaskState.READY:
         raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.")

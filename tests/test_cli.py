@@ -39,12 +39,14 @@ def test_init_deploy_users_token_and_tick(klip) -> None:
 
 def test_demo_seeds_users_and_a_sample_campaign_and_can_run_it_through(klip) -> None:
     klip("init-db")
-    demo = klip("demo", "--run-through")
+    demo = klip("demo")
     assert demo.returncode == 0, demo.stderr
-    assert "kasi" in demo.stdout and "Kampanye contoh #1" in demo.stdout
+    assert "kasi" in demo.stdout and "Kampanye contoh #1 dijalankan sampai selesai" in demo.stdout
+    assert "Kampanye contoh #2" in demo.stdout
     trail = demo.stdout
     for step in ("Menugaskan Pelaksana", "Meneliti dan menyetujui rencana kerja", "Menghubungi Wajib Pajak",
                  "Meneliti dan menandatangani laporan", "Menyampaikan laporan"):
         assert step in trail
     assert "kembalikan" in trail and "tandatangani" in trail
-    assert klip("demo").returncode == 0  # idempotent: users already exist
+    again = klip("demo")  # idempotent: users exist, nothing new is created
+    assert again.returncode == 0 and "sudah ada" in again.stdout and "Kampanye contoh #3" not in again.stdout
