@@ -13,7 +13,7 @@ from . import contacts, report_figures
 from .context import Context
 from .deployment import current_version
 from .errors import InvalidInput, NotAllowed, NotFound, TaskNotReady
-from .models import Campaign, Contact, Instance, Report, TaskIndex, User
+from .models import CallAttempt, Campaign, Contact, Instance, Report, TaskIndex, User
 from .runtime import audit, start_instance
 from .target_list import parse_target_list
 from .users import get_user, require_any_role
@@ -155,3 +155,53 @@ def get_report(ctx: Context, username: str, campaign_id: int) -> dict[str, Any]:
                 "signed_by": report.signed_by if report else None,
                 "signed_at": report.signed_at if report else None,
                 "sha256": report.sha256 if report else None}
+
+
+def preview_distribution(ctx: Context, username: str, campaign_id: int, agents: list[str]) -> dict[str, int]:
+    """How step 4 would split the contacts among ``agents`` (Kasi only); changes nothing."""
+    with ctx.transaction() as session:
+        require_any_role(session, username, ("kasi",))
+        _readable_campaign(session, get_user(session, username), campaign_id)
+        return contacts.preview_distribution(session, campaign_id, agents)
+
+
+def next_contact(ctx: Context, username: str, campaign_id: int, after_id: int | None = None) -> contacts.ContactView | None:
+    """The agent's next open contact (after ``after_id`` in list order, wrapping around), or None when done."""
+    with ctx.transaction() as session:
+        user = get_user(session, username)
+        _readable_campaign(session, user, campaign_id)
+        open_ids = list(session.scalars(select(Contact.id).where(
+            Contact.campaign_id == campaign_id, Contact.agent == username, Contact.final_outcome.is_(None))
+            .order_by(Contact.row_number, Contact.id)))
+        if not open_ids:
+            return None
+        later = [i for i in open_ids if after_id is not None and i > after_id]
+        return contacts.contact_views(session, [later[0] if later else open_ids[0]])[0]
+
+
+@dataclass(frozen=True)
+class CallView:
+    at: datetime
+    agent: str
+    outcome: str
+    phone: str
+    notes: str
+    callback_at: datetime | None
+    duration_s: int | None
+    recording_ref: str
+
+
+def contact_detail(ctx: Context, username: str, contact_id: int) -> tuple[contacts.ContactView, list[CallView]]:
+    """One contact and its call history: its agent, or a supervisor role."""
+    with ctx.transaction() as session:
+        user = get_user(session, username)
+        contact = session.get(Contact, contact_id)
+        if contact is None:
+            raise NotFound("Kontak tidak ditemukan.")
+        if contact.agent != username and not user.role_names & ALL_CONTACTS_ROLES:
+            raise NotAllowed("Kontak ini tidak dibagikan kepada Anda.")
+        calls = session.scalars(select(CallAttempt).where(CallAttempt.contact_id == contact_id).order_by(CallAttempt.id))
+        history = [CallView(c.at, c.agent, c.outcome, c.phone, c.notes, c.callback_at, c.duration_s, c.recording_ref)
+                   for c in calls]
+        audit(session, ctx.now(), username, "contact_viewed", None, contact.campaign_id, data={"contact_id": contact_id})
+        return contacts.contact_views(session, [contact_id])[0], history

@@ -266,3 +266,9 @@ def list_users(ctx: Context) -> list[UserView]:
     """List all users, sorted by username."""
     with ctx.transaction() as session:
         return [view(u) for u in session.scalars(select(User).order_by(User.username))]
+
+
+def list_role_holders(ctx: Context, role: str) -> list[UserView]:
+    """Active users holding ``role`` (for the user pickers of forms)."""
+    with ctx.transaction() as session:
+        return [view(u) for u in users_with_role(session, role)]

@@ -84,3 +84,18 @@ def make_ctx(settings: Settings, clock: FakeClock):
 @pytest.fixture
 def ctx(make_ctx) -> Context:
     return make_ctx()
+
+
+@pytest.fixture
+def app(settings: Settings, clock: FakeClock):
+    """The Flask app on the test database (CSRF off for route tests; a dedicated test turns it on)."""
+    from webapp import create_app
+
+    app = create_app({"KLIP_SETTINGS": settings, "KLIP_CLOCK": clock, "TESTING": True, "WTF_CSRF_ENABLED": False})
+    yield app
+    app.extensions["klip"].engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

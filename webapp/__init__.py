@@ -5,21 +5,48 @@ import secrets
 from typing import Any
 
 from flask import Flask, jsonify
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
 
 from engine.context import Context
 from engine.settings import Settings
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def _configure(app: Flask, config: dict[str, Any] | None) -> Settings:
+    config = dict(config or {})
+    settings: Settings = config.pop("KLIP_SETTINGS", None) or Settings.from_env()
+    secret = settings.secret_key or (secrets.token_hex(32) if settings.demo_mode or config.get("TESTING") else None)
+    if not secret and not config.get("SECRET_KEY"):
+        raise RuntimeError("KLIP_SECRET_KEY harus diisi di luar mode demo (KLIP_DEMO=1).")
+    app.config.update(
+        SECRET_KEY=secret, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not (settings.demo_mode or config.get("TESTING")),
+        REMEMBER_COOKIE_HTTPONLY=True, MAX_CONTENT_LENGTH=50 * 1024 * 1024, WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.config.update(config)
+    return settings
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; nothing connects to a database until a request needs it."""
     app = Flask(__name__)
-    settings = (config or {}).get("KLIP_SETTINGS") or Settings.from_env()
-    secret = settings.secret_key or (secrets.token_hex(32) if settings.demo_mode else None)
-    app.config.update(SECRET_KEY=secret, SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
-    app.config.update(config or {})
-    if not app.config.get("SECRET_KEY") and not app.config.get("TESTING"):
-        raise RuntimeError("KLIP_SECRET_KEY must be set outside demo mode")
-    app.extensions["klip"] = Context.from_settings(settings)
+    settings = _configure(app, config)
+    app.extensions["klip"] = Context.from_settings(settings, clock=app.config.get("KLIP_CLOCK"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from . import auth, errors, i18n, views
+    from .api import bp as api_bp
+
+    i18n.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    views.register(app)
+    app.register_blueprint(api_bp)
+    csrf.exempt(api_bp)
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -1,0 +1,11 @@
+"""HTML blueprints, one per feature."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from . import calls, campaigns, instances, tasks
+
+    for module in (tasks, campaigns, calls, instances):
+        app.register_blueprint(module.bp)
