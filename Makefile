@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres install lint bench clean serve
+.PHONY: run test test-sqlite install system-deps lint bench clean serve
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,7 +23,12 @@ run: install
 serve: install
 	$(BIN)/klip serve
 
-test: install
+# Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).
+system-deps:
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: install system-deps
 	$(BIN)/klip lint bpmn/lip20-0008.bpmn
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
