@@ -95,6 +95,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from .workdays import list_overrides, load_calendar, remove_override, set_override
+
+    ctx = _ctx()
+    if args.calendar_command == "list":
+        for row in list_overrides(ctx):
+            kind = "hari kerja" if row.is_working_day else "libur"
+            print(f"{row.day.isoformat()}  {kind:<10} {row.note}  ({row.created_by})")
+        return 0
+    day = date.fromisoformat(args.day)
+    if args.calendar_command == "remove":
+        remove_override(ctx, args.as_user, day)
+        print(f"Koreksi {day.isoformat()} dihapus.")
+    elif args.calendar_command == "set":
+        set_override(ctx, args.as_user, day, args.working, args.note or "")
+        print(f"{day.isoformat()} ditetapkan sebagai {'hari kerja' if args.working else 'hari libur'}.")
+    else:
+        with ctx.transaction() as session:
+            calendar = load_calendar(session, ctx.settings)
+        name = calendar.holiday_name(day)
+        print(f"{day.isoformat()}: {'hari kerja' if calendar.is_working_day(day) else 'bukan hari kerja'}"
+              f"{f' ({name})' if name else ''}")
+    return 0
+
+
 def cmd_tick(args: argparse.Namespace) -> int:
     from .timers import tick
 
@@ -137,6 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--run-through", action="store_true", help="jalankan satu kampanye sampai selesai dan cetak jejak audit")
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("tick", help="jalankan timer yang jatuh tempo").set_defaults(func=cmd_tick)
+    calendar = sub.add_parser("calendar", help="kalender hari kerja").add_subparsers(dest="calendar_command", required=True)
+    calendar.add_parser("list", help="daftar koreksi kalender").set_defaults(func=cmd_calendar)
+    check = calendar.add_parser("check", help="apakah tanggal ini hari kerja")
+    check.add_argument("day", help="YYYY-MM-DD")
+    check.set_defaults(func=cmd_calendar)
+    for name, help_text in (("set", "tetapkan hari kerja/libur"), ("remove", "hapus koreksi")):
+        cmd = calendar.add_parser(name, help=help_text)
+        cmd.add_argument("day", help="YYYY-MM-DD")
+        cmd.add_argument("--as-user", required=True, help="pengguna dengan peran admin")
+        if name == "set":
+            kind = cmd.add_mutually_exclusive_group(required=True)
+            kind.add_argument("--working", action="store_true", help="jadikan hari kerja")
+            kind.add_argument("--holiday", dest="working", action="store_false", help="jadikan hari libur")
+            cmd.add_argument("--note")
+        cmd.set_defaults(func=cmd_calendar)
     serve = sub.add_parser("serve", help="jalankan aplikasi web (gunicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)

@@ -50,3 +50,16 @@ def test_demo_seeds_users_and_a_sample_campaign_and_can_run_it_through(klip) -> 
     assert "kembalikan" in trail and "tandatangani" in trail
     again = klip("demo")  # idempotent: users exist, nothing new is created
     assert again.returncode == 0 and "sudah ada" in again.stdout and "Kampanye contoh #3" not in again.stdout
+
+
+def test_calendar_overrides_from_the_command_line(klip) -> None:
+    klip("init-db")
+    klip("user", "add", "root", "--role", "admin")
+    assert "bukan hari kerja" in klip("calendar", "check", "2026-03-20").stdout  # cuti bersama Idul Fitri
+    refused = klip("calendar", "set", "2026-03-20", "--working", "--as-user", "nobody")
+    assert refused.returncode == 1
+    assert klip("calendar", "set", "2026-03-20", "--working", "--as-user", "root", "--note", "SKB diubah").returncode == 0
+    assert ": hari kerja" in klip("calendar", "check", "2026-03-20").stdout
+    assert "SKB diubah" in klip("calendar", "list").stdout
+    assert klip("calendar", "remove", "2026-03-20", "--as-user", "root").returncode == 0
+    assert "bukan hari kerja" in klip("calendar", "check", "2026-03-20").stdout
