@@ -76,6 +76,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .walkthrough import print_trail, run_through
 
     ctx = _ctx()
+    if not ctx.settings.demo_mode:
+        print("klip: demo users have a published password; run 'klip demo' only with KLIP_DEMO=1", file=sys.stderr)
+        return 1
     deploy(ctx, "system", DEFAULT_BPMN, system=True)
     created = seed_users(ctx)
     print("Pengguna demo (kata sandi: %s):" % DEMO_PASSWORD)

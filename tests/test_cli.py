@@ -10,11 +10,10 @@ import pytest
 
 
 @pytest.fixture
-def klip(tmp_path: Path):
-    env = {**os.environ, "KLIP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-    env.pop("KLIP_TEST_POSTGRES_URL", None)
-
+def klip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv("KLIP_DEMO", raising=False)
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "KLIP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
         return subprocess.run([sys.executable, "-m", "engine.cli", *args], input=stdin, capture_output=True,
                               text=True, env=env, timeout=120)
 
@@ -37,8 +36,11 @@ def test_init_deploy_users_token_and_tick(klip) -> None:
     assert klip("tick").returncode == 0
 
 
-def test_demo_seeds_users_and_a_sample_campaign_and_can_run_it_through(klip) -> None:
+def test_demo_seeds_users_and_a_sample_campaign_and_can_run_it_through(klip, monkeypatch) -> None:
     klip("init-db")
+    refused = klip("demo")
+    assert refused.returncode == 1 and "KLIP_DEMO=1" in refused.stderr
+    monkeypatch.setenv("KLIP_DEMO", "1")
     demo = klip("demo")
     assert demo.returncode == 0, demo.stderr
     assert "kasi" in demo.stdout and "Kampanye contoh #1 dijalankan sampai selesai" in demo.stdout
