@@ -39,14 +39,13 @@ def _message(error: ValidationError) -> str:
     return error.message
 
 
-def _field(error: ValidationError, data: dict[str, Any]) -> str:
+def _fields(error: ValidationError, data: dict[str, Any]) -> list[str]:
+    """The form fields an error is about (every missing field of a ``required``, every unknown field)."""
     if error.validator == "required":
-        missing = [name for name in error.validator_value if name not in data]
-        return missing[0] if missing else "_form"
+        return [name for name in error.validator_value if name not in data] or ["_form"]
     if error.validator == "additionalProperties":
-        extra = [k for k in data if k not in error.schema.get("properties", {})]
-        return extra[0] if extra else "_form"
-    return str(error.path[0]) if error.path else "_form"
+        return [k for k in data if k not in error.schema.get("properties", {})] or ["_form"]
+    return [str(error.path[0])] if error.path else ["_form"]
 
 
 def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
@@ -73,7 +72,8 @@ def validate_form(session: Session, schema: dict[str, Any], data: Any) -> dict[s
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path))):
-        errors.setdefault(_field(error, data), _message(error))
+        for name in _fields(error, data):
+            errors.setdefault(name, _message(error))
     if not errors:
         errors = _role_errors(session, schema, data)
     if errors:

@@ -108,3 +108,13 @@ def test_return_without_notes_is_refused(make_ctx, step1) -> None:
 def test_unknown_task_is_not_found(make_ctx, step1) -> None:
     with pytest.raises(NotFound):
         tasks.complete_task(make_ctx(), "kasi", "00000000-0000-0000-0000-000000000000", {})
+
+
+def test_every_missing_required_field_is_named(make_ctx, step1) -> None:
+    cid, _ = step1
+    do(make_ctx, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
+    plan = task_for(make_ctx(), "pelaksana", "susun_rencana_kerja", cid).id
+    with pytest.raises(InvalidInput) as exc:
+        tasks.complete_task(make_ctx(), "pelaksana", plan, {"rencana_mulai": "2026-13-01"})
+    assert exc.value.fields["rencana_mulai"] == "harus berupa tanggal (YYYY-MM-DD)"
+    assert {"rencana_selesai", "materi", "naskah"} <= set(exc.value.fields)

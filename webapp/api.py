@@ -1,6 +1,226 @@
-"""JSON API v1 (to be written)."""
+"""JSON API v1 for other DJP systems: campaigns, contacts and calls, tasks, instances.
+
+Authentication is ``Authorization: Bearer <token>`` only (``klip user token NAME``); session cookies are
+ignored here, so a browser session can never drive the API (no CSRF surface). Every view parses the
+request, makes ONE engine service call and returns JSON; authorization lives in the engine, whose named
+errors ``webapp.errors`` maps to 403/404/409/422 JSON bodies ``{"error", "message", "fields"}``.
+
+Personal data (UU PDP): contact lists and the updated contact after a call return the NPWP **masked**
+(``npwp_masked``, last four digits visible). A calling system needs the phone numbers to dial and the name to
+greet, but never the full NPWP to deliver normative information; the full value stays in the web UI for roles
+that need it, and every listing is audited by the engine.
+
+Datetimes are ISO 8601 with the office offset (``KLIP_TIMEZONE``, e.g. ``2026-03-09T09:00:00+07:00``);
+``callback_at`` must carry an offset too.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, abort, g, jsonify, request, url_for
+
+from engine import campaigns, instances, tasks
+from engine.contacts import ContactView
+from engine.errors import InvalidInput
+from engine.users import token_login
+
+from .errors import error_response
+from .services import ctx
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+TASK_SCOPES = ("all", "mine", "lane", "overdue")
+CALL_TEXT_FIELDS = ("notes", "recording_ref", "phone")
+
+
+# --- authentication ------------------------------------------------------------------------------
+
+@bp.before_request
+def _authenticate() -> Any:
+    """Resolve the bearer token to an active user, or answer 401 before any view runs."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    user = token_login(ctx(), token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+    if user is None:
+        response, status = error_response(401, "unauthorized",
+                                          "Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif.")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="klip-api"'
+        return response, status
+    g.api_username = user.username
+    return None
+
+
+def _me() -> str:
+    return str(g.api_username)
+
+
+# --- serializers ---------------------------------------------------------------------------------
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(ZoneInfo(ctx().settings.office_timezone)).isoformat()
+
+
+def _task(view: tasks.TaskView) -> dict[str, Any]:
+    return {"id": view.id, "instance_id": view.instance_id, "campaign_id": view.campaign_id,
+            "bpmn_id": view.bpmn_id, "name": view.name, "lane": view.lane, "assignee": view.assignee,
+            "due_at": _iso(view.due_at)}
+
+
+def _contact(view: ContactView) -> dict[str, Any]:
+    return {"id": view.id, "name": view.name, "npwp": view.npwp_masked, "phones": list(view.phones),
+            "attempts": view.attempts, "final_outcome": view.final_outcome, "last_outcome": view.last_outcome}
+
+
+def _campaign(view: campaigns.CampaignView) -> dict[str, Any]:
+    return {"id": view.id, "title": view.title, "status": view.status, "instance_id": view.instance_id,
+            "progress": dict(view.progress), "requester": view.requester, "topic": view.topic,
+            "created_by": view.created_by, "created_at": _iso(view.created_at)}
+
+
+def _report(report: dict[str, Any]) -> dict[str, Any]:
+    figures = report["figures"]
+    return {
+        "campaign_id": report["campaign_id"], "status": report["status"], "live": report["live"],
+        "totals": {k: figures[k] for k in ("contacts", "reached", "not_reached", "by_outcome")},
+        "by_agent": [{k: a[k] for k in ("agent", "contacts", "attempts", "reached")} for a in figures["by_agent"]],
+        "signed_by": report["signed_by"], "signed_at": _iso(report["signed_at"]), "sha256": report["sha256"],
+    }
+
+
+def _instance(view: instances.InstanceView) -> dict[str, Any]:
+    return {
+        "id": view.id, "campaign_id": view.campaign_id, "status": view.status,
+        "version": {"id": view.version_id, "sha256": view.version_sha256},
+        "created_at": _iso(view.created_at), "completed_at": _iso(view.completed_at),
+        "tasks": [_task(t) for t in view.tasks],
+        "history": [{"at": _iso(h.at), "user": h.username, "action": h.action, "task": h.task_name}
+                    for h in view.history],
+    }
+
+
+# --- request parsing -----------------------------------------------------------------------------
+
+def _json_object() -> dict[str, Any]:
+    """The request body as a JSON object; 400 with a clear message when it is not one."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        abort(400, description="Badan permintaan harus berupa objek JSON yang sah (Content-Type: application/json).")
+    return body
+
+
+def _int_arg(name: str, default: int | None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise InvalidInput("Parameter tidak valid.", {name: "harus berupa bilangan bulat tidak negatif"})
+    return int(raw)
+
+
+def _choice_arg(name: str, choices: tuple[str, ...]) -> str:
+    value = request.args.get(name) or choices[0]
+    if value not in choices:
+        raise InvalidInput("Parameter tidak valid.", {name: "harus salah satu dari: " + ", ".join(choices)})
+    return value
+
+
+def _call_args(body: dict[str, Any]) -> dict[str, Any]:
+    """Check the JSON types of a call; the engine checks the meaning (outcome, callback time, phone)."""
+    fields: dict[str, str] = {}
+    args: dict[str, Any] = {"outcome": body.get("outcome")}
+    if not isinstance(args["outcome"], str) or not args["outcome"].strip():
+        fields["outcome"] = "wajib diisi (kode hasil panggilan)"
+    for name in CALL_TEXT_FIELDS:
+        args[name] = body.get(name) or ""
+        if not isinstance(args[name], str):
+            fields[name] = "harus berupa teks"
+    duration = args["duration_s"] = body.get("duration_s")
+    if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
+        fields["duration_s"] = "harus berupa bilangan bulat (detik)"
+    args["callback_at"] = _parse_datetime(body.get("callback_at"), fields)
+    if fields:
+        raise InvalidInput("Data panggilan tidak valid.", fields)
+    return args
+
+
+def _parse_datetime(value: Any, fields: dict[str, str]) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        fields["callback_at"] = ("harus berupa tanggal dan jam ISO 8601 dengan zona waktu, "
+                                 "mis. 2026-03-10T09:00:00+07:00")
+        return None
+
+
+# --- campaigns, contacts, calls ------------------------------------------------------------------
+
+@bp.post("/campaigns")
+def create_campaign() -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("Berkas daftar sasaran wajib diunggah.", {"file": "wajib diunggah (CSV atau XLSX)"})
+    form = request.form
+    view = campaigns.create_campaign(ctx(), _me(), upload.filename, upload.read(), form.get("title", ""),
+                                     form.get("requester", ""), form.get("topic", ""))
+    body = {"id": view.id, "instance_id": view.instance_id, "import_report": view.import_report}
+    return jsonify(body), 201, {"Location": url_for("api.campaign", campaign_id=view.id)}
+
+
+@bp.get("/campaigns")
+def campaign_list() -> Any:
+    return jsonify([_campaign(c) for c in campaigns.list_campaigns(ctx(), _me())])
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def campaign(campaign_id: int) -> Any:
+    return jsonify(_campaign(campaigns.get_campaign(ctx(), _me(), campaign_id)))
+
+
+@bp.get("/campaigns/<int:campaign_id>/contacts")
+def contacts(campaign_id: int) -> Any:
+    mine = _choice_arg("assigned", ("all", "me")) == "me"
+    views = campaigns.list_contacts(ctx(), _me(), campaign_id, assigned_to_me=mine,
+                                    limit=_int_arg("limit", None), offset=_int_arg("offset", 0) or 0)
+    return jsonify([_contact(v) for v in views])
+
+
+@bp.post("/contacts/<int:contact_id>/calls")
+def record_call(contact_id: int) -> Any:
+    args = _call_args(_json_object())
+    view = campaigns.record_call(ctx(), _me(), contact_id, **args)
+    return jsonify(_contact(view)), 201
+
+
+@bp.get("/campaigns/<int:campaign_id>/report")
+def report(campaign_id: int) -> Any:
+    return jsonify(_report(campaigns.get_report(ctx(), _me(), campaign_id)))
+
+
+# --- tasks and instances -------------------------------------------------------------------------
+
+@bp.get("/tasks")
+def task_list() -> Any:
+    scope = _choice_arg("scope", TASK_SCOPES)
+    return jsonify([_task(t) for t in tasks.ready_tasks(ctx(), _me(), scope)])
+
+
+@bp.get("/tasks/<task_id>")
+def task(task_id: str) -> Any:
+    detail = tasks.get_task(ctx(), _me(), task_id)
+    return jsonify({**_task(detail.task), "form": {"schema": detail.schema}, "data": detail.data})
+
+
+@bp.post("/tasks/<task_id>")
+def complete_task(task_id: str) -> Any:
+    view = tasks.complete_task(ctx(), _me(), task_id, _json_object())
+    return jsonify({"id": task_id, "completed": True, "instance_id": view.instance_id if view else None})
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int) -> Any:
+    return jsonify(_instance(instances.get_instance(ctx(), _me(), instance_id)))
