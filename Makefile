@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite install system-deps lint bench clean serve
+.PHONY: run test test-sqlite install system-deps lint bench clean serve docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,9 @@ lint: install
 
 bench: install
 	$(BIN)/python -m benchmarks.run
+
+docs: install
+	$(BIN)/klip docs --out docs/
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -133,6 +133,32 @@ def cmd_tick(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_docs(args: argparse.Namespace) -> int:
+    from .sop_docs import generate_docs
+
+    out = Path(args.out) if args.out else DEFAULT_BPMN.parent.parent / "docs"
+    for path in generate_docs(DEFAULT_BPMN, out):
+        print(path)
+    return 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .bpmn_render import RenderError, render_diagrams
+
+    source, out = Path(args.path), Path(args.out)
+    try:
+        diagrams = render_diagrams(source.read_bytes())
+        for index, diagram in enumerate(diagrams, start=1):  # several diagrams: OUT.svg, OUT-2.svg, …
+            target = out if index == 1 else out.with_name(f"{out.stem}-{index}{out.suffix or '.svg'}")
+            target.write_text(diagram.svg, encoding="utf-8")
+            print(target)
+    except RenderError as exc:
+        raise RenderError(f"{source}: {exc.message}") from exc
+    except OSError as exc:
+        raise RenderError(f"{exc.filename or source}: {exc.strerror or exc}") from exc
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from webapp.serve import serve  # the CLI is an entry point: the one engine module that may start the web app
 
@@ -182,6 +208,13 @@ def build_parser() -> argparse.ArgumentParser:
             kind.add_argument("--holiday", dest="working", action="store_false", help="jadikan hari libur")
             cmd.add_argument("--note")
         cmd.set_defaults(func=cmd_calendar)
+    docs = sub.add_parser("docs", help="buat dokumen SOP (HTML, Markdown, bagan arus) dari model BPMN")
+    docs.add_argument("--out", help="folder keluaran (bawaan: docs/)")
+    docs.set_defaults(func=cmd_docs)
+    render = sub.add_parser("render", help="gambar diagram BPMN sebagai SVG (satu file per diagram)")
+    render.add_argument("path", help="file .bpmn")
+    render.add_argument("-o", "--out", required=True, help="file SVG keluaran")
+    render.set_defaults(func=cmd_render)
     serve = sub.add_parser("serve", help="jalankan aplikasi web (gunicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=5000)

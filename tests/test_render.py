@@ -1,0 +1,294 @@
+"""The BPMN → SVG renderer: every DI element drawn, markers right, labels placed, errors clear, output stable."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from engine.bpmn_render import RenderError, render_diagrams
+from engine.bpmn_render_text import text_width
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "data" / "render"
+MODEL = ROOT / "bpmn" / "lip20-0008.bpmn"
+NS = {"s": "http://www.w3.org/2000/svg"}
+DI = "{http://www.omg.org/spec/BPMN/20100524/DI}"
+BPMN_HEAD = ('<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+             'xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" '
+             'xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" id="d" targetNamespace="t">')
+
+
+def svg_of(name: str, **kwargs: object) -> etree._Element:
+    """Render a fixture that has one diagram and parse the SVG."""
+    (diagram,) = render_diagrams((FIXTURES / name).read_bytes(), **kwargs)  # type: ignore[arg-type]
+    return etree.fromstring(diagram.svg.encode())
+
+
+def group(svg: etree._Element, element_id: str) -> etree._Element:
+    """The element group drawn for a BPMN id."""
+    found = svg.xpath("//s:g[@data-element-id=$id]", namespaces=NS, id=element_id)
+    assert len(found) == 1, f"{element_id}: {len(found)} groups"
+    return found[0]
+
+
+def classes(node: etree._Element) -> set[str]:
+    return set((node.get("class") or "").split())
+
+
+def parts(g: etree._Element, css: str) -> list[etree._Element]:
+    """Descendants of a group carrying a CSS class."""
+    return [n for n in g.iter("{%s}*" % NS["s"]) if css in classes(n)]
+
+
+def lines_of(g: etree._Element) -> list[str]:
+    return [t.text or "" for t in g.iterfind(".//s:text/s:tspan", NS)]
+
+
+def di_references(content: bytes) -> list[set[str]]:
+    """Per diagram, the bpmnElement of every BPMNShape and BPMNEdge."""
+    root = etree.fromstring(content)
+    return [{n.get("bpmnElement") for n in d.iter(DI + "BPMNShape", DI + "BPMNEdge")}
+            for d in root.iter(DI + "BPMNDiagram")]
+
+
+def bpmn(body: str, di: str) -> bytes:
+    """A tiny inline model: process ``body`` and plane contents ``di``."""
+    return (f'{BPMN_HEAD}<bpmn:process id="p">{body}</bpmn:process><bpmndi:BPMNDiagram id="dg">'
+            f'<bpmndi:BPMNPlane id="pl" bpmnElement="p">{di}</bpmndi:BPMNPlane></bpmndi:BPMNDiagram>'
+            '</bpmn:definitions>').encode()
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.bpmn")) + [MODEL], ids=lambda p: p.name)
+def test_every_shape_and_edge_is_drawn_with_its_id_in_valid_stable_svg(path: Path) -> None:
+    content = path.read_bytes()
+    diagrams = render_diagrams(content)
+    expected = di_references(content)
+    assert len(diagrams) == len(expected)
+    for diagram, ids in zip(diagrams, expected):
+        svg = etree.fromstring(diagram.svg.encode())
+        drawn = set(svg.xpath("//s:g[contains(@class, 'bpmn-element')]/@data-element-id", namespaces=NS))
+        assert drawn == ids
+        assert svg.get("viewBox", "").endswith(f"{diagram.width:g} {diagram.height:g}")
+    assert [d.svg for d in render_diagrams(content)] == [d.svg for d in diagrams]
+
+
+def test_the_project_model_draws_every_flow_node_and_flow() -> None:
+    root = etree.fromstring(MODEL.read_bytes())
+    wanted = {e.get("id") for e in root.iter() if isinstance(e.tag, str) and etree.QName(e).localname in {
+        "userTask", "scriptTask", "startEvent", "endEvent", "intermediateThrowEvent", "boundaryEvent",
+        "exclusiveGateway", "subProcess", "sequenceFlow", "messageFlow", "participant", "lane"}}
+    svg = etree.fromstring(render_diagrams(MODEL.read_bytes())[0].svg.encode())
+    assert wanted <= set(svg.xpath("//s:g/@data-element-id", namespaces=NS))
+
+
+def test_task_types_have_their_icons_and_markers() -> None:
+    svg = svg_of("tasks.bpmn")
+    for task_id, kind in [("t_user", "userTask"), ("t_manual", "manualTask"), ("t_service", "serviceTask"),
+                          ("t_script", "scriptTask"), ("t_send", "sendTask"), ("t_receive", "receiveTask"),
+                          ("t_rule", "businessRuleTask")]:
+        assert parts(group(svg, task_id), f"bpmn-icon-{kind}"), task_id
+    assert not parts(group(svg, "t_plain"), "bpmn-task-icon")
+    assert parts(group(svg, "t_loop"), "bpmn-marker-loop")
+    assert parts(group(svg, "t_compensation"), "bpmn-marker-compensation")
+    both = group(svg, "t_loop_compensation")
+    assert parts(both, "bpmn-marker-loop") and parts(both, "bpmn-marker-compensation")
+
+
+def test_parallel_and_sequential_multi_instance_markers_differ() -> None:
+    svg = svg_of("tasks.bpmn")
+    (parallel,) = parts(group(svg, "t_mi_parallel"), "bpmn-marker-parallel")
+    (sequential,) = parts(group(svg, "t_mi_sequential"), "bpmn-marker-sequential")
+    assert etree.tostring(parallel[0]) != etree.tostring(sequential[0])
+    assert not parts(group(svg, "t_mi_parallel"), "bpmn-marker-sequential")
+
+
+def test_task_names_wrap_inside_the_shape() -> None:
+    lines = lines_of(group(svg_of("tasks.bpmn"), "t_long"))
+    assert len(lines) > 2
+    assert " ".join(lines) == "Verify the taxpayer's identity and record the outcome of every call attempt"
+    assert all(text_width(line) <= 100 - 14 for line in lines)
+
+
+def test_events_show_every_definition_throwing_filled_and_catching_hollow() -> None:
+    svg = svg_of("events.bpmn")
+    icons = {"s_message": "message", "s_timer": "timer", "s_conditional": "conditional", "s_signal": "signal",
+             "s_multiple": "multiple", "s_parallel_multiple": "parallelMultiple", "c_link": "link",
+             "i_escalation": "escalation", "i_compensation": "compensate", "e_error": "error",
+             "e_cancel": "cancel", "e_terminate": "terminate", "b_compensation": "compensate"}
+    for event_id, kind in icons.items():
+        assert parts(group(svg, event_id), f"bpmn-icon-{kind}"), event_id
+    assert parts(group(svg, "i_message"), "bpmn-icon-filled-light")  # thrown: black envelope
+    assert not parts(group(svg, "c_message"), "bpmn-icon-filled-light")
+    assert parts(group(svg, "e_signal"), "bpmn-icon-filled") and not parts(group(svg, "s_signal"), "bpmn-icon-filled")
+    assert len(parts(group(svg, "c_timer"), "bpmn-inner")) == 1  # intermediate: double ring
+    assert not parts(group(svg, "s_none"), "bpmn-inner") and not parts(group(svg, "e_none"), "bpmn-event-icon")
+
+
+def test_non_interrupting_boundary_events_are_dashed() -> None:
+    svg = svg_of("events.bpmn")
+    assert ".bpmn-non-interrupting{stroke-dasharray:6}" in svg.findtext("s:style", namespaces=NS)
+    for event_id in ("b_timer_non", "b_escalation_non", "b_conditional_non"):
+        assert len(parts(group(svg, event_id), "bpmn-non-interrupting")) == 2, event_id
+    for event_id in ("b_error", "b_message", "b_cancel"):
+        assert not parts(group(svg, event_id), "bpmn-non-interrupting"), event_id
+
+
+def test_gateways_markers_and_the_exclusive_x_only_when_visible() -> None:
+    svg = svg_of("gateways.bpmn")
+    assert parts(group(svg, "g_xor_marked"), "bpmn-gateway-marker")
+    assert not parts(group(svg, "g_xor_plain"), "bpmn-gateway-marker")
+    assert parts(group(svg, "g_or"), "bpmn-icon-bold")
+    assert len(parts(group(svg, "g_complex"), "bpmn-icon-filled")) == 2
+    assert len(parts(group(svg, "g_event"), "bpmn-icon")) == 2  # two rings (pentagon is a line)
+    assert len(parts(group(svg, "g_event_start"), "bpmn-icon")) == 1
+    assert len(parts(group(svg, "g_event_parallel"), "bpmn-icon")) == 2  # ring + hollow plus
+
+
+def test_pools_lanes_vertical_and_black_box() -> None:
+    svg = svg_of("pools_lanes.bpmn")
+    for lane in ("lane_section", "lane_head", "lane_agent", "lane_quality"):
+        assert "rotate(-90" in group(svg, lane).find(".//s:text", NS).get("transform", "")
+    for vertical in ("pool_vertical", "lane_left", "lane_right"):
+        assert group(svg, vertical).find(".//s:text", NS).get("transform") is None
+    black_box = group(svg, "pool_taxpayer")
+    assert not parts(black_box, "bpmn-lane-header") and lines_of(black_box) == ["Taxpayer (black box)"]
+    assert parts(group(svg, "pool_office"), "bpmn-lane-header")
+    assert parts(group(svg, "pool_agents"), "bpmn-marker-parallel")
+
+
+def test_data_objects_stores_annotations_groups_and_associations() -> None:
+    svg = svg_of("data_artifacts.bpmn")
+    assert parts(group(svg, "in_list"), "bpmn-icon") and parts(group(svg, "out_report"), "bpmn-icon-filled")
+    assert parts(group(svg, "ref_calls"), "bpmn-marker-parallel")
+    assert lines_of(group(svg, "ref_plan")) == ["Work plan", "[draft]"]
+    assert lines_of(group(svg, "grp_review")) == ["Review stage"]
+    assert " ".join(lines_of(group(svg, "note_plan"))).startswith("The plan lists every taxpayer")
+    assert not parts(group(svg, "as_none"), "bpmn-arrowhead-line")
+    assert len(parts(group(svg, "as_one"), "bpmn-arrowhead-line")) == 1
+    assert len(parts(group(svg, "as_both"), "bpmn-arrowhead-line")) == 2
+    assert len(parts(group(svg, "dia_list"), "bpmn-arrowhead-line")) == 1
+    assert "bpmn-data-store-reference" in classes(group(svg, "ref_store"))
+
+
+def test_sub_processes_call_activity_transaction_event_and_ad_hoc() -> None:
+    svg = svg_of("subprocesses.bpmn")
+    css = svg.findtext("s:style", namespaces=NS)
+    assert ".bpmn-thick{stroke-width:5}" in css
+    assert parts(group(svg, "ca_report"), "bpmn-thick")
+    assert not parts(group(svg, "sp_open"), "bpmn-marker-subprocess")
+    assert parts(group(svg, "sp_closed"), "bpmn-marker-subprocess")
+    assert parts(group(svg, "sp_closed_mi"), "bpmn-marker-parallel")
+    assert len(parts(group(svg, "tx_pay"), "bpmn-inner")) == 1  # double border
+    assert parts(group(svg, "sp_events"), "bpmn-event-sub-process")
+    assert parts(group(svg, "esp_closed"), "bpmn-icon-timer")
+    for adhoc in ("adhoc_open", "adhoc_closed"):
+        assert parts(group(svg, adhoc), "bpmn-marker-adhoc")
+    label = group(svg, "sp_open").find(".//s:tspan", NS)
+    assert float(label.get("y")) < 60 + 25  # expanded: name at the top
+
+
+def test_sequence_flow_default_and_conditional_markers() -> None:
+    svg = svg_of("flows.bpmn")
+    assert parts(group(svg, "f_check_default"), "bpmn-default-marker")  # default out of a task
+    assert parts(group(svg, "f_no"), "bpmn-default-marker")  # default out of a gateway
+    assert parts(group(svg, "f_check_urgent"), "bpmn-conditional-marker")  # condition out of a task
+    assert not parts(group(svg, "f_yes"), "bpmn-conditional-marker")  # out of a gateway: no diamond
+    assert len(parts(group(svg, "f_start"), "bpmn-arrowhead")) == 1
+
+
+def test_message_flows_are_dashed_with_a_circle_at_the_source_and_a_hollow_arrow() -> None:
+    svg = svg_of("flows.bpmn")
+    css = svg.findtext("s:style", namespaces=NS)
+    assert ".bpmn-message-flow .bpmn-line{stroke-dasharray:10 6" in css
+    flow = group(svg, "mf_out")
+    assert "bpmn-message-flow" in classes(flow)
+    (start,) = parts(flow, "bpmn-message-start")
+    assert (start.get("cx"), start.get("cy")) == ("580", "220")
+    assert parts(flow, "bpmn-arrowhead-open")
+    assert parts(group(svg, "mf_in"), "bpmn-message-envelope")
+
+
+def test_labels_use_bpmnlabel_bounds_or_sit_below_the_shape() -> None:
+    svg = svg_of("events.bpmn")
+    placed = group(svg, "s_timer").findall(".//s:tspan", NS)  # BPMNLabel x=280 y=60 width=76 height=27
+    assert {float(t.get("x")) for t in placed} == {318.0}
+    assert 60 < float(placed[0].get("y")) < 87
+    default = group(svg, "s_none").find(".//s:tspan", NS)  # shape y=100 height=36, no BPMNLabel
+    assert float(default.get("x")) == 118 and 136 < float(default.get("y")) < 156
+    flow = group(svg_of("flows.bpmn"), "f_yes").find(".//s:tspan", NS)  # BPMNLabel x=489 y=162 width=18
+    assert float(flow.get("x")) == 498 and 162 < float(flow.get("y")) < 176
+
+
+def test_several_diagrams_give_several_svgs() -> None:
+    main, detail = render_diagrams((FIXTURES / "multi_diagram.bpmn").read_bytes())
+    assert (main.id, main.name, detail.id, detail.name) == (
+        "diagram_main", "Main", "diagram_sub", "Prepare report (detail)")
+    assert 'data-element-id="m_sub"' in main.svg and 'data-element-id="m_sub"' not in detail.svg
+    assert 'data-element-id="m_sub_task"' in detail.svg
+
+
+def test_styles_add_classes_and_title_and_text_is_escaped() -> None:
+    svg = svg_of("tasks.bpmn", styles={"t_user": "state-active", "t_plain": "state-completed"}, title="SOP <x>")
+    assert {"bpmn-element", "bpmn-activity", "bpmn-user-task", "state-active"} <= classes(group(svg, "t_user"))
+    assert "state-completed" in classes(group(svg, "t_plain"))
+    assert svg.findtext("s:title", namespaces=NS) == "SOP <x>"
+    content = bpmn('<bpmn:task id="t" name="A &lt;b&gt; &amp; &quot;c&quot;"/>',
+                   '<bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="0" y="0" width="100" height="80"/>'
+                   '</bpmndi:BPMNShape>')
+    text = render_diagrams(content)[0].svg
+    assert "&lt;b&gt; &amp;" in text and lines_of(etree.fromstring(text.encode()))[0] == 'A <b> & "c"'
+
+
+def test_modeller_colours_are_applied_only_when_safe() -> None:
+    shape = ('<bpmndi:BPMNShape id="t_di" bpmnElement="t" xmlns:bioc="http://bpmn.io/schema/bpmn/biocolor/1.0" '
+             'bioc:fill="{fill}" bioc:stroke="#1e88e5"><dc:Bounds x="0" y="0" width="100" height="80"/>'
+             '</bpmndi:BPMNShape>')
+    safe = render_diagrams(bpmn('<bpmn:task id="t"/>', shape.format(fill="#bbdefb")))[0].svg
+    assert 'style="fill:#bbdefb;stroke:#1e88e5"' in safe
+    unsafe = render_diagrams(bpmn('<bpmn:task id="t"/>', shape.format(fill="red;}&lt;/style&gt;")))[0].svg
+    assert "red;" not in unsafe and 'style="stroke:#1e88e5"' in unsafe
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"this is not xml", "not a BPMN 2.0 file"),
+    (b"<?xml version='1.0'?><!DOCTYPE x [<!ENTITY e 'boom'>]>" + BPMN_HEAD.encode() + b"</bpmn:definitions>",
+     "DOCTYPE"),
+    (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "root element is not bpmn:definitions"),
+    (BPMN_HEAD.encode() + b'<bpmn:process id="p"/></bpmn:definitions>', "no bpmndi:BPMNDiagram"),
+    (bpmn("", '<bpmndi:BPMNShape id="x_di" bpmnElement="ghost"><dc:Bounds x="0" y="0" width="9" height="9"/>'
+              "</bpmndi:BPMNShape>"), "references missing element 'ghost'"),
+    (bpmn('<bpmn:task id="t"/>', '<bpmndi:BPMNShape id="t_di" bpmnElement="t"/>'), "needs dc:Bounds"),
+    (bpmn('<bpmn:task id="t"/>', '<bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="zero" y="0" '
+                                 'width="9" height="9"/></bpmndi:BPMNShape>'), "no valid 'x'"),
+    (bpmn('<bpmn:sequenceFlow id="f"/>', '<bpmndi:BPMNEdge id="f_di" bpmnElement="f"/>'), "at least two waypoints"),
+])
+def test_broken_input_raises_a_clear_render_error(content: bytes, message: str) -> None:
+    with pytest.raises(RenderError, match=message):
+        render_diagrams(content)
+
+
+def run_klip(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                          timeout=120)
+
+
+def test_klip_render_writes_svg_files(tmp_path: Path) -> None:
+    out = tmp_path / "flow.svg"
+    done = run_klip("render", str(MODEL), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_text(encoding="utf-8") == render_diagrams(MODEL.read_bytes())[0].svg
+    several = run_klip("render", str(FIXTURES / "multi_diagram.bpmn"), "-o", str(tmp_path / "multi.svg"))
+    assert several.returncode == 0, several.stderr
+    assert (tmp_path / "multi.svg").exists() and (tmp_path / "multi-2.svg").exists()
+
+
+def test_klip_render_refuses_a_broken_file_without_a_traceback(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.bpmn"
+    broken.write_text("<bpmn:definitions", encoding="utf-8")
+    done = run_klip("render", str(broken), "-o", str(tmp_path / "out.svg"))
+    assert done.returncode == 1
+    assert "broken.bpmn" in done.stderr and "not a BPMN 2.0 file" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "out.svg").exists()
