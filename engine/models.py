@@ -148,6 +148,8 @@ class AuditEvent(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     task_bpmn_id: Mapped[str | None] = mapped_column(String(128))
     task_name: Mapped[str | None] = mapped_column(String(255))
+    task_ready_at: Mapped[datetime | None]  # when the completed task had become READY (process performance)
+    task_due_at: Mapped[datetime | None]  # its due date then (deadline met or not)
     data: Mapped[dict[str, Any]]
 
 

@@ -1,6 +1,137 @@
-"""(to be written)"""
+"""The agent's screens: call list, contact page with the call record form, the "next contact" flow.
+
+Also the ``assignment_panel`` contract shown on the agent's step-5 task page.
+"""
 from __future__ import annotations
 
-from flask import Blueprint
+import re
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
+
+from engine import calls_support, campaigns
+from engine.errors import InvalidInput
+from engine.outcomes import CALLBACK_OUTCOME, OUTCOMES
+
+from ..i18n import t
+from ..services import ctx, me
+from .campaigns import office_zone, outcome_label
 
 bp = Blueprint("calls", __name__)
+
+PAGE_SIZE = 100
+PANEL_SIZE = 12
+_DURATION = re.compile(r"^(?:(\d+):)?(\d{1,3}):([0-5]\d)$")
+
+
+def outcome_groups() -> list[tuple[str, list[Any]]]:
+    """Outcomes for the radio buttons: the right party reached first, then the rest."""
+    return [(t("Terhubung"), [o for o in OUTCOMES.values() if o.is_reached]),
+            (t("Tidak terhubung"), [o for o in OUTCOMES.values() if not o.is_reached])]
+
+
+def _duration(text: str, fields: dict[str, str]) -> int | None:
+    """Seconds from '95', '1:35' or '1:02:05'; '' means not recorded."""
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text)
+    match = _DURATION.match(text)
+    if match is None:
+        fields["duration_s"] = t("Isi durasi dalam detik (mis. 95) atau menit:detik (mis. 1:35).")
+        return None
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    return hours * 3600 + minutes * 60 + seconds
+
+
+def _callback(text: str, fields: dict[str, str]) -> datetime | None:
+    """A datetime-local value ('2026-03-10T14:30') read as office time (WIB)."""
+    if not text.strip():
+        return None
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=office_zone())
+    except ValueError:
+        fields["callback_at"] = t("Waktu tidak dapat dibaca; gunakan tanggal dan jam.")
+        return None
+
+
+def call_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
+    """The record form → keyword arguments of ``record_call``; raise InvalidInput for unreadable fields."""
+    fields: dict[str, str] = {}
+    outcome = form.get("outcome", "")
+    if not outcome:
+        fields["outcome"] = t("Pilih hasil panggilan.")
+    call = {"outcome": outcome, "notes": form.get("notes", "").strip(), "phone": form.get("phone", ""),
+            "recording_ref": form.get("recording_ref", "").strip(),
+            "duration_s": _duration(form.get("duration", ""), fields),
+            "callback_at": _callback(form.get("callback_at", ""), fields) if outcome == CALLBACK_OUTCOME else None}
+    if fields:
+        raise InvalidInput(t("Data panggilan belum lengkap."), fields)
+    return call
+
+
+@bp.get("/kampanye/<int:campaign_id>/panggilan")
+@login_required
+def call_list(campaign_id: int) -> Any:
+    page_number = max(request.args.get("halaman", 1, type=int), 1)
+    page = calls_support.call_list_page(ctx(), me(), campaign_id, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
+    pages = max((page.progress["contacts"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("calls/call_list.html", page=page, page_number=page_number, pages=pages)
+
+
+@bp.get("/kampanye/<int:campaign_id>/berikutnya")
+@login_required
+def next_contact(campaign_id: int) -> Any:
+    found = campaigns.next_contact(ctx(), me(), campaign_id, after_id=request.args.get("setelah", type=int))
+    if found is None:
+        flash(t("Semua kontak selesai: tidak ada lagi kontak yang perlu dihubungi."), "success")
+        return redirect(url_for(".call_list", campaign_id=campaign_id))
+    return redirect(url_for(".contact", contact_id=found.id))
+
+
+def _render_contact(contact_id: int, form: Any = None, error: str = "", fields: Any = None) -> str:
+    page = calls_support.contact_page(ctx(), me(), contact_id)
+    return render_template("calls/contact.html", page=page, form=form or {}, error=error, fields=fields or {},
+                           groups=outcome_groups(), callback_outcome=CALLBACK_OUTCOME)
+
+
+@bp.get("/kontak/<int:contact_id>")
+@login_required
+def contact(contact_id: int) -> Any:
+    return _render_contact(contact_id)
+
+
+@bp.post("/kontak/<int:contact_id>/panggilan")
+@login_required
+def record(contact_id: int) -> Any:
+    try:
+        result = calls_support.record_and_next(ctx(), me(), contact_id, **call_from_form(request.form))
+    except InvalidInput as exc:
+        fields = {name: t(text) for name, text in exc.fields.items()}
+        return _render_contact(contact_id, request.form, t(exc.message), fields), 422
+    flash(_recorded_message(result), "success")
+    if result.next_contact is None:
+        flash(t("Semua kontak selesai: tidak ada lagi kontak yang perlu dihubungi."), "success")
+        return redirect(url_for(".call_list", campaign_id=result.campaign_id))
+    return redirect(url_for(".contact", contact_id=result.next_contact.id))
+
+
+def _recorded_message(result: calls_support.RecordResult) -> str:
+    recorded = result.contact
+    message = t("Panggilan kepada {name} dicatat: {outcome}.", name=recorded.name,
+                outcome=outcome_label(recorded.last_outcome))
+    if recorded.final_outcome and not OUTCOMES[recorded.last_outcome or recorded.final_outcome].is_final:
+        message += " " + t("Kontak ditutup setelah {n} percobaan.", n=recorded.attempts)
+    return message
+
+
+def assignment_panel(detail: Any) -> Markup:
+    """Contract for the step-5 task page: this agent's progress, open contacts first, link to the call list."""
+    campaign_id = detail.task.campaign_id
+    page = calls_support.call_list_page(ctx(), me(), campaign_id, PANEL_SIZE, 0)
+    return Markup(render_template("calls/_assignment_panel.html", page=page, campaign_id=campaign_id))

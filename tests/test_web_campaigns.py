@@ -1,0 +1,269 @@
+"""Campaign and call pages through the test client: upload, import report, call list, recording calls, report."""
+from __future__ import annotations
+
+import io
+import re
+from datetime import datetime, timezone
+
+from flask_login import login_user
+
+from engine import campaigns, tasks
+from engine.demo import npwp15, sample_target_list
+from engine.users import create_user, load_user
+from engine.walkthrough import task_for
+from tests.sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
+from tests.web_helpers import login_as
+from webapp.auth import WebUser
+
+BAD_CSV = "\n".join([
+    "npwp,nama,telepon,kpp,tahun_pajak",
+    f"{npwp15(1)},Budi Santoso,081234567890;021-5551234,KPP Gambir,2025",   # row 2
+    f"{npwp15(2)},Siti Rahayu,085712345678,,2025",                         # row 3
+    "12.345,NPWP Pendek,081298765432,,2025",                                # row 4: rejected (length)
+    f"{npwp15(3)},,081298765433,,2025",                                     # row 5: rejected (name)
+    f"{npwp15(4)},Tanpa Telepon,12,,2025",                                  # row 6: rejected (phone)
+    f"{npwp15(1)},Baris Ganda,081298765434,,2025",                          # row 7: duplicate of row 2
+    f"{npwp15(5)},Agus Wijaya,081311112222,,2025",                          # row 8
+]).encode()
+
+
+def upload(client, content: bytes, filename: str = "sasaran.csv", **form: str):
+    data = {"title": "Himbauan SPT 2025", "requester": "KPP Pratama Uji", "topic": "Batas waktu SPT", **form,
+            "file": (io.BytesIO(content), filename)}
+    return client.post("/kampanye/unggah", data=data, content_type="multipart/form-data")
+
+
+def table_rows(html: str, css_class: str) -> list[list[str]]:
+    """The cell texts of the rows of the first table with ``css_class``."""
+    table = re.search(rf'<table class="[^"]*{css_class}[^"]*">(.*?)</table>', html, re.S)
+    assert table, f"no table .{css_class}"
+    body = table.group(1).split("<tbody>", 1)[1]
+    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+
+
+def distributed(make_ctx, agents=("agen1", "agen2"), n: int = 9) -> int:
+    setup_sop(make_ctx)
+    campaign_id = new_campaign(make_ctx, n)
+    to_distribution(make_ctx, campaign_id)
+    do(make_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": list(agents)})
+    return campaign_id
+
+
+# --- upload and import report ------------------------------------------------------------------------
+
+def test_upload_with_bad_rows_lists_every_rejected_row(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    response = upload(login_as(client, "unit"), BAD_CSV)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "3 dari 7 baris diterima, 3 ditolak, 1 duplikat" in html
+    rejected = table_rows(html, "rejected-rows")
+    assert [row[0] for row in rejected] == ["4", "5", "6"]
+    assert "harus 15 atau 16 digit" in rejected[0][2]
+    assert rejected[1][1:] == ["nama", "Nama wajib pajak kosong"]
+    assert rejected[2][1] == "telepon" and "tidak ada nomor yang valid" in rejected[2][2]
+    assert "duplikat dari baris 2" in html
+
+
+def test_upload_missing_required_column_is_rejected_and_stores_nothing(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    before = campaigns.list_campaigns(make_ctx(), "kasi")
+    response = upload(login_as(client, "pelaksana"), b"npwp,nama\n012345678901234,Budi\n", title="Judul tetap ada")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Kolom wajib tidak ditemukan: telepon" in html
+    assert 'value="Judul tetap ada"' in html and 'value="KPP Pratama Uji"' in html
+    assert campaigns.list_campaigns(make_ctx(), "kasi") == before
+    assert "Judul tetap ada" not in client.get("/kampanye").get_data(as_text=True)
+
+
+def test_upload_without_title_or_file_shows_both_errors(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    response = login_as(client, "kasi").post("/kampanye/unggah", data={"title": "", "requester": "Kanwil"},
+                                             content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "wajib diisi" in html and "Pilih berkas .csv atau .xlsx" in html
+    assert campaigns.list_campaigns(make_ctx(), "kasi") == []
+
+
+def test_upload_is_forbidden_for_agent_only_and_kepala_kantor(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    create_user(make_ctx(), "agenx", ("agen",), full_name="Agen saja")
+    for username in ("agenx", "kepala"):
+        login_as(client, username)
+        form = client.get("/kampanye/unggah")
+        assert form.status_code == 403
+        assert 'type="file"' not in form.get_data(as_text=True)
+        assert upload(client, sample_target_list(3)).status_code == 403
+        assert "Unggah data kampanye" not in client.get("/kampanye").get_data(as_text=True)
+    assert campaigns.list_campaigns(make_ctx(), "kasi") == []
+
+
+def test_campaign_page_shows_data_progress_and_import_report(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    view = campaigns.create_campaign(make_ctx(), "unit", "data.csv", sample_target_list(5), "Kampanye A",
+                                     "Direktorat P2Humas", "Pengingat SPT")
+    html = login_as(client, "kasi").get(f"/kampanye/{view.id}").get_data(as_text=True)
+    assert "Laporan Penerimaan dan Pengolahan Data" in html
+    for figure, label in ((8, "Baris dibaca"), (5, "Diterima"), (2, "Ditolak"), (1, "Duplikat")):
+        assert f"<b>{figure}</b>{label}" in html
+    assert [row[0] for row in table_rows(html, "rejected-rows")] == ["7", "9"]
+    assert "Pengingat SPT" in html and "Direktorat P2Humas" in html
+    assert f"/kampanye/{view.id}/laporan" in html
+    listing = client.get("/kampanye").get_data(as_text=True)
+    assert "Kampanye A" in listing and "0 dari 5 kontak selesai" in listing
+
+
+# --- agent call list and contact page -------------------------------------------------------------
+
+def test_call_list_shows_only_my_contacts_with_masked_npwp_and_tel_links(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    mine = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)
+    theirs = campaigns.list_contacts(make_ctx(), "agen2", campaign_id)
+    response = login_as(client, "agen1").get(f"/kampanye/{campaign_id}/panggilan")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    links = {int(i) for i in re.findall(r'href="/kontak/(\d+)"', html)}
+    assert links == {c.id for c in mine} and not links & {c.id for c in theirs}
+    for contact in mine:
+        assert contact.npwp not in html and contact.npwp_masked in html
+        assert all(f'href="tel:{phone}"' in html for phone in contact.phones)
+    assert f"0 / {len(mine)}" in html and "Kontak berikutnya" in html
+
+
+def test_other_agent_may_not_open_or_record_my_contact(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    contact = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[0]
+    login_as(client, "agen2")
+    assert client.get(f"/kontak/{contact.id}").status_code == 403
+    assert client.post(f"/kontak/{contact.id}/panggilan", data={"outcome": "tersampaikan"}).status_code == 403
+    assert campaigns.contact_detail(make_ctx(), "agen1", contact.id)[1] == []
+
+
+def test_recording_a_call_moves_to_the_next_open_contact(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    first, second = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[:2]
+    login_as(client, "agen1")
+    page = client.get(f"/kontak/{first.id}").get_data(as_text=True)
+    assert "Informasi tersampaikan" in page and "Tidak terhubung" in page and first.npwp not in page
+    response = client.post(f"/kontak/{first.id}/panggilan", data={
+        "outcome": "tersampaikan", "phone": first.phones[-1], "duration": "1:35", "notes": "WP akan lapor minggu ini",
+        "recording_ref": "REC-0001"})
+    assert response.status_code == 302 and response.headers["Location"] == f"/kontak/{second.id}"
+    assert f"Panggilan kepada {first.name} dicatat: Informasi tersampaikan." in client.get(
+        response.headers["Location"]).get_data(as_text=True)
+    contact, calls = campaigns.contact_detail(make_ctx(), "agen1", first.id)
+    assert contact.final_outcome == "tersampaikan"
+    assert [(c.outcome, c.phone, c.duration_s, c.notes, c.recording_ref) for c in calls] == [
+        ("tersampaikan", first.phones[-1], 95, "WP akan lapor minggu ini", "REC-0001")]
+    history = client.get(f"/kontak/{first.id}").get_data(as_text=True)
+    assert "WP akan lapor minggu ini" in history and "1:35" in history and "Catat hasil panggilan" not in history
+
+
+def test_callback_needs_a_time_and_is_read_as_office_time(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    contact = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[0]
+    login_as(client, "agen1")
+    response = client.post(f"/kontak/{contact.id}/panggilan",
+                           data={"outcome": "minta_dihubungi_kembali", "notes": "telepon lagi sore", "duration": "40"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Waktu untuk menghubungi kembali wajib diisi." in html
+    assert "telepon lagi sore" in html and 'value="minta_dihubungi_kembali" required checked' in html
+    assert campaigns.contact_detail(make_ctx(), "agen1", contact.id)[1] == []
+    response = client.post(f"/kontak/{contact.id}/panggilan",
+                           data={"outcome": "minta_dihubungi_kembali", "callback_at": "2026-03-10T14:30"})
+    assert response.status_code == 302
+    call = campaigns.contact_detail(make_ctx(), "agen1", contact.id)[1][0]
+    assert call.callback_at == datetime(2026, 3, 10, 7, 30, tzinfo=timezone.utc)
+
+
+def test_unreadable_duration_is_422_and_nothing_is_recorded(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    contact = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[0]
+    response = login_as(client, "agen1").post(f"/kontak/{contact.id}/panggilan",
+                                              data={"outcome": "sibuk", "duration": "dua menit"})
+    assert response.status_code == 422
+    assert "menit:detik" in response.get_data(as_text=True)
+    assert campaigns.contact_detail(make_ctx(), "agen1", contact.id)[1] == []
+
+
+def test_recording_after_the_assignment_is_finished_is_409(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    contact = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[0]
+    do(make_ctx, "agen1", "hubungi_wajib_pajak", campaign_id, {"ringkasan": "selesai lebih awal"})
+    login_as(client, "agen1")
+    response = client.post(f"/kontak/{contact.id}/panggilan", data={"outcome": "tersampaikan"})
+    assert response.status_code == 409
+    assert "tidak sedang berjalan" in response.get_data(as_text=True)
+    page = client.get(f"/kontak/{contact.id}").get_data(as_text=True)
+    assert "Catat hasil panggilan" not in page and "tidak sedang berjalan" in page
+
+
+def test_next_contact_after_the_last_one_returns_to_the_list(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    for contact in campaigns.list_contacts(make_ctx(), "agen1", campaign_id):
+        campaigns.record_call(make_ctx(), "agen1", contact.id, "sudah_melaksanakan")
+    login_as(client, "agen1")
+    response = client.get(f"/kampanye/{campaign_id}/berikutnya")
+    assert response.status_code == 302 and response.headers["Location"] == f"/kampanye/{campaign_id}/panggilan"
+    assert "Semua kontak selesai" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+# --- report --------------------------------------------------------------------------------------------
+
+def test_report_page_shows_figures(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    finish_calls(make_ctx, campaign_id, "agen1")  # 5 contacts delivered
+    contact = campaigns.list_contacts(make_ctx(), "agen2", campaign_id)[0]
+    campaigns.record_call(make_ctx(), "agen2", contact.id, "tidak_diangkat")
+    html = login_as(client, "kasi").get(f"/kampanye/{campaign_id}/laporan").get_data(as_text=True)
+    assert "Laporan Pelaksanaan Layanan Penyampaian Informasi Perpajakan" in html
+    assert "<b>9</b>Kontak" in html and "<b>5</b>Terhubung" in html and "<b>6</b>Panggilan" in html
+    assert "<b>55,6%</b>Tingkat keterhubungan" in html
+    by_agent = table_rows(html.split("Per agen", 1)[1], "compact")
+    assert by_agent[0] == ["Agen 1 (demo)", "5", "5", "5", "5", "100,0%"]
+    assert by_agent[1] == ["Agen 2 (demo)", "4", "0", "0", "1", "0,0%"]
+    assert "Belum ditandatangani" in html and "Angka sementara" in html
+
+
+def test_report_panel_and_assignment_panel_contracts_render(app, make_ctx) -> None:
+    from webapp.views.calls import assignment_panel
+    from webapp.views.campaigns import report_panel
+
+    campaign_id = distributed(make_ctx)
+    first = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[0]
+    campaigns.record_call(make_ctx(), "agen1", first.id, "tersampaikan")
+    ctx = make_ctx()
+    detail = tasks.get_task(ctx, "agen1", task_for(ctx, "agen1", "hubungi_wajib_pajak", campaign_id).id)
+    with app.test_request_context():
+        login_user(WebUser(load_user(make_ctx(), "agen1")))
+        panel = str(report_panel(campaign_id))
+        assignment = str(assignment_panel(detail))
+    assert "Tingkat keterhubungan" in panel and "Belum ditandatangani" in panel
+    assert "<b>1 / 5</b>Kontak selesai" in assignment
+    rows = table_rows(assignment, "compact")
+    assert len(rows) == 5 and rows[-1][0] == first.name and "Informasi tersampaikan" in rows[-1][-1]
+    assert all("Belum dihubungi" in row[-1] for row in rows[:-1])
+    assert f"/kampanye/{campaign_id}/panggilan" in assignment and "mengakhiri penugasan Anda" in assignment
+
+
+def test_xlsx_upload_and_pages_need_login_and_speak_english(client, make_ctx) -> None:
+    import openpyxl
+
+    setup_sop(make_ctx)
+    assert client.get("/kampanye").status_code == 302  # not logged in: to the login page
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["NPWP", "Nama", "Telepon", "nomor_skp"])
+    workbook.active.append([npwp15(7), "Dewi Lestari", "081311112222", "00012/206/25"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload(login_as(client, "kasi"), buffer.getvalue(), filename="sasaran.xlsx")
+    assert response.status_code == 302
+    client.get("/bahasa/en")
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Data Receipt and Processing Report" in html and "<b>1</b>Accepted" in html

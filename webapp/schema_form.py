@@ -1,0 +1,173 @@
+"""Turn a task's JSON Schema into form fields, and submitted form values back into JSON data.
+
+Pure functions (no Flask): the view passes the language, a translate function and the users for ``x-role``
+pickers. The engine validates the result; this module only shapes it.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+RADIO_MAX = 4  # enums with more options become a select
+
+
+class UserLike(Protocol):
+    username: str
+    full_name: str
+
+
+class FormData(Protocol):
+    def get(self, key: str, default: Any = None) -> Any: ...
+    def getlist(self, key: str) -> list[str]: ...
+    def __contains__(self, key: object) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    hint: str = ""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One form control. ``value`` is a string for single inputs, a list of strings for checkboxes."""
+
+    name: str
+    label: str
+    widget: str  # text textarea number date datetime radio select checkbox checkboxes
+    required: bool
+    hint: str
+    value: Any
+    error: str = ""
+    options: tuple[Option, ...] = ()
+    step: str = ""
+
+    def checked(self, option: str) -> bool:
+        return option in self.value if isinstance(self.value, list) else option == self.value
+
+
+def _free_list(prop: Mapping[str, Any]) -> bool:
+    """An array without choices (no enum, no x-role): typed as one item per line."""
+    return prop.get("type") == "array" and not prop.get("x-role") and "enum" not in prop.get("items", {})
+
+
+def _widget(prop: Mapping[str, Any]) -> str:
+    kind = prop.get("type")
+    if kind == "array":
+        return "lines" if _free_list(prop) else "checkboxes"
+    if "enum" in prop or prop.get("x-role"):
+        return "radio" if "enum" in prop and len(prop["enum"]) <= RADIO_MAX else "select"
+    if kind == "boolean":
+        return "checkbox"
+    if kind in ("integer", "number"):
+        return "number"
+    if prop.get("format") == "date":
+        return "date"
+    if prop.get("format") == "date-time":
+        return "datetime"
+    return "textarea" if prop.get("x-widget") == "textarea" else "text"
+
+
+def _options(prop: Mapping[str, Any], lang: str, tr: Callable[[str], str],
+             holders: Callable[[str], Sequence[UserLike]]) -> tuple[Option, ...]:
+    if prop.get("x-role"):
+        return tuple(Option(u.username, u.full_name or u.username, u.username) for u in holders(prop["x-role"]))
+    source = prop.get("items", {}) if prop.get("type") == "array" else prop
+    titles = source.get(f"x-enum-titles-{lang}") or {}
+    base = source.get("x-enum-titles") or prop.get("x-enum-titles") or {}
+    return tuple(Option(str(v), titles.get(v) or tr(str(base.get(v, v)))) for v in source.get("enum", ()))
+
+
+def _display(prop: Mapping[str, Any], value: Any, tz: ZoneInfo) -> Any:
+    """A JSON value as the control shows it (datetime-local has no offset: office time)."""
+    if value is None:
+        return [] if prop.get("type") == "array" else ""
+    if prop.get("type") == "array":
+        return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+    if prop.get("type") == "boolean":
+        return "true" if value is True else ""
+    if prop.get("format") == "date-time" and isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        return (parsed.astimezone(tz) if parsed.tzinfo else parsed).strftime("%Y-%m-%dT%H:%M")
+    return str(value)
+
+
+def fields(schema: Mapping[str, Any], values: Mapping[str, Any], errors: Mapping[str, str], *, lang: str = "id",
+           tr: Callable[[str], str] = str, holders: Callable[[str], Sequence[UserLike]] = lambda role: (),
+           tz: str = "Asia/Jakarta") -> list[Field]:
+    """The schema's properties as fields, in schema order, with current values and the engine's messages."""
+    required, zone = set(schema.get("required", ())), ZoneInfo(tz)
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        english = prop.get("x-title-en") if lang == "en" else None
+        widget = _widget(prop)
+        value = _display(prop, values.get(name), zone)
+        out.append(Field(
+            name=name, label=english or tr(prop.get("title", name)), widget=widget, required=name in required,
+            hint=tr(prop.get("description", "")) if prop.get("description") else "",
+            value="\n".join(value) if widget == "lines" else value, error=tr(errors[name]) if errors.get(name) else "",
+            options=_options(prop, lang, tr, holders) if widget in ("radio", "select", "checkboxes") else (),
+            step="1" if prop.get("type") == "integer" else "any"))
+    return out
+
+
+def general_errors(schema: Mapping[str, Any], errors: Mapping[str, str]) -> list[str]:
+    """Messages not tied to a field of the form (``_form``, or keys the schema does not know, e.g. an action's)."""
+    known = set(schema.get("properties", {}))
+    return [text for key, text in errors.items() if key not in known]
+
+
+# --- submitted values → JSON --------------------------------------------------------------------------
+
+def _number(raw: str, kind: str) -> Any:
+    text = raw.strip().replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        return raw  # the engine answers "tipe isian harus …" and the input is kept
+    if kind == "integer":
+        return int(number) if number.is_integer() else raw
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def _datetime(raw: str, tz: ZoneInfo) -> str:
+    try:
+        parsed = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)).isoformat()
+
+
+def _scalar(prop: Mapping[str, Any], raw: str, tz: ZoneInfo) -> Any:
+    kind = prop.get("type")
+    if kind in ("integer", "number"):
+        return _number(raw, kind)
+    if prop.get("format") == "date-time":
+        return _datetime(raw, tz)
+    return raw
+
+
+def coerce(schema: Mapping[str, Any], form: FormData, tz: str = "Asia/Jakarta") -> dict[str, Any]:
+    """Submitted values as the JSON the schema expects; empty optional fields are left out."""
+    zone, data = ZoneInfo(tz), {}
+    for name, prop in schema.get("properties", {}).items():
+        kind = prop.get("type")
+        if kind == "boolean":
+            data[name] = form.get(name, "") in ("true", "on", "1", "ya")
+        elif kind == "array":
+            raw_items = (form.get(name) or "").splitlines() if _free_list(prop) else form.getlist(name)
+            items = [v.strip() for v in raw_items if v.strip()]
+            if items:
+                data[name] = [_scalar(prop.get("items", {}), v, zone) for v in items]
+        else:
+            raw = (form.get(name) or "").strip()
+            if raw:
+                data[name] = _scalar(prop, raw, zone)
+    return data
