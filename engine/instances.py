@@ -43,7 +43,7 @@ class InstanceView:
     comments: tuple[CommentView, ...]
 
 
-def _readable_instance(session: Session, user: User, instance_id: int) -> Instance:
+def readable_instance(session: Session, user: User, instance_id: int) -> Instance:
     row = session.get(Instance, instance_id)
     if row is None:
         raise NotFound(f"Instans proses {instance_id} tidak ditemukan.")
@@ -57,7 +57,7 @@ def _readable_instance(session: Session, user: User, instance_id: int) -> Instan
 def get_instance(ctx: Context, username: str, instance_id: int) -> InstanceView:
     """Everything the instance page shows, without deserializing the workflow."""
     with ctx.transaction() as session:
-        row = _readable_instance(session, get_user(session, username), instance_id)
+        row = readable_instance(session, get_user(session, username), instance_id)
         campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
         tasks = session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id)
                                 .order_by(TaskIndex.ready_at)).all()
