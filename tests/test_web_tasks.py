@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine import campaigns, tasks
+from engine import campaigns
 from engine.timers import tick
 from engine.users import create_user
 from engine.walkthrough import WORK_PLAN, task_for
@@ -375,7 +375,7 @@ def test_post_without_csrf_token_is_refused(settings, clock, make_ctx, sop) -> N
 
 
 def test_wib_filter(app) -> None:
-    from webapp.views.tasks import wib
+    from webapp.filters import wib
 
     with app.test_request_context("/"):
         assert wib(datetime(2026, 3, 17, 3, 0, tzinfo=timezone.utc)) == "17 Mar 2026 10:00 WIB"

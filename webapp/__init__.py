@@ -38,11 +38,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import auth, errors, i18n, views
+    from . import auth, errors, filters, i18n, views
     from .api import bp as api_bp
 
     i18n.init_app(app)
     errors.init_app(app)
+    app.register_blueprint(filters.bp)
     app.register_blueprint(auth.bp)
     views.register(app)
     app.register_blueprint(api_bp)

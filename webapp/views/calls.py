@@ -19,7 +19,7 @@ from engine.outcomes import CALLBACK_OUTCOME, OUTCOMES
 
 from ..i18n import t
 from ..services import ctx, me
-from .campaigns import office_zone, outcome_label
+from ..filters import office_zone, outcome_label
 
 bp = Blueprint("calls", __name__)
 

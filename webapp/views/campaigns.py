@@ -7,97 +7,26 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
-import phonenumbers
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from werkzeug.routing import BuildError
 
 from engine import calls_support, campaigns
 from engine import outcomes as outcome_codes
 from engine.errors import InvalidInput
 
-from ..i18n import current_language, t
+from ..i18n import t
 from ..services import ctx, me
 
 bp = Blueprint("campaigns", __name__)
 
 UPLOAD_ROLES = ("kasi", "pelaksana", "pengguna_layanan")
 STATUSES = ("berjalan", "penyampaian", "selesai")
-MONTHS = {"id": ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des"),
-          "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")}
-ZONE_NAMES = {"Asia/Jakarta": "WIB", "Asia/Pontianak": "WIB", "Asia/Makassar": "WITA", "Asia/Jayapura": "WIT"}
 SAMPLE_ROWS = (("npwp", "nama", "telepon", "kpp", "tahun_pajak"),
                ("01.234.567.8-091.000", "Budi Santoso", "081234567890;021-5551234", "KPP Pratama Jakarta Gambir Satu", "2025"),
                ("3171234567890001", "Siti Rahayu", "0857-1234-5678", "", "2025"))
-
-
-# --- formatting filters (registered app-wide; used by the campaigns and calls templates) -------------
-
-def office_zone() -> ZoneInfo:
-    return ZoneInfo(ctx().settings.office_timezone)
-
-
-@bp.app_template_filter("wib_date")
-def wib_date(value: datetime | None, time: bool = True) -> str:
-    """An aware datetime in office time: '17 Mar 2026 10:00 WIB' (or just the date)."""
-    if value is None:
-        return "—"
-    zone = office_zone()
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(zone)
-    text = f"{local.day} {MONTHS[current_language()][local.month - 1]} {local.year}"
-    return f"{text} {local:%H:%M} {ZONE_NAMES.get(zone.key, local.tzname())}" if time else text
-
-
-@bp.app_template_filter("num")
-def number(value: int | float | None) -> str:
-    """Thousands separators as readers expect them: 12.345 (id) or 12,345 (en)."""
-    text = f"{int(value or 0):,}"
-    return text.replace(",", ".") if current_language() == "id" else text
-
-
-@bp.app_template_filter("pct")
-def percent(fraction: float | None, digits: int = 1) -> str:
-    text = f"{100 * (fraction or 0):.{digits}f}"
-    return (text.replace(".", ",") if current_language() == "id" else text) + "%"
-
-
-@bp.app_template_filter("phone_display")
-def phone_display(e164: str) -> str:
-    """+6281234567890 → 0812-3456-7890 (national format); anything unparsable is shown as stored."""
-    try:
-        number_ = phonenumbers.parse(e164, "ID")
-    except phonenumbers.NumberParseException:
-        return e164
-    return phonenumbers.format_number(number_, phonenumbers.PhoneNumberFormat.NATIONAL)
-
-
-@bp.app_template_filter("outcome_label")
-def outcome_label(code: str | None) -> str:
-    if not code:
-        return "—"
-    return outcome_codes.label(code, current_language()) if code in outcome_codes.OUTCOMES else code
-
-
-@bp.app_template_filter("duration")
-def duration(seconds: int | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
-
-
-@bp.app_template_global("optional_url")
-def optional_url(endpoint: str, **values: Any) -> str | None:
-    """A URL for an endpoint of another area, or None while that area is not registered."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 # --- pages ---------------------------------------------------------------------------------------------

@@ -2,10 +2,7 @@
 from __future__ import annotations
 
 import importlib
-import re
-from datetime import date, datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -17,6 +14,7 @@ from engine.errors import InvalidInput, KlipError
 from engine.tasks_support import TaskPage, inbox as load_inbox, task_page
 
 from .. import schema_form
+from ..filters import office_tz
 from ..i18n import current_language, t
 from ..services import ctx, me
 
@@ -24,64 +22,6 @@ bp = Blueprint("tasks", __name__)
 
 SCOPES = (("all", "Semua"), ("mine", "Milik saya"), ("lane", "Lajur saya"), ("overdue", "Terlambat"))
 REPORT_VIEWS = ("report_draft", "report_review", "report_sign")
-MONTHS = {"id": "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split(),
-          "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()}
-
-
-def office_tz() -> str:
-    return ctx().settings.office_timezone
-
-
-@bp.app_template_filter("wib")
-def wib(value: Any, with_time: bool = True) -> str:
-    """Office time, e.g. "17 Mar 2026 10:00 WIB" (naive datetimes are UTC, as the engine stores them)."""
-    if not value:
-        return "—"
-    if isinstance(value, str):
-        try:
-            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    months = MONTHS["en" if current_language() == "en" else "id"]
-    if not isinstance(value, datetime):
-        return f"{value.day} {months[value.month - 1]} {value.year}" if isinstance(value, date) else str(value)
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(ZoneInfo(office_tz()))
-    day = f"{local.day} {months[local.month - 1]} {local.year}"
-    return f"{day} {local:%H:%M} {local.tzname()}" if with_time else day
-
-
-@bp.app_template_filter("wib_span")
-def wib_span(first: datetime, last: datetime) -> str:
-    """A period: "17 Mar 2026 10:00 – 15:30 WIB" within one day, two full times otherwise."""
-    start, end = wib(first), wib(last)
-    if start == end:
-        return start
-    if wib(first, with_time=False) == wib(last, with_time=False):
-        return f"{start.rsplit(' ', 1)[0]} – {end.split(' ', 3)[3]}"
-    return f"{start} – {end}"
-
-
-ISO_IN_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
-
-
-@bp.app_template_filter("wib_in_text")
-def wib_in_text(text: str) -> str:
-    """Engine messages carry ISO timestamps; show them as office time."""
-    return ISO_IN_TEXT.sub(lambda m: wib(m.group(0).replace("Z", "+00:00")), text or "")
-
-
-@bp.app_template_filter("age")
-def age(value: datetime | None) -> str:
-    """How long ago, coarsely: "3 hari", "2 jam", "15 menit", "baru saja"."""
-    if value is None:
-        return "—"
-    seconds = max(0, int((ctx().now() - value).total_seconds()))
-    for size, unit in ((86400, "hari"), (3600, "jam"), (60, "menit")):
-        if seconds >= size:
-            return t("{n} " + unit, n=seconds // size)
-    return t("baru saja")
-
-
 @bp.get("/")
 @login_required
 def inbox() -> Any:

@@ -1,0 +1,126 @@
+"""Template filters shared by every page: office time, numbers, percentages, phones, call outcomes."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from flask import Blueprint, url_for
+from werkzeug.routing import BuildError
+
+from engine import outcomes as outcome_codes
+
+from .i18n import current_language, t
+from .services import ctx
+
+bp = Blueprint("filters", __name__)
+
+MONTHS = {"id": "Jan Feb Mar Apr Mei Jun Jul Agu Sep Okt Nov Des".split(),
+          "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()}
+
+
+def office_tz() -> str:
+    return ctx().settings.office_timezone
+
+
+@bp.app_template_filter("wib")
+def wib(value: Any, with_time: bool = True) -> str:
+    """Office time, e.g. "17 Mar 2026 10:00 WIB" (naive datetimes are UTC, as the engine stores them)."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    months = MONTHS["en" if current_language() == "en" else "id"]
+    if not isinstance(value, datetime):
+        return f"{value.day} {months[value.month - 1]} {value.year}" if isinstance(value, date) else str(value)
+    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(ZoneInfo(office_tz()))
+    day = f"{local.day} {months[local.month - 1]} {local.year}"
+    return f"{day} {local:%H:%M} {local.tzname()}" if with_time else day
+
+
+@bp.app_template_filter("wib_span")
+def wib_span(first: datetime, last: datetime) -> str:
+    """A period: "17 Mar 2026 10:00 – 15:30 WIB" within one day, two full times otherwise."""
+    start, end = wib(first), wib(last)
+    if start == end:
+        return start
+    if wib(first, with_time=False) == wib(last, with_time=False):
+        return f"{start.rsplit(' ', 1)[0]} – {end.split(' ', 3)[3]}"
+    return f"{start} – {end}"
+
+
+ISO_IN_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})")
+
+
+@bp.app_template_filter("wib_in_text")
+def wib_in_text(text: str) -> str:
+    """Engine messages carry ISO timestamps; show them as office time."""
+    return ISO_IN_TEXT.sub(lambda m: wib(m.group(0).replace("Z", "+00:00")), text or "")
+
+
+@bp.app_template_filter("age")
+def age(value: datetime | None) -> str:
+    """How long ago, coarsely: "3 hari", "2 jam", "15 menit", "baru saja"."""
+    if value is None:
+        return "—"
+    seconds = max(0, int((ctx().now() - value).total_seconds()))
+    for size, unit in ((86400, "hari"), (3600, "jam"), (60, "menit")):
+        if seconds >= size:
+            return t("{n} " + unit, n=seconds // size)
+    return t("baru saja")
+
+
+def office_zone() -> ZoneInfo:
+    return ZoneInfo(ctx().settings.office_timezone)
+
+
+@bp.app_template_filter("num")
+def number(value: int | float | None) -> str:
+    """Thousands separators as readers expect them: 12.345 (id) or 12,345 (en)."""
+    text = f"{int(value or 0):,}"
+    return text.replace(",", ".") if current_language() == "id" else text
+
+
+@bp.app_template_filter("pct")
+def percent(fraction: float | None, digits: int = 1) -> str:
+    text = f"{100 * (fraction or 0):.{digits}f}"
+    return (text.replace(".", ",") if current_language() == "id" else text) + "%"
+
+
+@bp.app_template_filter("phone_display")
+def phone_display(e164: str) -> str:
+    """+6281234567890 → 0812-3456-7890 (national format); anything unparsable is shown as stored."""
+    try:
+        number_ = phonenumbers.parse(e164, "ID")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number_, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+@bp.app_template_filter("outcome_label")
+def outcome_label(code: str | None) -> str:
+    if not code:
+        return "—"
+    return outcome_codes.label(code, current_language()) if code in outcome_codes.OUTCOMES else code
+
+
+@bp.app_template_filter("duration")
+def duration(seconds: int | None) -> str:
+    if seconds is None:
+        return "—"
+    minutes, secs = divmod(int(seconds), 60)
+    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
+
+
+@bp.app_template_global("optional_url")
+def optional_url(endpoint: str, **values: Any) -> str | None:
+    """A URL for an endpoint of another area, or None while that area is not registered."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None

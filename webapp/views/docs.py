@@ -1,0 +1,69 @@
+"""Process documentation: the deployed model per version, its printable SOP, process performance.
+
+Also ``instance_diagram_panel``, the live flowchart shown on the instance page.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+from flask_login import login_required
+from markupsafe import Markup
+
+from engine import docs_support
+
+from ..i18n import current_language, t
+from ..services import ctx, me
+
+bp = Blueprint("docs", __name__)
+
+STATES = (("state-completed", "Selesai dikerjakan"), ("state-active", "Sedang berjalan"),
+          ("state-overdue", "Terlambat"))
+
+
+@bp.app_template_filter("step_hours")
+def step_hours(hours: float | None) -> str:
+    """Time spent in a step: '25 menit', '3,5 jam', '2,1 hari' (calendar days of 24 hours)."""
+    if hours is None:
+        return "—"
+    if hours < 1:
+        return t("{n} menit", n=round(hours * 60))
+    value, unit = (hours, "jam") if hours < 24 else (hours / 24, "hari")
+    text = f"{value:.1f}"
+    return t("{n} " + unit, n=text.replace(".", ",") if current_language() == "id" else text)
+
+
+@bp.get("/dokumentasi")
+@bp.get("/dokumentasi/versi/<int:version_id>")
+@login_required
+def index(version_id: int | None = None) -> Any:
+    page = docs_support.documentation_page(ctx(), me(), version_id)
+    return render_template("docs/index.html", page=page, version=page.version)
+
+
+@bp.get("/dokumentasi/versi/<int:version_id>/sop")
+@login_required
+def sop_document(version_id: int) -> Any:
+    return Response(docs_support.sop_document_html(ctx(), me(), version_id), mimetype="text/html")
+
+
+@bp.get("/dokumentasi/versi/<int:version_id>/lip20-0008.bpmn")
+@login_required
+def bpmn_file(version_id: int) -> Any:
+    xml = docs_support.version_bpmn(ctx(), me(), version_id)
+    return Response(xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="lip20-0008-versi-{version_id}.bpmn"'})
+
+
+@bp.get("/dokumentasi/kinerja")
+@login_required
+def performance() -> Any:
+    page = docs_support.performance_page(ctx(), me())
+    return render_template("docs/performance.html", page=page, perf=page.performance)
+
+
+def instance_diagram_panel(instance_id: int) -> Markup:
+    """Contract for the instance page: its flowchart coloured by state, a legend, the SOP text per shape."""
+    panel = docs_support.instance_panel(ctx(), me(), instance_id)
+    return Markup(render_template("docs/_instance_panel.html", panel=panel, diagram=panel.diagram,
+                                  states=STATES))
