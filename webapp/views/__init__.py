@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import calls, campaigns, instances, tasks
+    from . import calls, campaigns, docs, instances, tasks
 
-    for module in (tasks, campaigns, calls, instances):
+    for module in (tasks, campaigns, calls, instances, docs):
         app.register_blueprint(module.bp)

@@ -23,12 +23,15 @@ STATES = (("state-completed", "Selesai dikerjakan"), ("state-active", "Sedang be
 
 @bp.app_template_filter("step_hours")
 def step_hours(hours: float | None) -> str:
-    """Time spent in a step: '25 menit', '3,5 jam', '2,1 hari' (calendar days of 24 hours)."""
+    """Time spent in a step: '40 detik', '25 menit', '3,5 jam', '2,1 hari' (calendar days of 24 hours)."""
     if hours is None:
         return "—"
-    if hours < 1:
-        return t("{n} menit", n=round(hours * 60))
-    value, unit = (hours, "jam") if hours < 24 else (hours / 24, "hari")
+    seconds = round(hours * 3600)
+    if seconds < 60:
+        return t("{n} detik", n=seconds)
+    if seconds < 3600:
+        return t("{n} menit", n=seconds // 60)
+    value, unit = (hours, "jam") if round(hours, 1) < 24 else (hours / 24, "hari")
     text = f"{value:.1f}"
     return t("{n} " + unit, n=text.replace(".", ",") if current_language() == "id" else text)
 
@@ -59,7 +62,17 @@ def bpmn_file(version_id: int) -> Any:
 @login_required
 def performance() -> Any:
     page = docs_support.performance_page(ctx(), me())
-    return render_template("docs/performance.html", page=page, perf=page.performance)
+    return render_template("docs/performance.html", page=page, perf=page.performance, notes=_with_times(page))
+
+
+def _with_times(page: docs_support.PerformancePage) -> dict[str, dict[str, Any]]:
+    """The shape notes plus each step's measured times, shown in the side panel."""
+    notes: dict[str, dict[str, Any]] = {eid: dict(note) for eid, note in page.notes.items()}
+    for step in page.performance.steps:
+        notes.setdefault(step.element_id, {})["facts"] = [
+            (t("Diselesaikan"), t("{n} kali", n=step.completions)), (t("Median"), step_hours(step.median_hours)),
+            (t("Persentil ke-90"), step_hours(step.p90_hours))]
+    return notes
 
 
 def instance_diagram_panel(instance_id: int) -> Markup:

@@ -9,6 +9,7 @@ from flask_login import login_required
 from engine.tasks_support import instance_trail
 
 from ..services import ctx, me
+from .docs import instance_diagram_panel
 
 bp = Blueprint("instances", __name__)
 
@@ -39,4 +40,5 @@ STATUS = {"running": ("Berjalan", "amber"), "completed": ("Selesai", "green")}
 def show(instance_id: int) -> Any:
     instance, trail = instance_trail(ctx(), me(), instance_id)
     return render_template("instances/show.html", instance=instance, trail=trail, actions=ACTIONS,
-                           grouped=GROUPED, decisions=DECISIONS, status=STATUS)
+                           grouped=GROUPED, decisions=DECISIONS, status=STATUS,
+                           diagram=instance_diagram_panel(instance_id))

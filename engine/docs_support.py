@@ -1,0 +1,126 @@
+"""What the documentation pages show: the SOP notes behind each shape, a version's printable SOP document,
+the heat overlay of process performance, and the live instance diagram with its notes."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .bpmn_loader import parse_xml
+from .bpmn_render import render_diagrams
+from .context import Context
+from .diagrams import InstanceDiagram, VersionDoc, documentation_by_element, instance_diagram, version_documentation
+from .errors import InvalidBpmn
+from .instances import readable_instance
+from .performance import ProcessPerformance, heat_classes, process_performance
+from .sop_docs import render_flowchart, render_html
+from .sop_docs_model import SopDocument, Step, build_document
+from .users import get_user
+
+SOURCE, SIDECAR = "bpmn/lip20-0008.bpmn", "bpmn/lip20-0008.sop.json"
+HEAT_LEVELS = 5
+
+Notes = dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class DocsPage:
+    version: VersionDoc
+    versions: list[VersionDoc]
+    notes: Notes  # element id → name, SOP text, step, actor, Mutu Baku
+
+
+@dataclass(frozen=True)
+class HeatBand:
+    css: str
+    from_hours: float
+    to_hours: float | None  # None: open-ended (the slowest band)
+
+
+@dataclass(frozen=True)
+class PerformancePage:
+    performance: ProcessPerformance
+    heat: dict[str, str]
+    bands: tuple[HeatBand, ...]
+    svg: str
+    notes: Notes
+
+
+@dataclass(frozen=True)
+class InstancePanel:
+    diagram: InstanceDiagram
+    notes: Notes
+
+
+def _document(bpmn_xml: str, meta: dict[str, Any]) -> SopDocument:
+    return build_document(bpmn_xml.encode("utf-8"), meta, source=SOURCE, sidecar=SIDECAR)
+
+
+def _steps(bpmn_xml: str, meta: dict[str, Any]) -> dict[str, Step]:
+    """The numbered SOP steps and escalation steps by element id ({} when the model has no SOP numbering)."""
+    try:
+        doc = _document(bpmn_xml, meta)
+    except (InvalidBpmn, KeyError):
+        return {}
+    escalations = [step for deadline in doc.deadlines for step in deadline.escalation]
+    return {step.element_id: step for step in (*doc.steps, *escalations)}
+
+
+def element_notes(bpmn_xml: str, meta: dict[str, Any]) -> Notes:
+    """Element id → what the side panel shows when the shape is clicked."""
+    tree, _ = parse_xml(bpmn_xml.encode("utf-8"), "model.bpmn")
+    names = {} if tree is None else {
+        el.get("id"): " ".join((el.get("name") or "").split()) for el in tree.iter() if el.get("id")}
+    texts, steps = documentation_by_element(bpmn_xml), _steps(bpmn_xml, meta)
+    notes: Notes = {}
+    for eid in sorted(set(texts) | set(steps)):
+        step = steps.get(eid)
+        notes[eid] = {"name": names.get(eid, ""), "text": texts.get(eid) or (step.sentence if step else ""),
+                      "step": step.number if step and step.number.isdigit() else "",
+                      "actor": step.actor if step else "", "kelengkapan": step.kelengkapan if step else "",
+                      "waktu": step.waktu if step else "", "output": step.output if step else ""}
+    return notes
+
+
+def documentation_page(ctx: Context, username: str, version_id: int | None = None) -> DocsPage:
+    """A deployed version (the newest by default) with its flowchart, the version list and the shape notes."""
+    version, versions = version_documentation(ctx, username, version_id)
+    return DocsPage(version, versions, element_notes(version.bpmn_xml, version.sop_metadata))
+
+
+def version_bpmn(ctx: Context, username: str, version_id: int) -> str:
+    """The BPMN XML exactly as that version was deployed."""
+    version, _ = version_documentation(ctx, username, version_id)
+    return version.bpmn_xml
+
+
+def sop_document_html(ctx: Context, username: str, version_id: int) -> str:
+    """That version's printable SOP document, generated from its own model and SOP header."""
+    version, _ = version_documentation(ctx, username, version_id)
+    doc = _document(version.bpmn_xml, version.sop_metadata)
+    return render_html(doc, render_flowchart(version.bpmn_xml.encode("utf-8"), title=doc.meta["judul"]))
+
+
+def heat_bands(performance: ProcessPerformance, levels: int = HEAT_LEVELS) -> tuple[HeatBand, ...]:
+    """The median hours each ``heat-N`` class stands for (the same split as ``heat_classes``)."""
+    top = max((s.median_hours for s in performance.steps if s.median_hours is not None), default=0.0) or 1.0
+    return tuple(HeatBand(f"heat-{n}", top * n / levels, top * (n + 1) / levels if n < levels - 1 else None)
+                 for n in range(levels))
+
+
+def performance_page(ctx: Context, username: str, version_id: int | None = None) -> PerformancePage:
+    """Step times across finished campaigns, drawn as a heat overlay on the version's flowchart."""
+    performance = process_performance(ctx, username, version_id)
+    version, _ = version_documentation(ctx, username, performance.version_id)
+    heat = heat_classes(performance, HEAT_LEVELS)
+    svg = render_diagrams(version.bpmn_xml.encode("utf-8"), styles=heat)[0].svg
+    return PerformancePage(performance, heat, heat_bands(performance), svg,
+                           element_notes(version.bpmn_xml, version.sop_metadata))
+
+
+def instance_panel(ctx: Context, username: str, instance_id: int) -> InstancePanel:
+    """The instance's flowchart coloured by state, with the notes of its own model version."""
+    diagram = instance_diagram(ctx, username, instance_id)
+    with ctx.transaction() as session:
+        version = readable_instance(session, get_user(session, username), instance_id).version
+        xml, meta = version.bpmn_xml, dict(version.sop_metadata)
+    return InstancePanel(diagram, element_notes(xml, meta))
