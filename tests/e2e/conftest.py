@@ -37,6 +37,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}", ctx
     server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
     ctx.engine.dispose()
     app.extensions["klip"].engine.dispose()
 
