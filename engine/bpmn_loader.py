@@ -160,6 +160,8 @@ def user_task_problems(tree: etree._ElementTree, filename: str, forms: dict[str,
             add(f"form file '{form}' not found in forms/")
         if props.get(model_rules.VIEW_PROPERTY, "") not in model_rules.VIEWS | {""}:
             add(f"unknown view '{props[model_rules.VIEW_PROPERTY]}'")
+        if props.get(model_rules.PHASE_PROPERTY, "") not in (*model_rules.PHASES, ""):
+            add(f"unknown campaignPhase '{props[model_rules.PHASE_PROPERTY]}' (known: {', '.join(model_rules.PHASES)})")
         if props.get(model_rules.ACTION_PROPERTY, "") not in model_rules.ACTIONS | {""}:
             add(f"unknown action '{props[model_rules.ACTION_PROPERTY]}'")
         for key in (model_rules.ASSIGNEE_PROPERTY, model_rules.DUE_DATE_PROPERTY):

@@ -56,7 +56,7 @@ def create_campaign(ctx: Context, username: str, filename: str, content: bytes, 
     with ctx.transaction() as session:
         require_any_role(session, username, UPLOAD_ROLES)
         parsed = parse_target_list(filename, content)
-        campaign = Campaign(title=title, requester=requester, topic=(topic or "").strip(), status="berjalan",
+        campaign = Campaign(title=title, requester=requester, topic=(topic or "").strip(), status="perencanaan",
                             source_filename=filename[:255], source_sha256=hashlib.sha256(content).hexdigest(),
                             import_report=parsed.report, created_by=username, created_at=ctx.now())
         session.add(campaign)

@@ -219,8 +219,19 @@ def _view(contact: Contact, last_outcome: str | None) -> ContactView:
 
 
 def mask_npwp(npwp: str) -> str:
-    """Hide all but the last four digits of an NPWP (UU PDP: mask where the full value is not needed)."""
-    return MASK * max(len(npwp) - 4, 0) + npwp[-4:]
+    """Mask an NPWP but for the digits an agent needs to tell taxpayers apart (UU PDP: mask what is not needed).
+
+    A 15-digit NPWP ends in the KPP and branch codes, which most taxpayers of one office share; so the last
+    four digits of the taxpayer's own part (serial end + check digit) stay visible, with the public KPP and
+    branch codes: ``••.•••.678.9-091.000``. The 16-digit form of an old NPWP (``0`` + 15 digits) is masked the
+    same way; a NIK-based NPWP shows its last four digits (the person's sequence number).
+    """
+    if len(npwp) == 16 and npwp.startswith("0"):
+        return MASK + mask_npwp(npwp[1:])
+    if len(npwp) != 15:
+        return MASK * max(len(npwp) - 4, 0) + npwp[-4:]
+    d = MASK * 5 + npwp[5:]
+    return f"{d[0:2]}.{d[2:5]}.{d[5:8]}.{d[8]}-{d[9:12]}.{d[12:15]}"
 
 
 def progress(session: Session, campaign_id: int, agent: str | None = None) -> dict[str, int]:

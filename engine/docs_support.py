@@ -74,7 +74,8 @@ def element_notes(bpmn_xml: str, meta: dict[str, Any]) -> Notes:
     notes: Notes = {}
     for eid in sorted(set(texts) | set(steps)):
         step = steps.get(eid)
-        notes[eid] = {"name": names.get(eid, ""), "text": texts.get(eid) or (step.sentence if step else ""),
+        text = (texts.get(eid) or (step.sentence if step else "")).replace("*", "")  # *Call Recording* → plain
+        notes[eid] = {"name": names.get(eid, ""), "text": text,
                       "step": step.number if step and step.number.isdigit() else "",
                       "actor": step.actor if step else "", "kelengkapan": step.kelengkapan if step else "",
                       "waktu": step.waktu if step else "", "output": step.output if step else ""}

@@ -14,6 +14,9 @@ FORM_PROPERTY = "formJsonSchemaFilename"
 ASSIGNEE_PROPERTY = "assigneeVariable"
 DUE_DATE_PROPERTY = "dueDateVariable"
 VIEW_PROPERTY = "view"
+PHASE_PROPERTY = "campaignPhase"
+# Campaign statuses in process order; a task's campaignPhase sets the campaign's status while it is READY.
+PHASES = ("perencanaan", "penyampaian", "pelaporan", "pengiriman")
 ACTION_PROPERTY = "action"
 
 # Richer screens the web app offers; a task without a view gets the generic form.

@@ -214,7 +214,7 @@ class Campaign(Base):
     title: Mapped[str] = mapped_column(String(255))
     requester: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(32), default="berjalan")
+    status: Mapped[str] = mapped_column(String(32), default="perencanaan")
     source_filename: Mapped[str] = mapped_column(String(255))
     source_sha256: Mapped[str] = mapped_column(String(64))
     import_report: Mapped[dict[str, Any]]

@@ -174,20 +174,21 @@ def save_instance(loaded: LoadedInstance) -> list[TaskIndex]:
     if workflow.is_completed() and row.status != "completed":
         row.status, row.completed_at = "completed", now
     tasks = _rebuild_task_index(loaded)
-    if row.campaign_id is not None:
-        campaign = loaded.session.get(Campaign, row.campaign_id)
-        if campaign is not None:
-            campaign.status = _campaign_status(row, tasks)
+    campaign = loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None else None
+    if campaign is not None:
+        campaign.status = _campaign_status(loaded, campaign.status)
     loaded.session.flush()
     return tasks
 
 
-def _campaign_status(row: Instance, tasks: list[TaskIndex]) -> str:
-    if row.status == "completed":
+def _campaign_status(loaded: LoadedInstance, current: str) -> str:
+    """The latest phase among READY tasks (their ``campaignPhase``); unchanged when none names one."""
+    if loaded.row.status == "completed":
         return "selesai"
-    if any(t.view == "call_list" for t in tasks):
-        return "penyampaian"
-    return "berjalan"
+    ready = loaded.workflow.get_tasks(state=TaskState.READY, manual=True)
+    phases = {task_properties(t.task_spec).get(rules.PHASE_PROPERTY) for t in ready}
+    known = [p for p in rules.PHASES if p in phases]
+    return known[-1] if known else current
 
 
 def find_task(loaded: LoadedInstance, task_id: str) -> Any:

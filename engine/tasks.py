@@ -113,12 +113,16 @@ def authorize(session: Session, username: str, task_id: str) -> tuple[User, Task
     return user, row
 
 
-def _returns(session: Session, instance_id: int) -> tuple[ReturnNote, ...]:
+def _returns(session: Session, instance_id: int, bpmn_id: str) -> tuple[ReturnNote, ...]:
+    """Returns that sent this task back: decisions 'kembalikan' made since the task was last completed."""
     events = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
                                                       AuditEvent.action == "task_completed")
-                             .order_by(AuditEvent.id.desc()))
+                             .order_by(AuditEvent.id.desc())).all()
+    last_done = next((e.id for e in events if e.task_bpmn_id == bpmn_id), None)
+    if last_done is None:
+        return ()
     return tuple(ReturnNote(e.at, e.username, e.task_name or "", str(e.data.get("catatan", "")))
-                 for e in events if e.data.get("keputusan") == "kembalikan")
+                 for e in events if e.id > last_done and e.data.get("keputusan") == "kembalikan")
 
 
 def comments_of(session: Session, instance_id: int) -> tuple[CommentView, ...]:
@@ -135,7 +139,7 @@ def get_task(ctx: Context, username: str, task_id: str) -> TaskDetail:
         schema = loaded.row.version.forms.get(row.form or "", {})
         data = {k: v for k, v in task.data.items() if k in schema.get("properties", {})}
         return TaskDetail(task_view(row, loaded.row.campaign_id, ctx.now()), task.task_spec.documentation or "",
-                          schema, data, _returns(session, row.instance_id), task_properties(task.task_spec),
+                          schema, data, _returns(session, row.instance_id, row.bpmn_id), task_properties(task.task_spec),
                           comments_of(session, row.instance_id))
 
 

@@ -65,7 +65,7 @@ def test_distribution_is_even_contiguous_and_opens_calling(ctx: Context, make_ct
     agents = ["agen1", "agen2", "agen3"]
     with ctx.transaction() as session:
         assert contacts.preview_distribution(session, campaign_id, agents) == {"agen1": 4, "agen2": 3, "agen3": 3}
-        assert session.get(Campaign, campaign_id).status == "berjalan"  # preview changes nothing
+        assert session.get(Campaign, campaign_id).status == "perencanaan"  # preview changes nothing
         assert contacts.distribute_contacts(session, campaign_id, agents) == {"agen1": 4, "agen2": 3, "agen3": 3}
     with make_ctx().transaction() as session:
         views = contacts.list_contacts(session, campaign_id)
@@ -164,7 +164,10 @@ def test_lists_mask_npwp_and_put_open_contacts_first(ctx: Context, campaign: int
         progress = contacts.progress(session, campaign, agent="agen1")
     assert [v.id for v in views] == ids[1:] + ids[:1]
     assert [v.last_outcome for v in views] == ["sibuk", None, None, "menolak"]
-    assert views[-1].npwp_masked == "•" * 11 + npwp15(1)[-4:]
+    n = npwp15(1)
+    assert views[-1].npwp_masked == f"••.•••.{n[5:8]}.{n[8]}-{n[9:12]}.{n[12:]}"
+    assert contacts.mask_npwp("0" + n) == "•" + views[-1].npwp_masked
+    assert contacts.mask_npwp("3171234567890001") == "•" * 12 + "0001"
     assert views[-1].phones == ("+6281200000001",) and views[-1].extra == {"tahun_pajak": "2024"}
     assert [v.row_number for v in page] == [6, 7]
     assert progress == {"contacts": 4, "final": 1, "attempts": 2, "reached": 1}

@@ -24,21 +24,27 @@ def instance_of(make_ctx, campaign_id: int) -> Instance:
         return session.scalars(select(Instance).where(Instance.campaign_id == campaign_id)).one()
 
 
+def status(sop, cid: int) -> str:
+    return campaigns.get_campaign(sop(), "kasi", cid).status
+
+
 def test_happy_path_runs_every_step_and_signs_the_report(sop) -> None:
     cid = new_campaign(sop)
+    assert status(sop, cid) == "perencanaan"
     assert ready(sop, "kasi", cid) == ["tugaskan_pelaksana"]
     assert ready(sop, "pelaksana", cid) == []
     do(sop, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
     assert ready(sop, "pelaksana", cid) == ["susun_rencana_kerja"]
     assert ready(sop, "agen1", cid) == []  # agen1 also holds role pelaksana, but is not the assignee
     to_reporting_from_plan(sop, cid)
-    assert ready(sop, "pelaksana", cid) == ["susun_laporan"]
+    assert ready(sop, "pelaksana", cid) == ["susun_laporan"] and status(sop, cid) == "pelaporan"
     do(sop, "pelaksana", "susun_laporan", cid, {"ringkasan_pelaksanaan": "Selesai."})
     do(sop, "kasi", "teliti_laporan", cid, {"keputusan": "setuju"})
     do(sop, "kepala", "tandatangani_laporan", cid, {"keputusan": "tandatangani"})
-    assert ready(sop, "pkl", cid) == ["sampaikan_laporan"]
+    assert ready(sop, "pkl", cid) == ["sampaikan_laporan"] and status(sop, cid) == "pengiriman"
     do(sop, "pkl", "sampaikan_laporan", cid,
        {"nomor_surat": "ND-1/KLIP/2026", "tanggal_kirim": "2026-03-20", "diteruskan_ke_pkl": True})
+    assert status(sop, cid) == "selesai"
     row = instance_of(sop, cid)
     assert row.status == "completed"
     report = campaigns.get_report(sop(), "kasi", cid)
@@ -54,6 +60,7 @@ def to_reporting_from_plan(sop, cid: int) -> None:
     do(sop, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "setuju"})
     do(sop, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1", "agen2", "agen3"]})
     assert sorted(ready(sop, a, cid) for a in ("agen1", "agen2", "agen3")) == [["hubungi_wajib_pajak"]] * 3
+    assert status(sop, cid) == "penyampaian"
     for agent in ("agen1", "agen2", "agen3"):
         finish_calls(sop, cid, agent)
 
@@ -134,3 +141,16 @@ def test_wrong_role_and_wrong_agent_are_refused(sop) -> None:
         campaigns.record_call(sop(), "agen2", agen1_contact.id, "tersampaikan")
     with pytest.raises(NotAllowed):
         campaigns.list_contacts(sop(), "agen3", cid, assigned_to_me=False)
+
+
+def test_return_notes_reach_only_the_task_sent_back(sop) -> None:
+    cid = new_campaign(sop)
+    do(sop, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
+    do(sop, "pelaksana", "susun_rencana_kerja", cid, WORK_PLAN)
+    do(sop, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "kembalikan", "catatan": "Lengkapi jadwal."})
+    do(sop, "pelaksana", "susun_rencana_kerja", cid, WORK_PLAN)
+    review = task_for(sop(), "kasi", "teliti_rencana_kerja", cid)
+    assert [r.notes for r in tasks.get_task(sop(), "kasi", review.id).returns] == []
+    do(sop, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "setuju"})
+    step4 = task_for(sop(), "kasi", "distribusi_pekerjaan", cid)
+    assert tasks.get_task(sop(), "kasi", step4.id).returns == ()

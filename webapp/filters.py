@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 from flask import Blueprint, url_for
+from markupsafe import Markup, escape
 from werkzeug.routing import BuildError
 
 from engine import outcomes as outcome_codes
@@ -124,3 +125,26 @@ def optional_url(endpoint: str, **values: Any) -> str | None:
         return url_for(endpoint, **values)
     except BuildError:
         return None
+
+
+EMPHASIS = re.compile(r"\*([^*\n]+)\*")
+
+
+@bp.app_template_filter("sop_text")
+def sop_text(text: str | None) -> Markup:
+    """SOP sentences mark foreign terms as *Call Recording*: show them in italics, everything else escaped."""
+    return Markup(EMPHASIS.sub(r"<em>\1</em>", str(escape(text or ""))))
+
+
+CAMPAIGN_STATUSES = {  # engine.model_rules.PHASES, then the end; "berjalan" is what older versions stored
+    "perencanaan": ("Perencanaan", ""), "penyampaian": ("Penyampaian informasi", "amber"),
+    "pelaporan": ("Pelaporan", "amber"), "pengiriman": ("Pengiriman laporan", ""),
+    "selesai": ("Selesai", "green"), "berjalan": ("Berjalan", ""),
+}
+
+
+@bp.app_template_global("campaign_status")
+def campaign_status(code: str) -> tuple[str, str]:
+    """A campaign status's label (in the UI language) and badge colour class."""
+    label, colour = CAMPAIGN_STATUSES.get(code, (code, ""))
+    return t(label), colour

@@ -23,7 +23,7 @@ from ..services import ctx, me
 bp = Blueprint("campaigns", __name__)
 
 UPLOAD_ROLES = ("kasi", "pelaksana", "pengguna_layanan")
-STATUSES = ("berjalan", "penyampaian", "selesai")
+STATUSES = ("perencanaan", "penyampaian", "pelaporan", "pengiriman", "selesai")  # engine.model_rules.PHASES + end
 SAMPLE_ROWS = (("npwp", "nama", "telepon", "kpp", "tahun_pajak"),
                ("01.234.567.8-091.000", "Budi Santoso", "081234567890;021-5551234", "KPP Pratama Jakarta Gambir Satu", "2025"),
                ("3171234567890001", "Siti Rahayu", "0857-1234-5678", "", "2025"))
@@ -43,7 +43,7 @@ def index() -> Any:
     counts = {s: sum(1 for c in items if c.status == s) for s in STATUSES}
     shown = [c for c in items if c.status == status] if status in STATUSES else items
     return render_template("campaigns/index.html", campaigns=shown, total=len(items), counts=counts,
-                           status=status, may_upload=may_upload())
+                           statuses=STATUSES, status=status, may_upload=may_upload())
 
 
 def _upload_fields(exc: InvalidInput, has_file: bool) -> dict[str, str]:
