@@ -29,6 +29,7 @@ system-deps:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: install system-deps
+	$(BIN)/ruff check engine webapp tests benchmarks
 	$(BIN)/klip lint bpmn/lip20-0008.bpmn
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
@@ -36,6 +37,7 @@ test-sqlite: install
 	$(BIN)/python -m pytest
 
 lint: install
+	$(BIN)/ruff check engine webapp tests benchmarks
 	$(BIN)/klip lint bpmn/*.bpmn
 
 bench: install

@@ -75,7 +75,8 @@ def measure(n: int, directory: Path) -> dict[str, float]:
     result["assign_ms"] = complete_ms(ctx, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
     result["plan_ms"] = complete_ms(ctx, "pelaksana", "susun_rencana_kerja", cid, WORK_PLAN)
     result["approve_ms"] = complete_ms(ctx, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "setuju"})
-    result["distribute_ms"] = complete_ms(ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1", "agen2", "agen3"]})
+    distribution = {"agen": ["agen1", "agen2", "agen3"]}
+    result["distribute_ms"] = complete_ms(ctx, "kasi", "distribusi_pekerjaan", cid, distribution)
     result["state_bytes_step5"] = state_bytes(ctx, iid)
     result["load_save_ms_step5"] = load_save_ms(ctx, iid)
     result["agent_done_ms"] = complete_ms(ctx, "agen1", "hubungi_wajib_pajak", cid, {"ringkasan": "x"})

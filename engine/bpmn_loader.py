@@ -123,10 +123,12 @@ def structure_problems(tree: etree._ElementTree, filename: str) -> list[Problem]
     for flow in tree.iter(BPMN + "sequenceFlow", BPMN + "messageFlow"):
         for ref in ("sourceRef", "targetRef"):
             if flow.get(ref) not in ids:
-                problems.append(Problem(filename, flow.sourceline, f"{ref} '{flow.get(ref)}' does not exist", flow.get("id")))
+                message = f"{ref} '{flow.get(ref)}' does not exist"
+                problems.append(Problem(filename, flow.sourceline, message, flow.get("id")))
     for script_task in tree.iter(BPMN + "scriptTask"):
         if script_task.get("scriptFormat", "python").lower() != "python":
-            problems.append(Problem(filename, script_task.sourceline, "only python-style scripts are supported", script_task.get("id")))
+            problems.append(Problem(filename, script_task.sourceline, "only python-style scripts are supported",
+                                    script_task.get("id")))
     return problems
 
 
@@ -145,10 +147,8 @@ def user_task_problems(tree: etree._ElementTree, filename: str, forms: dict[str,
     lanes = _lanes(tree)
     for task in tree.iter(BPMN + "userTask"):
         task_id, line = task.get("id"), task.sourceline
-
-        def add(message: str) -> None:
-            problems.append(Problem(filename, line, message, task_id))
-
+        messages: list[str] = []
+        add = messages.append
         lane = lanes.get(task_id)
         if lane not in model_rules.LANE_ROLES:
             add(f"user task is in lane {lane!r}, which maps to no role (known: {', '.join(model_rules.LANE_ROLES)})")
@@ -167,6 +167,7 @@ def user_task_problems(tree: etree._ElementTree, filename: str, forms: dict[str,
         for key in (model_rules.ASSIGNEE_PROPERTY, model_rules.DUE_DATE_PROPERTY):
             if key in props and not props[key].isidentifier():
                 add(f"{key} must be a variable name, got '{props[key]}'")
+        problems.extend(Problem(filename, line, message, task_id) for message in messages)
     return problems
 
 

@@ -18,8 +18,7 @@ from lxml import etree
 from . import bpmn_render_edges as edges
 from . import bpmn_render_pools as pools
 from . import bpmn_render_shapes as shapes
-from .bpmn_render_model import (BPMNDI_NS, Ctx, Item, Model, RenderError, is_expanded, local, name_of, ns,
-                                plane_items)
+from .bpmn_render_model import BPMNDI_NS, Ctx, Item, Model, RenderError, is_expanded, local, name_of, ns, plane_items
 from .bpmn_render_svg import CSS, SVG_NS, num, sub
 
 __all__ = ["RenderedDiagram", "RenderError", "render_diagrams"]

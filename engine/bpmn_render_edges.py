@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from itertools import pairwise
 
 from lxml import etree
 
@@ -62,9 +63,9 @@ def _source_marker(ctx: Ctx, g: etree._Element, item: Item) -> None:
 
 def _midpoint(points: tuple[Point, ...]) -> Point:
     """The point halfway along the polyline."""
-    segments = [math.dist(a, b) for a, b in zip(points, points[1:])]
+    segments = [math.dist(a, b) for a, b in pairwise(points)]
     remaining = sum(segments) / 2
-    for (a, b), length in zip(zip(points, points[1:]), segments):
+    for (a, b), length in zip(pairwise(points), segments, strict=True):
         if remaining <= length and length > 0:
             t = remaining / length
             return a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t

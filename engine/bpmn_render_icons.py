@@ -10,8 +10,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from .bpmn_render_svg import (Point, circle, cross, path, place, points_d, polygon, polyline, rect,
-                              regular_polygon, sub)
+from .bpmn_render_svg import Point, circle, cross, path, place, points_d, polygon, polyline, rect, regular_polygon, sub
 
 Icon = Callable[[etree._Element, str], None]
 MARKER = 14.0

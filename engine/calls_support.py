@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from . import campaigns, contacts
 from .campaigns import CallView, CampaignView
-from .context import Context
 from .contacts import ContactView
+from .context import Context
 from .errors import NotFound
 from .models import Campaign, Contact, Instance, TaskIndex, User
 
@@ -94,7 +94,8 @@ def contact_page(ctx: Context, username: str, contact_id: int) -> ContactPage:
             raise NotFound("Kontak tidak ditemukan.")
         campaign = session.get(Campaign, row.campaign_id)
         return ContactPage(contact, calls, row.campaign_id, campaign.title if campaign else "",
-                           campaign.topic if campaign else "", row.agent == username, _assignment_task(session, username, row.campaign_id),
+                           campaign.topic if campaign else "", row.agent == username,
+                           _assignment_task(session, username, row.campaign_id),
                            contacts.progress(session, row.campaign_id, agent=username))
 
 

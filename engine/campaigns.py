@@ -165,7 +165,9 @@ def preview_distribution(ctx: Context, username: str, campaign_id: int, agents: 
         return contacts.preview_distribution(session, campaign_id, agents)
 
 
-def next_contact(ctx: Context, username: str, campaign_id: int, after_id: int | None = None) -> contacts.ContactView | None:
+def next_contact(
+    ctx: Context, username: str, campaign_id: int, after_id: int | None = None
+) -> contacts.ContactView | None:
     """The agent's next open contact (after ``after_id`` in list order, wrapping around), or None when done."""
     with ctx.transaction() as session:
         user = get_user(session, username)
@@ -200,8 +202,10 @@ def contact_detail(ctx: Context, username: str, contact_id: int) -> tuple[contac
             raise NotFound("Kontak tidak ditemukan.")
         if contact.agent != username and not user.role_names & ALL_CONTACTS_ROLES:
             raise NotAllowed("Kontak ini tidak dibagikan kepada Anda.")
-        calls = session.scalars(select(CallAttempt).where(CallAttempt.contact_id == contact_id).order_by(CallAttempt.id))
+        calls = session.scalars(
+            select(CallAttempt).where(CallAttempt.contact_id == contact_id).order_by(CallAttempt.id))
         history = [CallView(c.at, c.agent, c.outcome, c.phone, c.notes, c.callback_at, c.duration_s, c.recording_ref)
                    for c in calls]
-        audit(session, ctx.now(), username, "contact_viewed", None, contact.campaign_id, data={"contact_id": contact_id})
+        audit(session, ctx.now(), username, "contact_viewed", None, contact.campaign_id,
+              data={"contact_id": contact_id})
         return contacts.contact_views(session, [contact_id])[0], history

@@ -168,7 +168,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="klip", description="SOP LIP20-0008 — Layanan Penyampaian Informasi Perpajakan")
+    parser = argparse.ArgumentParser(
+        prog="klip", description="SOP LIP20-0008 — Layanan Penyampaian Informasi Perpajakan")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init-db", help="buat/migrasikan basis data").set_defaults(func=cmd_init_db)
     deploy = sub.add_parser("deploy", help="deploy model BPMN")
@@ -190,10 +191,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.set_defaults(func=cmd_user_token)
     user.add_parser("list").set_defaults(func=cmd_user_list)
     demo = sub.add_parser("demo", help="pengguna demo dan kampanye contoh")
-    demo.add_argument("--run-through", action="store_true", help="jalankan satu kampanye sampai selesai dan cetak jejak audit")
+    demo.add_argument("--run-through", action="store_true",
+                      help="jalankan satu kampanye sampai selesai dan cetak jejak audit")
     demo.set_defaults(func=cmd_demo)
     sub.add_parser("tick", help="jalankan timer yang jatuh tempo").set_defaults(func=cmd_tick)
-    calendar = sub.add_parser("calendar", help="kalender hari kerja").add_subparsers(dest="calendar_command", required=True)
+    calendar = sub.add_parser("calendar", help="kalender hari kerja").add_subparsers(
+        dest="calendar_command", required=True)
     calendar.add_parser("list", help="daftar koreksi kalender").set_defaults(func=cmd_calendar)
     check = calendar.add_parser("check", help="apakah tanggal ini hari kerja")
     check.add_argument("day", help="YYYY-MM-DD")

@@ -57,7 +57,8 @@ def preview_distribution(session: Session, campaign_id: int, agents: Sequence[st
     """Return how many contacts each agent would get, without changing anything."""
     _campaign(session, campaign_id)
     _check_agents(agents)
-    return {agent: hi - lo for agent, (lo, hi) in zip(agents, _blocks(_count(session, campaign_id), agents))}
+    blocks = _blocks(_count(session, campaign_id), agents)
+    return {agent: hi - lo for agent, (lo, hi) in zip(agents, blocks, strict=True)}
 
 
 def distribute_contacts(session: Session, campaign_id: int, agents: Sequence[str]) -> dict[str, int]:
@@ -71,7 +72,7 @@ def distribute_contacts(session: Session, campaign_id: int, agents: Sequence[str
     if not ids:
         raise InvalidInput("Kampanye belum memiliki kontak", {"agents": "Tidak ada kontak untuk dibagi."})
     counts: dict[str, int] = {}
-    for agent, (lo, hi) in zip(agents, _blocks(len(ids), agents)):
+    for agent, (lo, hi) in zip(agents, _blocks(len(ids), agents), strict=True):
         counts[agent] = hi - lo
         if hi > lo:
             session.execute(

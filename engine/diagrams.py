@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from SpiffWorkflow import TaskState
+from sqlalchemy import select
 
 from .bpmn_loader import BPMN, parse_xml
 from .bpmn_render import render_diagrams
@@ -88,7 +88,9 @@ class VersionDoc:
     bpmn_xml: str
 
 
-def version_documentation(ctx: Context, username: str, version_id: int | None = None) -> tuple[VersionDoc, list[VersionDoc]]:
+def version_documentation(
+    ctx: Context, username: str, version_id: int | None = None
+) -> tuple[VersionDoc, list[VersionDoc]]:
     """A deployed version's flowchart and SOP header data, and the list of all versions (newest first)."""
     with ctx.transaction() as session:
         if not get_user(session, username).role_names & STAFF_ROLES:

@@ -7,11 +7,11 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from . import model_rules as rules
 from .context import Context, system_clock
@@ -105,7 +105,8 @@ def _due_at(ctx: Context, value: Any) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(str(value))
     if parsed.tzinfo is None:
-        local = datetime.combine(parsed.date(), time(ctx.settings.deadline_hour), ZoneInfo(ctx.settings.office_timezone))
+        local = datetime.combine(parsed.date(), time(ctx.settings.deadline_hour),
+                                 ZoneInfo(ctx.settings.office_timezone))
         return local.astimezone(timezone.utc)
     return parsed.astimezone(timezone.utc)
 
@@ -119,7 +120,8 @@ def _index_row(loaded: LoadedInstance, task: Any, previous: dict[str, TaskIndex]
         lane=spec.lane, role=rules.LANE_ROLES.get(spec.lane or ""),
         assignee=task.data.get(assignee_var) if assignee_var else None,
         claimed_by=old.claimed_by if old else None, form=props.get(rules.FORM_PROPERTY),
-        view=props.get(rules.VIEW_PROPERTY), due_at=_due_at(loaded.ctx, task.data.get(props.get(rules.DUE_DATE_PROPERTY, ""))),
+        view=props.get(rules.VIEW_PROPERTY),
+        due_at=_due_at(loaded.ctx, task.data.get(props.get(rules.DUE_DATE_PROPERTY, ""))),
         ready_at=old.ready_at if old else loaded.ctx.now())
 
 

@@ -85,7 +85,7 @@ def build_rows(doc: SopDocument) -> tuple[Row, ...]:
     steps = doc.steps
     linked = [i + 1 < len(steps) and s.next_step == steps[i + 1].number for i, s in enumerate(steps)]
     arriving: dict[str, list[str]] = {}
-    for step, adjacent in zip(steps, linked):
+    for step, adjacent in zip(steps, linked, strict=True):
         for target in _side_targets(step, adjacent):
             arriving.setdefault(target, []).append(step.number)
     rows = [_step_row(doc, i, linked, arriving.get(step.number, [])) for i, step in enumerate(steps)]

@@ -5,9 +5,9 @@ import csv
 import io
 import re
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from collections.abc import Iterable, Sequence
 from typing import Any, NoReturn
 
 import phonenumbers

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from SpiffWorkflow import TaskState
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from SpiffWorkflow import TaskState
 
 from . import actions
 from .context import Context
@@ -87,7 +87,8 @@ def ready_tasks(ctx: Context, username: str, scope: str = "all") -> list[TaskVie
     with ctx.transaction() as session:
         user = get_user(session, username)
         query = (select(TaskIndex, Instance.campaign_id).join(Instance, Instance.id == TaskIndex.instance_id)
-                 .where(_workable_filter(user)).order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.ready_at))
+                 .where(_workable_filter(user))
+                 .order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.ready_at))
         if scope == "mine":
             query = query.where(or_(TaskIndex.assignee == username, TaskIndex.claimed_by == username))
         elif scope == "overdue":
@@ -139,8 +140,8 @@ def get_task(ctx: Context, username: str, task_id: str) -> TaskDetail:
         schema = loaded.row.version.forms.get(row.form or "", {})
         data = {k: v for k, v in task.data.items() if k in schema.get("properties", {})}
         return TaskDetail(task_view(row, loaded.row.campaign_id, ctx.now()), task.task_spec.documentation or "",
-                          schema, data, _returns(session, row.instance_id, row.bpmn_id), task_properties(task.task_spec),
-                          comments_of(session, row.instance_id))
+                          schema, data, _returns(session, row.instance_id, row.bpmn_id),
+                          task_properties(task.task_spec), comments_of(session, row.instance_id))
 
 
 def _set_data(task: Any, data: dict[str, Any], extra: dict[str, Any]) -> None:

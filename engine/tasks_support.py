@@ -114,7 +114,9 @@ def task_page(ctx: Context, username: str, task_id: str) -> TaskPage:
         return TaskPage(detail, title, holders, _prefill(session, detail))
 
 
-def instance_trail(ctx: Context, username: str, instance_id: int) -> tuple[InstanceView, list[HistoryItem | GroupedEvent]]:
+def instance_trail(
+    ctx: Context, username: str, instance_id: int
+) -> tuple[InstanceView, list[HistoryItem | GroupedEvent]]:
     """The instance (authorized by ``get_instance``) and its whole trail: process and campaign events, in order."""
     instance = get_instance(ctx, username, instance_id)
     if instance.campaign_id is None:
@@ -130,7 +132,8 @@ def instance_trail(ctx: Context, username: str, instance_id: int) -> tuple[Insta
             select(AuditEvent.username, AuditEvent.action, func.count(AuditEvent.id),
                    func.min(AuditEvent.at), func.max(AuditEvent.at))
             .where(mine, AuditEvent.action.in_(GROUPED_ACTIONS)).group_by(AuditEvent.username, AuditEvent.action))
-        items += [GroupedEvent(_aware(first), _aware(last), user, action, n) for user, action, n, first, last in grouped]
+        items += [GroupedEvent(_aware(first), _aware(last), user, action, n)
+                  for user, action, n, first, last in grouped]
     # sorted() is stable: events at the same instant keep their recorded order.
     return instance, sorted(items, key=lambda i: i.at if isinstance(i, HistoryItem) else i.first)
 

@@ -1,20 +1,19 @@
 """JSON API v1: the whole SOP driven through the API alone, and every status code it promises."""
 from __future__ import annotations
 
-import re
-
 import io
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sop_helpers import do, new_campaign, setup_sop, to_distribution
+from web_helpers import bearer, login_as
 
 from engine.demo import npwp15, sample_target_list
 from engine.users import set_active
 from engine.walkthrough import WORK_PLAN
-from sop_helpers import do, new_campaign, setup_sop, to_distribution
-from web_helpers import bearer, login_as
 
 USERS = ("kasi", "pelaksana", "agen1", "agen2", "agen3", "kepala", "pkl", "unit")
 AGENTS = ("agen1", "agen2", "agen3")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import keyword
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -314,7 +315,7 @@ def test_edges_are_orthogonal_and_dock_on_their_shapes(root):
         fid = flow.get("id")
         points = waypoints(root, fid)
         assert len(points) >= 2, fid
-        for (x1, y1), (x2, y2) in zip(points, points[1:]):
+        for (x1, y1), (x2, y2) in pairwise(points):
             assert x1 == x2 or y1 == y2, f"{fid} has a diagonal segment"
         assert on_border(points[0], bounds(root, flow.get("sourceRef"))), f"{fid} does not leave its source"
         assert on_border(points[-1], bounds(root, flow.get("targetRef"))), f"{fid} does not reach its target"

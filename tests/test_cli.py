@@ -60,7 +60,8 @@ def test_calendar_overrides_from_the_command_line(klip) -> None:
     assert "bukan hari kerja" in klip("calendar", "check", "2026-03-20").stdout  # cuti bersama Idul Fitri
     refused = klip("calendar", "set", "2026-03-20", "--working", "--as-user", "nobody")
     assert refused.returncode == 1
-    assert klip("calendar", "set", "2026-03-20", "--working", "--as-user", "root", "--note", "SKB diubah").returncode == 0
+    corrected = klip("calendar", "set", "2026-03-20", "--working", "--as-user", "root", "--note", "SKB diubah")
+    assert corrected.returncode == 0
     assert ": hari kerja" in klip("calendar", "check", "2026-03-20").stdout
     assert "SKB diubah" in klip("calendar", "list").stdout
     assert klip("calendar", "remove", "2026-03-20", "--as-user", "root").returncode == 0

@@ -14,7 +14,8 @@ from engine.errors import InvalidBpmn
 from engine.models import ProcessVersion
 from engine.settings import DEFAULT_BPMN
 
-CONDITION = '<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">keputusan == "setuju"</bpmn:conditionExpression>'
+CONDITION = ('<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+             'keputusan == "setuju"</bpmn:conditionExpression>')
 TIMER = '<bpmn:timeDate xsi:type="bpmn:tFormalExpression">batas_laporan</bpmn:timeDate>'
 SCRIPT = "<bpmn:script>penyampaian_selesai = now()"
 PAYLOAD = '{"campaign_id": campaign_id, "nomor_surat": nomor_surat}'
@@ -90,14 +91,18 @@ def test_entities_and_doctype_are_refused(tmp_path) -> None:
 
 def test_malformed_xml_reports_file_and_line(tmp_path) -> None:
     path = tmp_path / "broken.bpmn"
-    path.write_text('<?xml version="1.0"?>\n<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">\n<bpmn:process id="p">\n</bpmn:definitions>\n')
+    path.write_text('<?xml version="1.0"?>\n'
+                    '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">\n'
+                    '<bpmn:process id="p">\n'
+                    '</bpmn:definitions>\n')
     result = klip("lint", str(path))
     assert result.returncode == 1 and f"{path}:4: malformed XML" in result.stdout
 
 
 def test_xsd_errors_report_the_line(tmp_path) -> None:
     path = poisoned_copy(tmp_path, SCRIPT, "penyampaian_selesai = now()")
-    path.write_text(path.read_text().replace("<bpmn:userTask id=\"tugaskan_pelaksana\"", "<bpmn:userTsk id=\"tugaskan_pelaksana\"", 1)
+    path.write_text(path.read_text()
+                    .replace("<bpmn:userTask id=\"tugaskan_pelaksana\"", "<bpmn:userTsk id=\"tugaskan_pelaksana\"", 1)
                     .replace("</bpmn:userTask>", "</bpmn:userTsk>", 1))
     result = klip("lint", str(path))
     assert result.returncode == 1 and "userTsk" in result.stdout and f"{path}:" in result.stdout

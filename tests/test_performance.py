@@ -4,11 +4,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from sop_helpers import do, finish_calls, new_campaign, setup_sop
 
 from engine.errors import NotAllowed
 from engine.performance import heat_classes, process_performance
 from engine.timers import tick
-from sop_helpers import do, finish_calls, new_campaign, setup_sop
 
 START = datetime(2026, 3, 2, 2, 0, tzinfo=timezone.utc)  # Monday 2 Mar 2026, 09:00 WIB
 

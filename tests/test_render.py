@@ -67,7 +67,7 @@ def test_every_shape_and_edge_is_drawn_with_its_id_in_valid_stable_svg(path: Pat
     diagrams = render_diagrams(content)
     expected = di_references(content)
     assert len(diagrams) == len(expected)
-    for diagram, ids in zip(diagrams, expected):
+    for diagram, ids in zip(diagrams, expected, strict=True):
         svg = etree.fromstring(diagram.svg.encode())
         drawn = set(svg.xpath("//s:g[contains(@class, 'bpmn-element')]/@data-element-id", namespaces=NS))
         assert drawn == ids

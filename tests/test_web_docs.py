@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
+from web_helpers import login_as
 
 from engine.deployment import deploy
 from engine.instances import instance_for_campaign
 from engine.timers import tick
 from engine.walkthrough import WORK_PLAN
-from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
-from web_helpers import login_as
 from webapp.views.docs import step_hours
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,7 +184,8 @@ def test_performance_page_shows_step_times_heat_map_and_deadline_share(client, m
     assert "heat-4" in classes_of(html, "susun_laporan") and "heat-0" in classes_of(html, "tugaskan_pelaksana")
     assert "heat-" not in classes_of(html, "tetapkan_batas_laporan")  # a script task: no time measured
     assert row_of(html, "tugaskan_pelaksana") == ["1", "Menugaskan Pelaksana menyusun konsep rencana kerja",
-                                                   "Kepala Seksi Operasional", "1 hari kerja", "2", "1,0 jam", "1,0 jam"]
+                                                   "Kepala Seksi Operasional", "1 hari kerja", "2",
+                                                   "1,0 jam", "1,0 jam"]
     report = row_of(html, "susun_laporan")
     assert report[0] == "6" and report[3].startswith("3 hari kerja") and report[4:] == ["2", "6,5 hari", "10,9 hari"]
     assert row_of(html, "susun_rencana_kerja")[5] == "2,0 jam"

@@ -8,14 +8,14 @@ from html import unescape
 from typing import Any
 
 import pytest
+from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution, to_reporting
+from web_helpers import login_as
 from werkzeug.datastructures import MultiDict
 
 from engine import campaigns
 from engine.timers import tick
 from engine.users import create_user
 from engine.walkthrough import WORK_PLAN, task_for
-from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution, to_reporting
-from web_helpers import login_as
 from webapp import create_app, schema_form
 
 FINISHED = datetime(2026, 3, 17, 3, 0, tzinfo=timezone.utc)   # Tue 17 Mar 2026, 10:00 WIB
@@ -175,8 +175,10 @@ def test_invalid_post_is_422_with_inline_messages_and_keeps_the_input(client, ma
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 422
     assert "Isian formulir belum benar." in html
-    for name, message in (("rencana_selesai", "wajib diisi"), ("materi", "wajib diisi"), ("kebutuhan_agen", "paling kecil 1")):
-        block = re.search(rf'<div class="form-field has-error" id="field-{name}">.*?</div>\s*(?=<div class="form-field|<div class="actions)',
+    expected = (("rencana_selesai", "wajib diisi"), ("materi", "wajib diisi"), ("kebutuhan_agen", "paling kecil 1"))
+    for name, message in expected:
+        block = re.search(rf'<div class="form-field has-error" id="field-{name}">.*?</div>'
+                          r'\s*(?=<div class="form-field|<div class="actions)',
                           html, flags=re.S)
         assert block and message in block.group(0), name
     assert 'value="2026-03-10"' in html and "Selamat pagi, Kring Pajak</textarea>" in html and 'value="12"' in html
@@ -201,7 +203,8 @@ def test_return_notes_are_shown_to_whoever_redrafts(client, make_ctx, sop) -> No
     do(make_ctx, "pelaksana", "susun_rencana_kerja", sop, WORK_PLAN)
     tid = task_id(make_ctx, "kasi", "teliti_rencana_kerja", sop)
     _, html = page(client, "kasi", f"/tugas/{tid}")
-    assert 'type="radio" name="keputusan" value="setuju"' in html and "Kembalikan kepada Pelaksana Seksi Operasional" in html
+    assert 'type="radio" name="keputusan" value="setuju"' in html
+    assert "Kembalikan kepada Pelaksana Seksi Operasional" in html
     response = post(client, "kasi", f"/tugas/{tid}", {"keputusan": "kembalikan", "catatan": ""})
     assert response.status_code == 422  # the if/then rule: notes are required when returning
     html = unescape(response.get_data(as_text=True))
@@ -240,7 +243,8 @@ def test_distribution_preview_counts_without_completing(client, make_ctx, sop) -
     _, html = page(client, "kasi", f"/tugas/{tid}")
     boxes = re.findall(r'type="checkbox" name="agen" value="([^"]+)"', html)
     assert boxes == ["agen1", "agen2", "agen3"] and "Agen 2 (demo)" in html and "Pratinjau pembagian" in html
-    response = post(client, "kasi", f"/tugas/{tid}", MultiDict([("agen", "agen1"), ("agen", "agen3"), ("action", "preview")]))
+    response = post(client, "kasi", f"/tugas/{tid}",
+                    MultiDict([("agen", "agen1"), ("agen", "agen3"), ("action", "preview")]))
     html = unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     table = re.search(r'<div class="preview" id="pratinjau">.*?</table>', html, flags=re.S)
@@ -279,10 +283,12 @@ def test_pkl_sends_the_report_and_the_process_ends(client, make_ctx, sop) -> Non
     do(make_ctx, "kepala", "tandatangani_laporan", sop, {"keputusan": "tandatangani"})
     tid = task_id(make_ctx, "pkl", "sampaikan_laporan", sop)
     _, html = page(client, "pkl", f"/tugas/{tid}")
-    assert 'type="checkbox" name="diteruskan_ke_pkl" value="true"' in html and 'name="tanggal_kirim" type="date"' in html
+    assert 'type="checkbox" name="diteruskan_ke_pkl" value="true"' in html
+    assert 'name="tanggal_kirim" type="date"' in html
     response = post(client, "pkl", f"/tugas/{tid}", {"nomor_surat": "ND-12/KLIP/2026", "tanggal_kirim": "2026-03-27"})
     assert response.status_code == 422  # an unticked checkbox is false, and this box must be ticked
-    assert re.search(r'id="field-diteruskan_ke_pkl">.*?harus bernilai True', response.get_data(as_text=True), flags=re.S)
+    assert re.search(r'id="field-diteruskan_ke_pkl">.*?harus bernilai True', response.get_data(as_text=True),
+                     flags=re.S)
     response = post(client, "pkl", f"/tugas/{tid}", {"nomor_surat": "ND-12/KLIP/2026", "tanggal_kirim": "2026-03-27",
                                                      "diteruskan_ke_pkl": "true"})
     assert response.status_code == 302
@@ -318,7 +324,8 @@ def test_notifications_can_be_marked_read(client, make_ctx, clock, sop) -> None:
 def test_instance_page_shows_the_audit_trail(client, make_ctx, sop) -> None:
     do(make_ctx, "kasi", "tugaskan_pelaksana", sop, {"pelaksana": "pelaksana"})
     do(make_ctx, "pelaksana", "susun_rencana_kerja", sop, WORK_PLAN)
-    do(make_ctx, "kasi", "teliti_rencana_kerja", sop, {"keputusan": "kembalikan", "catatan": "Tambahkan jadwal shift sore."})
+    do(make_ctx, "kasi", "teliti_rencana_kerja", sop,
+       {"keputusan": "kembalikan", "catatan": "Tambahkan jadwal shift sore."})
     instance_id = instance_of(make_ctx, sop)
     status, html = page(client, "kasi", f"/proses/{instance_id}")
     assert status == 200 and "Kampanye uji" in html and "Berjalan" in html
@@ -415,6 +422,7 @@ def test_schema_form_picks_widgets_and_labels() -> None:
         "pick": "radio", "many": "select", "tags": "checkboxes", "who": "checkboxes", "note": "textarea"}
     assert [o.label for o in fields["pick"].options] == ["Satu", "Dua"]
     assert [(o.value, o.label) for o in fields["who"].options] == [("agen1", "Agen Satu")]
-    assert fields["when"].value == "2026-03-17T10:00" and fields["tags"].checked("q") and not fields["tags"].checked("p")
+    assert fields["when"].value == "2026-03-17T10:00"
+    assert fields["tags"].checked("q") and not fields["tags"].checked("p")
     assert fields["n"].required and fields["n"].error == "wajib diisi" and not fields["x"].required
     assert schema_form.general_errors(SCHEMA, {"_form": "rusak", "n": "x", "agents": "pilih"}) == ["rusak", "pilih"]

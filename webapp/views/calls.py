@@ -17,9 +17,9 @@ from engine import calls_support, campaigns
 from engine.errors import InvalidInput
 from engine.outcomes import CALLBACK_OUTCOME, OUTCOMES
 
+from ..filters import office_zone, outcome_label
 from ..i18n import t
 from ..services import ctx, me
-from ..filters import office_zone, outcome_label
 
 bp = Blueprint("calls", __name__)
 

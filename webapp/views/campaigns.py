@@ -25,7 +25,8 @@ bp = Blueprint("campaigns", __name__)
 UPLOAD_ROLES = ("kasi", "pelaksana", "pengguna_layanan")
 STATUSES = ("perencanaan", "penyampaian", "pelaporan", "pengiriman", "selesai")  # engine.model_rules.PHASES + end
 SAMPLE_ROWS = (("npwp", "nama", "telepon", "kpp", "tahun_pajak"),
-               ("01.234.567.8-091.000", "Budi Santoso", "081234567890;021-5551234", "KPP Pratama Jakarta Gambir Satu", "2025"),
+               ("01.234.567.8-091.000", "Budi Santoso", "081234567890;021-5551234",
+                "KPP Pratama Jakarta Gambir Satu", "2025"),
                ("3171234567890001", "Siti Rahayu", "0857-1234-5678", "", "2025"))
 
 

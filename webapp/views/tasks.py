@@ -11,7 +11,8 @@ from markupsafe import Markup
 from engine import campaigns, instances
 from engine import tasks as engine_tasks
 from engine.errors import InvalidInput, KlipError
-from engine.tasks_support import TaskPage, inbox as load_inbox, task_page
+from engine.tasks_support import TaskPage, task_page
+from engine.tasks_support import inbox as load_inbox
 
 from .. import schema_form
 from ..filters import office_tz

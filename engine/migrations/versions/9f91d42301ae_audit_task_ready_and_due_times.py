@@ -4,10 +4,10 @@ Revision ID: 9f91d42301ae
 Revises: b378b094bcae
 Create Date: 2026-11-29 16:44:55.298323
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.models
+from alembic import op
 
+import engine.models
 
 revision = '9f91d42301ae'
 down_revision = 'b378b094bcae'

@@ -1,13 +1,13 @@
 """initial schema
 
 Revision ID: 9f9276209233
-Revises: 
+Revises:
 Create Date: 2026-11-29 16:16:11.394720
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.models
+from alembic import op
 
+import engine.models
 
 revision = '9f9276209233'
 down_revision = None

@@ -4,10 +4,10 @@ Revision ID: b378b094bcae
 Revises: 9f9276209233
 Create Date: 2026-11-29 16:24:28.098093
 """
-from alembic import op
 import sqlalchemy as sa
-import engine.models
+from alembic import op
 
+import engine.models
 
 revision = 'b378b094bcae'
 down_revision = '9f9276209233'
