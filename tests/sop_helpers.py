@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from engine import campaigns, tasks
 from engine.context import Context
 from engine.demo import DEMO_USERS, sample_target_list
 from engine.deployment import deploy
+from engine.timers import tick
 from engine.users import create_user
 from engine.walkthrough import WORK_PLAN, task_for
 
@@ -55,3 +57,25 @@ def to_reporting(make_ctx: CtxFactory, campaign_id: int, agents: tuple[str, ...]
     do(make_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": list(agents)})
     for agent in agents:
         finish_calls(make_ctx, campaign_id, agent)
+
+
+def finished_campaign(make_ctx, clock, start: datetime, report_delay: timedelta) -> None:
+    """Step 1 takes an hour, the plan two hours, the report ``report_delay``; everything else is immediate."""
+    clock.set(start)
+    cid = new_campaign(make_ctx, 4)
+    clock.set(clock() + timedelta(hours=1))
+    do(make_ctx, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
+    clock.set(clock() + timedelta(hours=2))
+    do(make_ctx, "pelaksana", "susun_rencana_kerja", cid, WORK_PLAN)
+    do(make_ctx, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "setuju"})
+    do(make_ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1"]})
+    finish_calls(make_ctx, cid, "agen1")
+    clock.set(clock() + report_delay)
+    tick(make_ctx())
+    do(make_ctx, "pelaksana", "susun_laporan", cid, {"ringkasan_pelaksanaan": "Selesai."})
+    do(make_ctx, "kasi", "teliti_laporan", cid, {"keputusan": "setuju"})
+    do(make_ctx, "kepala", "tandatangani_laporan", cid, {"keputusan": "tandatangani"})
+    do(make_ctx, "pkl", "sampaikan_laporan", cid,
+       {"nomor_surat": "ND-1", "tanggal_kirim": "2026-04-01", "diteruskan_ke_pkl": True})
+    if report_delay > timedelta(days=5):
+        do(make_ctx, "kepala", "tindak_lanjut_keterlambatan", cid, {"tindak_lanjut": "Ditegur."})

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sop_helpers import do, new_campaign, setup_sop, to_distribution
-from web_helpers import bearer, login_as
 
 from engine.demo import npwp15, sample_target_list
 from engine.users import set_active
 from engine.walkthrough import WORK_PLAN
+
+from sop_helpers import do, new_campaign, setup_sop, to_distribution
+from web_helpers import bearer, login_as
 
 USERS = ("kasi", "pelaksana", "agen1", "agen2", "agen3", "kepala", "pkl", "unit")
 AGENTS = ("agen1", "agen2", "agen3")

@@ -5,12 +5,13 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
 
 from engine.diagrams import instance_diagram, version_documentation
 from engine.errors import NotAllowed
 from engine.instances import instance_for_campaign
 from engine.timers import tick
+
+from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
 
 
 def classes_of(svg: str, element_id: str) -> str:

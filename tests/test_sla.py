@@ -4,12 +4,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution
 from sqlalchemy import select
 
 from engine import tasks
 from engine.models import Notification, Outbox, User
 from engine.timers import tick
+
+from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution
 
 FINISHED = datetime(2026, 3, 17, 3, 0, tzinfo=timezone.utc)      # Tue 17 Mar 2026, 10:00 WIB
 DEADLINE = datetime(2026, 3, 31, 9, 0, tzinfo=timezone.utc)      # Tue 31 Mar 2026, 16:00 WIB

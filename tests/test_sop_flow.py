@@ -4,13 +4,14 @@ from __future__ import annotations
 from itertools import permutations
 
 import pytest
-from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution, to_reporting
 from sqlalchemy import select
 
 from engine import campaigns, tasks
 from engine.errors import NotAllowed
 from engine.models import AuditEvent, Instance, Outbox, Report
 from engine.walkthrough import WORK_PLAN, task_for
+
+from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution, to_reporting
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sop_helpers import do, new_campaign, setup_sop
 from sqlalchemy import func, select
 
 from engine import tasks
 from engine.errors import Conflict, InvalidInput, NotFound, TaskNotReady
 from engine.models import AuditEvent, Instance
 from engine.walkthrough import WORK_PLAN, task_for
+
+from sop_helpers import do, new_campaign, setup_sop
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
-from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
-from web_helpers import login_as
 
 from engine.deployment import deploy
 from engine.instances import instance_for_campaign
-from engine.timers import tick
-from engine.walkthrough import WORK_PLAN
 from webapp.views.docs import step_hours
+
+from sop_helpers import finished_campaign, new_campaign, setup_sop, to_distribution
+from web_helpers import login_as
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "bpmn" / "lip20-0008.bpmn"
@@ -136,28 +135,6 @@ def test_the_campaign_requester_sees_the_diagram_of_their_own_process(client, ma
     instance_id = instance_for_campaign(make_ctx(), "kasi", cid)
     html = login_as(client, "unit").get(f"/proses/{instance_id}").get_data(as_text=True)
     assert "state-active" in classes_of(html, "tugaskan_pelaksana")
-
-
-def finished_campaign(make_ctx, clock, start: datetime, report_delay: timedelta) -> None:
-    """Step 1 takes an hour, the plan two hours, the report ``report_delay``; everything else is immediate."""
-    clock.set(start)
-    cid = new_campaign(make_ctx, 4)
-    clock.set(clock() + timedelta(hours=1))
-    do(make_ctx, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
-    clock.set(clock() + timedelta(hours=2))
-    do(make_ctx, "pelaksana", "susun_rencana_kerja", cid, WORK_PLAN)
-    do(make_ctx, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "setuju"})
-    do(make_ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1"]})
-    finish_calls(make_ctx, cid, "agen1")
-    clock.set(clock() + report_delay)
-    tick(make_ctx())
-    do(make_ctx, "pelaksana", "susun_laporan", cid, {"ringkasan_pelaksanaan": "Selesai."})
-    do(make_ctx, "kasi", "teliti_laporan", cid, {"keputusan": "setuju"})
-    do(make_ctx, "kepala", "tandatangani_laporan", cid, {"keputusan": "tandatangani"})
-    do(make_ctx, "pkl", "sampaikan_laporan", cid,
-       {"nomor_surat": "ND-1", "tanggal_kirim": "2026-04-01", "diteruskan_ke_pkl": True})
-    if report_delay > timedelta(days=5):
-        do(make_ctx, "kepala", "tindak_lanjut_keterlambatan", cid, {"tindak_lanjut": "Ditegur."})
 
 
 def test_performance_page_is_empty_until_a_campaign_finishes(client, make_ctx) -> None:

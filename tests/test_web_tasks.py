@@ -8,8 +8,6 @@ from html import unescape
 from typing import Any
 
 import pytest
-from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution, to_reporting
-from web_helpers import login_as
 from werkzeug.datastructures import MultiDict
 
 from engine import campaigns
@@ -17,6 +15,9 @@ from engine.timers import tick
 from engine.users import create_user
 from engine.walkthrough import WORK_PLAN, task_for
 from webapp import create_app, schema_form
+
+from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution, to_reporting
+from web_helpers import login_as
 
 FINISHED = datetime(2026, 3, 17, 3, 0, tzinfo=timezone.utc)   # Tue 17 Mar 2026, 10:00 WIB
 LATE = datetime(2026, 3, 31, 9, 1, tzinfo=timezone.utc)       # a minute past the 5-working-day deadline
