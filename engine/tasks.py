@@ -91,6 +91,8 @@ def ready_tasks(ctx: Context, username: str, scope: str = "all") -> list[TaskVie
                  .order_by(TaskIndex.due_at.is_(None), TaskIndex.due_at, TaskIndex.ready_at))
         if scope == "mine":
             query = query.where(or_(TaskIndex.assignee == username, TaskIndex.claimed_by == username))
+        elif scope == "lane":  # open to the whole lane: no named assignee
+            query = query.where(TaskIndex.assignee.is_(None))
         elif scope == "overdue":
             query = query.where(TaskIndex.due_at < now)
         return [task_view(row, campaign_id, now) for row, campaign_id in session.execute(query)]

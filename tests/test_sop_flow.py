@@ -155,3 +155,15 @@ def test_return_notes_reach_only_the_task_sent_back(sop) -> None:
     do(sop, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "setuju"})
     step4 = task_for(sop(), "kasi", "distribusi_pekerjaan", cid)
     assert tasks.get_task(sop(), "kasi", step4.id).returns == ()
+
+
+def test_task_scopes(sop) -> None:
+    cid = new_campaign(sop)
+    do(sop, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
+    assert [t.bpmn_id for t in tasks.ready_tasks(sop(), "pelaksana", "mine")] == ["susun_rencana_kerja"]
+    assert tasks.ready_tasks(sop(), "pelaksana", "lane") == []  # assigned to one person, not the lane
+    cid2 = new_campaign(sop)
+    assert [t.campaign_id for t in tasks.ready_tasks(sop(), "kasi", "lane")] == [cid2]
+    assert tasks.ready_tasks(sop(), "kasi", "mine") == []
+    tasks.claim_task(sop(), "kasi", tasks.ready_tasks(sop(), "kasi", "lane")[0].id)
+    assert [t.campaign_id for t in tasks.ready_tasks(sop(), "kasi", "mine")] == [cid2]
