@@ -10,6 +10,7 @@ from lxml import etree
 
 from engine.bpmn_render import RenderError, render_diagrams
 from engine.bpmn_render_text import text_width
+from engine.settings import DEFAULT_BPMN
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "data" / "render"
@@ -292,3 +293,12 @@ def test_klip_render_refuses_a_broken_file_without_a_traceback(tmp_path: Path) -
     assert done.returncode == 1
     assert "broken.bpmn" in done.stderr and "not a BPMN 2.0 file" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out.svg").exists()
+
+
+def test_names_from_an_edited_model_cannot_inject_markup() -> None:
+    """Analysts edit names and documentation; the SVG (shown inline in the web app) escapes them."""
+    text = DEFAULT_BPMN.read_text(encoding="utf-8").replace(
+        'name="Menugaskan Pelaksana menyusun konsep rencana kerja"',
+        'name="&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"', 1)
+    svg = render_diagrams(text.encode("utf-8"))[0].svg
+    assert "<script" not in svg and "<img" not in svg and "&lt;script&gt;" in svg
