@@ -30,6 +30,7 @@ system-deps:
 
 test: install system-deps
 	$(BIN)/ruff check engine webapp tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/klip lint bpmn/lip20-0008.bpmn
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
@@ -38,6 +39,7 @@ test-sqlite: install
 
 lint: install
 	$(BIN)/ruff check engine webapp tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/klip lint bpmn/*.bpmn
 
 bench: install

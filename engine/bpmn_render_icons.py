@@ -169,7 +169,8 @@ def _loop(g: etree._Element) -> None:
     polyline(g, [(14.4, 10.9), (10.9, 10.9), (10.9, 7.4)], "bpmn-marker")
 
 
-MARKERS: dict[str, Callable[[etree._Element], None]] = {
+# A drawer's return value is ignored: some lambdas below return the tuple of elements they append.
+MARKERS: dict[str, Callable[[etree._Element], object]] = {
     "loop": _loop,
     "parallel": lambda g: path(g, "M2.5 1 V13 M7 1 V13 M11.5 1 V13", "bpmn-marker bpmn-marker-bars"),
     "sequential": lambda g: path(g, "M1 2.5 H13 M1 7 H13 M1 11.5 H13", "bpmn-marker bpmn-marker-bars"),

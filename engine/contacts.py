@@ -143,7 +143,7 @@ def _count_attempt(session: Session, contact_id: int, username: str, outcome: st
         .values(attempts=Contact.attempts + 1, last_call_at=now, final_outcome=final)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # UPDATE results have rowcount
 
 
 def _check_call(contact: Contact, now: datetime, outcome: str, callback_at: datetime | None,
@@ -194,7 +194,7 @@ def contact_views(session: Session, contact_ids: Sequence[int]) -> list[ContactV
     return [by_id[i] for i in contact_ids if i in by_id]
 
 
-def _views_query(campaign_id: int) -> Select[Any]:
+def _views_query(campaign_id: int) -> Select[Contact, str | None]:
     """Contacts with the outcome of their latest call attempt (None when never called)."""
     latest = (
         select(CallAttempt.contact_id, func.max(CallAttempt.id).label("attempt_id"))
@@ -237,7 +237,7 @@ def mask_npwp(npwp: str) -> str:
 
 def progress(session: Session, campaign_id: int, agent: str | None = None) -> dict[str, int]:
     """Return counts of contacts, closed contacts, call attempts and reached contacts."""
-    query = select(
+    query: Select[int, int, int, int] = select(
         func.count(Contact.id),
         func.count(Contact.final_outcome),
         func.coalesce(func.sum(Contact.attempts), 0),

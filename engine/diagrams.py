@@ -47,7 +47,7 @@ def _flows_between(bpmn_xml: str, done: set[str]) -> set[str]:
 
 def _element_states(workflow: object) -> tuple[set[str], set[str]]:
     completed, active = set(), set()
-    for task in workflow.get_tasks():  # type: ignore[attr-defined]
+    for task in workflow.get_tasks():  # type: ignore[attr-defined]  # BpmnWorkflow, typed as object here
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
         if not bpmn_id:
             continue

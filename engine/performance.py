@@ -52,7 +52,7 @@ def _p90(values: list[float]) -> float:
 def _deadline_met(events: list[AuditEvent], covered: set[str]) -> bool | None:
     """Met when every watched task was completed by its due date; None when no watched task had one."""
     watched = [e for e in events if e.task_bpmn_id in covered and e.task_due_at is not None]
-    return all(e.at <= e.task_due_at for e in watched) if watched else None  # type: ignore[operator]
+    return all(e.at <= e.task_due_at for e in watched) if watched else None  # type: ignore[operator]  # filtered: not None
 
 
 def _document(version: ProcessVersion) -> SopDocument:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from .errors import NotFound
@@ -40,7 +40,7 @@ def _reached_flag() -> Any:
 
 def _by_agent(session: Session, campaign_id: int) -> list[dict[str, Any]]:
     """Per agent (None = not distributed): contacts, call attempts, reached and closed contacts."""
-    rows = session.execute(
+    query: Select[str | None, int, int, int, int] = (
         select(
             Contact.agent,
             func.count(Contact.id),
@@ -50,7 +50,8 @@ def _by_agent(session: Session, campaign_id: int) -> list[dict[str, Any]]:
         )
         .where(Contact.campaign_id == campaign_id)
         .group_by(Contact.agent)
-    ).all()
+    )
+    rows = session.execute(query).all()
     figures = [
         {"agent": agent, "contacts": n, "attempts": int(attempts), "reached": int(reached), "final": final}
         for agent, n, attempts, reached, final in rows

@@ -62,7 +62,7 @@ def engine_clock(clock: Callable[[], datetime], is_system: bool) -> Iterator[Non
 
     class _ClockDatetime(datetime):
         @classmethod
-        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]  # only the call SpiffWorkflow makes
             value = clock()
             return value.astimezone(tz or timezone.utc)
 

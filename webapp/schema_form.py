@@ -8,19 +8,28 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 from zoneinfo import ZoneInfo
 
 RADIO_MAX = 4  # enums with more options become a select
 
 
 class UserLike(Protocol):
-    username: str
-    full_name: str
+    """Read-only, so that frozen dataclasses such as ``engine.users.UserView`` qualify."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def full_name(self) -> str: ...
 
 
 class FormData(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
+    """The part of Werkzeug's ``MultiDict`` (``request.form``) that ``coerce`` reads."""
+
+    @overload
+    def get(self, key: str) -> str | None: ...
+    @overload
+    def get(self, key: str, default: str) -> str: ...
     def getlist(self, key: str) -> list[str]: ...
     def __contains__(self, key: object) -> bool: ...
 
@@ -156,7 +165,8 @@ def _scalar(prop: Mapping[str, Any], raw: str, tz: ZoneInfo) -> Any:
 
 def coerce(schema: Mapping[str, Any], form: FormData, tz: str = "Asia/Jakarta") -> dict[str, Any]:
     """Submitted values as the JSON the schema expects; empty optional fields are left out."""
-    zone, data = ZoneInfo(tz), {}
+    zone = ZoneInfo(tz)
+    data: dict[str, Any] = {}
     for name, prop in schema.get("properties", {}).items():
         kind = prop.get("type")
         if kind == "boolean":

@@ -13,7 +13,7 @@ from engine.settings import Settings
 from engine.timers import tick
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     def __init__(self, options: dict[str, Any]):
         self.options = options
         super().__init__()
