@@ -116,7 +116,12 @@ def list_contacts(ctx: Context, username: str, campaign_id: int, assigned_to_me:
 
 
 def _active_assignment(session: Session, username: str, campaign_id: int) -> None:
-    """Calls may be recorded only while the agent's own step-5 task is open."""
+    """Calls may be recorded only while the agent's own step-5 task is open.
+
+    The instance row is share-locked (PostgreSQL) so the agent cannot finish step 5 while this call is
+    being recorded; completing a task takes the same row ``FOR UPDATE``.
+    """
+    session.execute(select(Instance.id).where(Instance.campaign_id == campaign_id).with_for_update(read=True))
     found = session.scalars(select(TaskIndex.task_id).join(Instance, Instance.id == TaskIndex.instance_id)
                             .where(Instance.campaign_id == campaign_id, TaskIndex.assignee == username,
                                    TaskIndex.view == "call_list")).first()

@@ -70,6 +70,26 @@ def cmd_user_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_change(args: argparse.Namespace) -> int:
+    """Deactivate/activate a user, replace their roles, set their password, or revoke their API tokens."""
+    from . import users
+
+    ctx, what = _ctx(), args.user_command
+    with ctx.transaction() as session:
+        if what in ("deactivate", "activate"):
+            users.set_active(session, args.name, what == "activate")
+            if what == "deactivate":
+                users.revoke_tokens(session, args.name)
+        elif what == "roles":
+            users.set_roles(session, args.name, [r.strip() for v in args.role for r in v.split(",") if r.strip()])
+        elif what == "password":
+            users.set_password(session, args.name, sys.stdin.readline().rstrip("\n"))
+        else:
+            print(f"{users.revoke_tokens(session, args.name)} token dicabut.")
+    print(f"Pengguna {args.name}: {what} selesai.")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
     from .deployment import deploy
@@ -190,6 +210,14 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("name")
     token.set_defaults(func=cmd_user_token)
     user.add_parser("list").set_defaults(func=cmd_user_list)
+    for name, help_text in (("deactivate", "nonaktifkan (dan cabut tokennya)"), ("activate", "aktifkan kembali"),
+                            ("roles", "ganti peran"), ("password", "ganti kata sandi (dari stdin)"),
+                            ("revoke-tokens", "cabut semua token API")):
+        change = user.add_parser(name, help=help_text)
+        change.add_argument("name")
+        if name == "roles":
+            change.add_argument("--role", action="append", required=True)
+        change.set_defaults(func=cmd_user_change)
     demo = sub.add_parser("demo", help="pengguna demo dan kampanye contoh")
     demo.add_argument("--run-through", action="store_true",
                       help="jalankan satu kampanye sampai selesai dan cetak jejak audit")

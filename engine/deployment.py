@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import select
@@ -54,10 +54,14 @@ def deploy(ctx: Context, actor: str, path: Path = DEFAULT_BPMN, *, system: bool 
             require_any_role(session, actor, DEPLOY_ROLES)
         existing = session.scalars(select(ProcessVersion).where(ProcessVersion.sha256 == sha)).one_or_none()
         if existing is not None:
+            active = current_version(session, existing.process_id)
+            if existing.id != active.id:  # an older version deployed again: roll back to it
+                existing.activated_at = max(ctx.now(), (active.activated_at or ctx.now()) + timedelta(microseconds=1))
             return _view(existing, created=False)
         row = ProcessVersion(process_id=model.process_id, sha256=sha, bpmn_xml=model.content.decode("utf-8"),
                              spec_json=spec_to_json(model.spec, model.subprocess_specs), forms=model.forms,
-                             sop_metadata=model.sop_metadata, deployed_by=actor, deployed_at=ctx.now())
+                             sop_metadata=model.sop_metadata, deployed_by=actor, deployed_at=ctx.now(),
+                             activated_at=ctx.now())
         session.add(row)
         session.flush()
         return _view(row, created=True)
@@ -66,7 +70,8 @@ def deploy(ctx: Context, actor: str, path: Path = DEFAULT_BPMN, *, system: bool 
 def current_version(session: Session, process_id: str = "lip20_0008") -> ProcessVersion:
     """The most recently deployed version of a process: new instances start on it."""
     row = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
-                          .order_by(ProcessVersion.id.desc()).limit(1)).one_or_none()
+                          .order_by(ProcessVersion.activated_at.desc().nulls_last(), ProcessVersion.id.desc())
+                          .limit(1)).one_or_none()
     if row is None:
         raise NotFound(f"Proses {process_id} belum di-deploy. Jalankan 'klip deploy'.")
     return row

@@ -11,6 +11,7 @@ from .bpmn_loader import BPMN, parse_xml
 from .bpmn_render import render_diagrams
 from .campaigns import STAFF_ROLES
 from .context import Context
+from .deployment import current_version
 from .errors import NotAllowed, NotFound
 from .instances import readable_instance
 from .models import ProcessVersion, TaskIndex
@@ -98,12 +99,13 @@ def version_documentation(
         rows = list(session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())))
         if not rows:
             raise NotFound("Belum ada versi proses yang di-deploy.")
-        chosen = next((r for r in rows if r.id == version_id), None) if version_id else rows[0]
+        active = current_version(session, rows[0].process_id)
+        chosen = next((r for r in rows if r.id == version_id), None) if version_id else active
         if chosen is None:
             raise NotFound(f"Versi proses {version_id} tidak ditemukan.")
 
         def doc(row: ProcessVersion, svg: str = "") -> VersionDoc:
-            return VersionDoc(row.id, row.sha256, row.deployed_by, row.deployed_at, row is rows[0],
+            return VersionDoc(row.id, row.sha256, row.deployed_by, row.deployed_at, row.id == active.id,
                               dict(row.sop_metadata), svg, row.bpmn_xml if svg else "")
 
         return doc(chosen, render_diagrams(chosen.bpmn_xml.encode("utf-8"))[0].svg), [doc(r) for r in rows]

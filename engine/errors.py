@@ -58,3 +58,9 @@ class InvalidBpmn(KlipError):
     def __init__(self, problems: list[str]):
         super().__init__("; ".join(problems) if problems else "invalid BPMN")
         self.problems = list(problems)
+
+
+class ProcessFailed(KlipError):
+    """The model could not be executed here (e.g. an expression failed); nothing was saved."""
+
+    code = "process_failed"

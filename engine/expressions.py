@@ -42,11 +42,71 @@ class ExpressionRejected(Exception):
     """An expression or script uses something outside the allow-list."""
 
 
+# Size limits: an expression may not build huge values or deep trees (memory and recursion are resources too).
+MAX_SOURCE = 4000        # characters of one expression or script
+MAX_NODES = 400          # AST nodes of one expression or statement
+MAX_DEPTH = 40           # nesting depth of an AST
+MAX_ITEMS = 10_000       # length of a string, list, tuple or dict an expression may produce or consume
+MAX_INT_BITS = 256       # integers beyond 77 decimal digits are refused
+
+
+def _bounded(value: Any) -> Any:
+    """Refuse values that are too large to be a decision, a date or a small payload."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
+        raise ExpressionRejected("integer result is too large")
+    if isinstance(value, (str, bytes, list, tuple, dict, set)) and len(value) > MAX_ITEMS:
+        raise ExpressionRejected(f"result has more than {MAX_ITEMS} items/characters")
+    return value
+
+
+def _operator(fn: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    return lambda a, b: _bounded(fn(_bounded(a), _bounded(b)))
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if isinstance(a, (str, bytes)):
+        raise ExpressionRejected("string formatting with % is not allowed")
+    return _bounded(a % b)
+
+
+def _function(fn: Callable[..., Any]) -> Callable[..., Any]:
+    def call(*args: Any) -> Any:
+        for arg in args:
+            _bounded(arg)
+        if fn is sum and (len(args) > 1 and not isinstance(args[1], (int, float))):
+            raise ExpressionRejected("sum() adds numbers only")
+        if fn is str and args and not isinstance(args[0], (str, int, float, bool, type(None))):
+            raise ExpressionRejected("str() takes a single value, not a collection")
+        return _bounded(fn(*args))
+
+    return call
+
+
+OPERATORS = {**simpleeval.DEFAULT_OPERATORS,
+             ast.Add: _operator(simpleeval.safe_add), ast.Sub: _operator(lambda a, b: a - b),
+             ast.Mult: _operator(simpleeval.safe_mult), ast.Mod: _mod}
+
+
 def _describe(node: ast.AST) -> str:
     return _NODE_NAMES.get(type(node), type(node).__name__)
 
 
+def _size_problems(tree: ast.AST) -> list[str]:
+    """Too many nodes or too deep a tree (checked without recursion)."""
+    count, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if depth > MAX_DEPTH:
+            return [f"expression is nested more than {MAX_DEPTH} levels deep"]
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return [f"expression has more than {MAX_NODES} parts"] if count > MAX_NODES else []
+
+
 def _expression_problems(tree: ast.AST) -> list[str]:
+    size = _size_problems(tree)
+    if size:
+        return size
     problems: list[str] = []
     for node in ast.walk(tree):
         if not isinstance(node, _ALLOWED_NODES):
@@ -65,20 +125,28 @@ def _expression_problems(tree: ast.AST) -> list[str]:
 @lru_cache(maxsize=1024)
 def check_expression(source: str) -> tuple[str, ...]:
     """Return the reasons ``source`` is not an allowed expression (empty when it is)."""
+    if len(source) > MAX_SOURCE:
+        return (f"expression is longer than {MAX_SOURCE} characters",)
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
         return (f"syntax error: {exc.msg}",)
+    except (RecursionError, MemoryError):
+        return ("expression is nested too deeply",)
     return tuple(_expression_problems(tree))
 
 
 @lru_cache(maxsize=1024)
 def check_script(source: str) -> tuple[str, ...]:
     """Return the reasons ``source`` is not an allowed script: simple assignments only."""
+    if len(source) > MAX_SOURCE:
+        return (f"script is longer than {MAX_SOURCE} characters",)
     try:
         tree = ast.parse(source.strip(), mode="exec")
     except SyntaxError as exc:
         return (f"syntax error on line {exc.lineno}: {exc.msg}",)
+    except (RecursionError, MemoryError):
+        return ("script is nested too deeply",)
     problems: list[str] = []
     for stmt in tree.body:
         if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
@@ -96,17 +164,17 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]]):
         super().__init__({})
-        self.functions = dict(functions)
+        self.functions = {name: _function(fn) for name, fn in functions.items()}
 
     def _evaluator(self, names: dict[str, Any]) -> simpleeval.EvalWithCompoundTypes:
-        return simpleeval.EvalWithCompoundTypes(functions=self.functions, names=names)
+        return simpleeval.EvalWithCompoundTypes(operators=OPERATORS, functions=self.functions, names=names)
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         problems = check_expression(expression)
         if problems:
             raise ExpressionRejected(f"{expression!r}: {'; '.join(problems)}")
         names = {**(external_context or {}), **context}
-        return self._evaluator(names).eval(expression.strip())
+        return _bounded(self._evaluator(names).eval(expression.strip()))
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         problems = check_script(script)
@@ -115,7 +183,7 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         for stmt in ast.parse(script.strip()).body:
             assert isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name)
             names = {**(external_context or {}), **context}
-            context[stmt.targets[0].id] = self._evaluator(names).eval(ast.unparse(stmt.value))
+            context[stmt.targets[0].id] = _bounded(self._evaluator(names).eval(ast.unparse(stmt.value)))
         return True
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:

@@ -72,11 +72,13 @@ def get_instance(ctx: Context, username: str, instance_id: int) -> InstanceView:
 
 
 def instance_for_campaign(ctx: Context, username: str, campaign_id: int) -> int:
+    """The process instance of a campaign the user may see."""
     with ctx.transaction() as session:
-        get_user(session, username)
+        user = get_user(session, username)
         found = session.scalars(select(Instance.id).where(Instance.campaign_id == campaign_id)).first()
         if found is None:
             raise NotFound(f"Kampanye {campaign_id} tidak memiliki instans proses.")
+        readable_instance(session, user, found)
         return found
 
 

@@ -95,6 +95,8 @@ class ProcessVersion(Base):
     sop_metadata: Mapped[dict[str, Any]]
     deployed_by: Mapped[str] = mapped_column(String(64))
     deployed_at: Mapped[datetime]
+    # Set on every deploy of this content, so redeploying an older version makes it current again (rollback).
+    activated_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Instance(Base):

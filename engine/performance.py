@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .campaigns import STAFF_ROLES
 from .context import Context
+from .deployment import current_version
 from .errors import NotAllowed, NotFound
 from .models import AuditEvent, Instance, ProcessVersion
 from .sop_docs_model import SopDocument, build_document
@@ -76,8 +77,7 @@ def process_performance(ctx: Context, username: str, version_id: int | None = No
     with ctx.transaction() as session:
         if not get_user(session, username).role_names & STAFF_ROLES:
             raise NotAllowed("Kinerja proses hanya untuk pegawai KLIP.")
-        query = select(ProcessVersion).order_by(ProcessVersion.id.desc())
-        version = session.get(ProcessVersion, version_id) if version_id else session.scalars(query).first()
+        version = session.get(ProcessVersion, version_id) if version_id else current_version(session)
         if version is None:
             raise NotFound("Versi proses tidak ditemukan.")
         doc, by_instance = _document(version), _finished_events(session, version.process_id)

@@ -1,7 +1,8 @@
 """Running instances: load → apply → save state, task index, audit and outbox in the caller's transaction."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, time, timezone
 from typing import Any
 from uuid import UUID
@@ -9,14 +10,15 @@ from zoneinfo import ZoneInfo
 
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from . import model_rules as rules
 from .context import Context, system_clock
-from .errors import NotFound
-from .expressions import make_script_engine
+from .errors import NotFound, ProcessFailed
+from .expressions import ExpressionRejected, make_script_engine
 from .models import AuditEvent, Campaign, Instance, Notification, Outbox, ProcessVersion, TaskIndex, User, UserRole
 from .workdays import deadline_at, load_calendar
 from .workflow_store import engine_clock, new_workflow, state_from_json, state_to_json
@@ -48,14 +50,26 @@ class LoadedInstance:
 
     def advance(self) -> None:
         """Run everything the engine can run now (scripts, gateways, due timers)."""
-        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock):
+        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock), _named_failure(self.row.id):
             self.workflow.refresh_timers()
             self.workflow.do_engine_steps()
 
     def run_task(self, task: Any) -> None:
-        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock):
+        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock), _named_failure(self.row.id):
             task.run()
         self.advance()
+
+
+@contextmanager
+def _named_failure(instance_id: int) -> Iterator[None]:
+    """A failing expression or script becomes ProcessFailed naming the element (the caller rolls back)."""
+    try:
+        yield
+    except (SpiffWorkflowException, ExpressionRejected, RecursionError, MemoryError) as exc:
+        task = getattr(exc, "task", None)
+        where = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
+        raise ProcessFailed(f"Model proses gagal dijalankan pada elemen '{where}' (instans {instance_id}): "
+                            f"{str(exc).strip()[:300]}. Tidak ada yang disimpan; hubungi analis proses.") from exc
 
 
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:

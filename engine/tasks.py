@@ -111,9 +111,14 @@ def authorize(session: Session, username: str, task_id: str) -> tuple[User, Task
         raise NotAllowed(f"Tugas '{row.name}' adalah tugas lajur {row.lane}; Anda tidak memiliki peran {row.role}.")
     if row.assignee and row.assignee != username:
         raise NotAllowed(f"Tugas '{row.name}' ditugaskan kepada {row.assignee}.")
-    if row.claimed_by and row.claimed_by != username:
+    if row.claimed_by and row.claimed_by != username and _is_active(session, row.claimed_by):
         raise NotAllowed(f"Tugas '{row.name}' sedang dikerjakan oleh {row.claimed_by}.")
     return user, row
+
+
+def _is_active(session: Session, username: str) -> bool:
+    """A claim by a deactivated user no longer blocks the lane."""
+    return bool(session.scalar(select(User.active).where(User.username == username)))
 
 
 def _returns(session: Session, instance_id: int, bpmn_id: str) -> tuple[ReturnNote, ...]:

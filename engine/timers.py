@@ -1,12 +1,17 @@
 """Fire due timers (``klip tick`` from cron, or the scheduler thread of ``klip serve``)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from .context import Context
+from .errors import ProcessFailed
 from .models import Instance
 from .runtime import audit, load_instance, save_instance
+
+RETRY_AFTER = timedelta(hours=1)
 
 
 def due_instances(ctx: Context) -> list[int]:
@@ -30,6 +35,19 @@ def fire_due_timers(ctx: Context, instance_id: int) -> bool:
             return True
     except StaleDataError:
         return False
+    except ProcessFailed as exc:
+        _record_failure(ctx, instance_id, exc.message)
+        return False
+
+
+def _record_failure(ctx: Context, instance_id: int, message: str) -> None:
+    """Audit a timer that could not run and retry it an hour later; the other instances go on."""
+    with ctx.transaction() as session:
+        row = session.get(Instance, instance_id)
+        if row is None:
+            return
+        row.next_timer_at = ctx.now() + RETRY_AFTER
+        audit(session, ctx.now(), "system", "timer_failed", instance_id, row.campaign_id, data={"error": message})
 
 
 def tick(ctx: Context) -> int:

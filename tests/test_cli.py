@@ -66,3 +66,18 @@ def test_calendar_overrides_from_the_command_line(klip) -> None:
     assert "SKB diubah" in klip("calendar", "list").stdout
     assert klip("calendar", "remove", "2026-03-20", "--as-user", "root").returncode == 0
     assert "bukan hari kerja" in klip("calendar", "check", "2026-03-20").stdout
+
+
+def test_user_lifecycle_from_the_command_line(klip) -> None:
+    klip("init-db")
+    klip("user", "add", "budi", "--role", "kasi")
+    token = klip("user", "token", "budi").stdout.strip()
+    assert klip("user", "roles", "budi", "--role", "kasi,pkl").returncode == 0
+    assert "kasi,pkl" in klip("user", "list").stdout
+    assert klip("user", "password", "budi", stdin="kata-sandi-baru\n").returncode == 0
+    assert klip("user", "deactivate", "budi").returncode == 0
+    assert klip("user", "token", "budi").returncode == 1  # inactive users get no token
+    assert klip("user", "activate", "budi").returncode == 0
+    assert "0 token dicabut" in klip("user", "revoke-tokens", "budi").stdout  # deactivation revoked it
+    assert klip("user", "token", "budi").stdout.strip() != token
+    assert "1 token dicabut" in klip("user", "revoke-tokens", "budi").stdout

@@ -65,3 +65,31 @@ def test_the_runtime_refuses_what_the_deploy_check_refuses(env: SafeEnvironment)
 def test_huge_strings_are_refused(env: SafeEnvironment) -> None:
     with pytest.raises(simpleeval.IterableTooLong, match="(?i)too long|sorry"):
         env.evaluate('"x" * 100000000', {})
+
+
+@pytest.mark.parametrize("source", [
+    '"%02000000000d" % 1',                      # 2 GB string from 19 characters
+    'sum([a] * 300, [])',                       # list concatenation through sum
+    'str([s] * 9999)',                          # repr of a huge list
+    '[0] * 99999',                              # too many items
+    'x * x * x * x * x * x * x * x',            # huge integer
+])
+def test_expressions_that_would_exhaust_memory_are_refused(env: SafeEnvironment, source: str) -> None:
+    assert check_expression(source) == ()  # syntactically harmless: refused while evaluating, before allocating
+    with pytest.raises(ExpressionRejected):
+        env.evaluate(source, {"a": [0] * 5000, "s": "x" * 5000, "x": 10 ** 70})
+
+
+def test_huge_or_deeply_nested_expressions_are_rejected_at_deploy_without_crashing() -> None:
+    assert "nested more than" in check_expression("1+" * 500 + "1")[0]
+    assert check_expression("1+" * 3000 + "1")           # used to crash lint with RecursionError
+    assert "nested more than" in check_expression("[" * 60 + "]" * 60)[0]
+    assert "more than 400 parts" in check_expression("[" + ", ".join(["1"] * 450) + "]")[0]
+    assert check_script("x = " + "1+" * 5000 + "1")
+
+
+def test_script_results_are_bounded(env: SafeEnvironment) -> None:
+    context: dict[str, object] = {"a": [1] * 6000}
+    with pytest.raises(ExpressionRejected):
+        env.execute("b = a + a", context)
+    assert "b" not in context

@@ -112,3 +112,18 @@ def test_redeploying_identical_content_is_a_no_op(make_ctx) -> None:
     first = deploy(make_ctx(), "system", system=True)
     second = deploy(make_ctx(), "system", system=True)
     assert first.created and not second.created and first.id == second.id
+
+
+def test_redeploying_an_older_version_makes_it_current_again(make_ctx, tmp_path) -> None:
+    from engine.deployment import current_version
+
+    first = deploy(make_ctx(), "system", system=True)
+    changed = poisoned_copy(tmp_path, SCRIPT, "penyampaian_selesai = now()\n")
+    second = deploy(make_ctx(), "system", changed, system=True)
+    assert second.created and second.id != first.id
+    with make_ctx().transaction() as session:
+        assert current_version(session).id == second.id
+    again = deploy(make_ctx(), "system", system=True)
+    assert not again.created and again.id == first.id
+    with make_ctx().transaction() as session:
+        assert current_version(session).id == first.id

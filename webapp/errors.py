@@ -7,11 +7,21 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, InvalidBpmn, InvalidInput, KlipError, NotAllowed, NotFound, TaskNotReady
+from engine.errors import (
+    Conflict,
+    InvalidBpmn,
+    InvalidInput,
+    KlipError,
+    NotAllowed,
+    NotFound,
+    ProcessFailed,
+    TaskNotReady,
+)
 
-STATUS = {NotFound: 404, NotAllowed: 403, TaskNotReady: 409, Conflict: 409, InvalidInput: 422, InvalidBpmn: 422}
+STATUS = {NotFound: 404, NotAllowed: 403, TaskNotReady: 409, Conflict: 409, InvalidInput: 422, InvalidBpmn: 422,
+          ProcessFailed: 500}
 CODES = {401: "unauthorized", 403: "not_allowed", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "invalid_input", 400: "bad_request"}
+         409: "conflict", 413: "too_large", 422: "invalid_input", 400: "bad_request", 500: "process_failed"}
 
 
 def status_of(exc: KlipError) -> int:
