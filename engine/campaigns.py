@@ -151,8 +151,11 @@ def record_call(ctx: Context, username: str, contact_id: int, outcome: str, note
 def get_report(ctx: Context, username: str, campaign_id: int) -> dict[str, Any]:
     """The report: stored snapshot once drafted (live figures before), with its signature."""
     with ctx.transaction() as session:
-        campaign = _readable_campaign(session, get_user(session, username), campaign_id)
+        user = get_user(session, username)
+        campaign = _readable_campaign(session, user, campaign_id)
         report = session.get(Report, campaign_id)
+        if not user.role_names & STAFF_ROLES and (report is None or report.signed_at is None):
+            raise NotAllowed("Laporan tersedia bagi Pengguna Layanan setelah ditandatangani Kepala Kantor.")
         figures = report.figures if report else report_figures.compute_figures(session, campaign_id)
         return {"campaign_id": campaign_id, "status": campaign.status, "figures": figures,
                 "live": report is None, "narrative": report.narrative if report else {},

@@ -54,10 +54,17 @@ def readable_instance(session: Session, user: User, instance_id: int) -> Instanc
     return row
 
 
+def internal_view(user: User) -> bool:
+    """KLIP staff see decisions, notes and comments; the requesting unit sees who did what and when."""
+    return bool(user.role_names & STAFF_ROLES)
+
+
 def get_instance(ctx: Context, username: str, instance_id: int) -> InstanceView:
     """Everything the instance page shows, without deserializing the workflow."""
     with ctx.transaction() as session:
-        row = readable_instance(session, get_user(session, username), instance_id)
+        user = get_user(session, username)
+        row = readable_instance(session, user, instance_id)
+        internal = internal_view(user)
         campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
         tasks = session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id)
                                 .order_by(TaskIndex.ready_at)).all()
@@ -67,8 +74,8 @@ def get_instance(ctx: Context, username: str, instance_id: int) -> InstanceView:
             row.id, row.campaign_id, campaign.title if campaign else "", row.status, row.version_id,
             row.version.sha256, row.created_at, row.completed_at, row.next_timer_at,
             tuple(task_view(t, row.campaign_id, ctx.now()) for t in tasks),
-            tuple(HistoryItem(e.at, e.username, e.action, e.task_name, e.data) for e in events),
-            comments_of(session, instance_id))
+            tuple(HistoryItem(e.at, e.username, e.action, e.task_name, e.data if internal else {}) for e in events),
+            comments_of(session, instance_id) if internal else ())
 
 
 def instance_for_campaign(ctx: Context, username: str, campaign_id: int) -> int:

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select
 
 from .campaigns import STAFF_ROLES
 from .context import Context
-from .instances import HistoryItem, InstanceView, get_instance
+from .instances import HistoryItem, InstanceView, get_instance, internal_view
 from .models import AuditEvent, Campaign, Notification
 from .tasks import TaskDetail, TaskView, get_task, ready_tasks
 from .users import UserView, get_user, users_with_role, view
@@ -124,10 +124,11 @@ def instance_trail(
     mine = or_(AuditEvent.instance_id == instance_id,
                and_(AuditEvent.campaign_id == instance.campaign_id, AuditEvent.instance_id.is_(None)))
     with ctx.transaction() as session:
+        internal = internal_view(get_user(session, username))
         events = session.scalars(select(AuditEvent).where(mine, AuditEvent.action.not_in(GROUPED_ACTIONS))
                                  .order_by(AuditEvent.id))
-        items: list[HistoryItem | GroupedEvent] = [HistoryItem(e.at, e.username, e.action, e.task_name, e.data)
-                                                   for e in events]
+        items: list[HistoryItem | GroupedEvent] = [
+            HistoryItem(e.at, e.username, e.action, e.task_name, e.data if internal else {}) for e in events]
         grouped = session.execute(
             select(AuditEvent.username, AuditEvent.action, func.count(AuditEvent.id),
                    func.min(AuditEvent.at), func.max(AuditEvent.at))

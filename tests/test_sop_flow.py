@@ -167,3 +167,20 @@ def test_task_scopes(sop) -> None:
     assert tasks.ready_tasks(sop(), "kasi", "mine") == []
     tasks.claim_task(sop(), "kasi", tasks.ready_tasks(sop(), "kasi", "lane")[0].id)
     assert [t.campaign_id for t in tasks.ready_tasks(sop(), "kasi", "mine")] == [cid2]
+
+
+def test_the_requesting_unit_sees_progress_but_not_internal_notes_or_drafts(sop) -> None:
+    from engine.errors import NotAllowed as Refused
+    from engine.instances import add_comment, get_instance
+
+    cid = new_campaign(sop)
+    do(sop, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana", "catatan": "Catatan internal."})
+    plan = task_for(sop(), "pelaksana", "susun_rencana_kerja", cid)
+    add_comment(sop(), "pelaksana", plan.id, "Komentar internal.")
+    iid = instance_of(sop, cid).id
+    staff, unit = get_instance(sop(), "kasi", iid), get_instance(sop(), "unit", iid)
+    assert any(h.data.get("catatan") == "Catatan internal." for h in staff.history) and staff.comments
+    assert [h.action for h in unit.history] == [h.action for h in staff.history]
+    assert all(h.data == {} for h in unit.history) and unit.comments == ()
+    with pytest.raises(Refused, match="setelah ditandatangani"):
+        campaigns.get_report(sop(), "unit", cid)
