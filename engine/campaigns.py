@@ -50,6 +50,7 @@ def create_campaign(ctx: Context, username: str, filename: str, content: bytes, 
                     requester: str, topic: str = "") -> CampaignView:
     """Import the target list and start the SOP; a rejected file stores nothing."""
     fields: dict[str, str] = {}
+    title, requester, topic = (v.replace("\x00", "") for v in (title or "", requester or "", topic or ""))
     title, requester = _required_text(fields, "title", title), _required_text(fields, "requester", requester)
     if fields:
         raise InvalidInput("Data kampanye belum lengkap.", fields)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, insert, select, update
@@ -21,6 +21,10 @@ from .target_list import phone_e164
 STATUS_CALLING = "penyampaian"  # Campaign.status while agents contact taxpayers
 INSERT_BATCH = 10_000
 MASK = "•"
+MAX_NOTES = 4000  # characters of a call's notes
+MAX_RECORDING_REF = 255  # CallAttempt.recording_ref column size
+MAX_DURATION_S = 86_400  # one day
+MAX_CALLBACK_AHEAD = timedelta(days=366)  # a callback is planned within a year
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,8 @@ def record_call(
         raise TaskNotReady("Tahap penyampaian informasi kampanye ini tidak sedang berjalan")
     if contact.final_outcome is not None:
         raise TaskNotReady("Kontak ini sudah selesai; tidak dapat dicatat panggilan baru")
-    phone = _check_call(contact, now, outcome, callback_at, duration_s, recording_ref, phone)
+    notes, recording_ref = _without_nul(notes), _without_nul(recording_ref)
+    phone = _check_call(contact, now, outcome, notes, callback_at, duration_s, recording_ref, phone)
     if not _count_attempt(session, contact_id, username, outcome, now, settings.max_attempts):
         raise TaskNotReady("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar")
     session.refresh(contact)
@@ -146,21 +151,27 @@ def _count_attempt(session: Session, contact_id: int, username: str, outcome: st
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # UPDATE results have rowcount
 
 
-def _check_call(contact: Contact, now: datetime, outcome: str, callback_at: datetime | None,
+def _without_nul(text: str) -> str:
+    """NUL cannot be stored in PostgreSQL text and is never meant; drop it."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+def _check_call(contact: Contact, now: datetime, outcome: str, notes: str, callback_at: datetime | None,
                 duration_s: int | None, recording_ref: str, phone: str) -> str:
     """Validate a call's fields; return the phone in E.164 ('' when not given)."""
     fields: dict[str, str] = {}
     if outcome not in OUTCOMES:
         fields["outcome"] = f"Hasil panggilan '{outcome}' tidak dikenal."
-    if outcome == CALLBACK_OUTCOME and callback_at is None:
-        fields["callback_at"] = "Waktu untuk menghubungi kembali wajib diisi."
-    elif callback_at is not None and callback_at.tzinfo is None:
-        fields["callback_at"] = "Waktu untuk menghubungi kembali harus disertai zona waktu."
-    elif callback_at is not None and callback_at <= now:
-        fields["callback_at"] = "Waktu untuk menghubungi kembali tidak boleh di masa lalu."
+    if len(notes) > MAX_NOTES:
+        fields["notes"] = "Catatan terlalu panjang (maksimal 4.000 karakter)."
+    callback_problem = _check_callback(now, outcome, callback_at)
+    if callback_problem:
+        fields["callback_at"] = callback_problem
     if duration_s is not None and duration_s < 0:
         fields["duration_s"] = "Durasi panggilan tidak boleh negatif."
-    if len(recording_ref) > 255:
+    elif duration_s is not None and duration_s > MAX_DURATION_S:
+        fields["duration_s"] = "Durasi panggilan terlalu lama (maksimal 86.400 detik atau 24 jam)."
+    if len(recording_ref) > MAX_RECORDING_REF:
         fields["recording_ref"] = "Referensi rekaman terlalu panjang (maksimal 255 karakter)."
     e164 = (phone_e164(phone) or phone) if phone.strip() else ""
     if e164 and e164 not in contact.phones:
@@ -168,6 +179,22 @@ def _check_call(contact: Contact, now: datetime, outcome: str, callback_at: date
     if fields:
         raise InvalidInput("Data panggilan tidak valid", fields)
     return e164
+
+
+def _check_callback(now: datetime, outcome: str, callback_at: datetime | None) -> str:
+    """The problem with a callback time ('' when fine): required for a callback, aware, within a year."""
+    if callback_at is None:
+        return "Waktu untuk menghubungi kembali wajib diisi." if outcome == CALLBACK_OUTCOME else ""
+    if callback_at.tzinfo is None or callback_at.utcoffset() is None:
+        return "Waktu untuk menghubungi kembali harus disertai zona waktu."
+    try:
+        if callback_at <= now:
+            return "Waktu untuk menghubungi kembali tidak boleh di masa lalu."
+        if callback_at > now + MAX_CALLBACK_AHEAD:
+            return "Waktu untuk menghubungi kembali paling lambat satu tahun dari sekarang."
+    except OverflowError:  # e.g. year 9999 with a negative offset: beyond what a datetime can hold in UTC
+        return "Waktu untuk menghubungi kembali paling lambat satu tahun dari sekarang."
+    return ""
 
 
 def list_contacts(

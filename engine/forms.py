@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from .errors import InvalidInput
 from .models import User, UserRole
 
+MAX_TEXT = 20_000  # characters of any one string in submitted task data
+MAX_ITEMS = 500  # items of any one array (or members of any one object) in submitted task data
+
 _FORMATS = {"date": "harus berupa tanggal (YYYY-MM-DD)", "date-time": "harus berupa tanggal dan jam (ISO 8601)"}
 
 
@@ -65,10 +68,43 @@ def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any])
     return errors
 
 
+def _size_errors(data: dict[str, Any]) -> dict[str, str]:
+    """Generic caps on top of every form's schema, so workflow state stays small and storable.
+
+    A string longer than MAX_TEXT or containing NUL, an array (or object) with more than MAX_ITEMS entries,
+    anywhere in the data, is an error on the form field (top-level key) that holds it. Iterative: any depth.
+    """
+    errors: dict[str, str] = {}
+    if len(data) > MAX_ITEMS:
+        return {"_form": f"terlalu banyak isian (paling banyak {MAX_ITEMS:_})".replace("_", ".")}
+    for name, value in data.items():
+        field = str(name)
+        stack: list[Any] = [name, value]
+        while stack and field not in errors:
+            item = stack.pop()
+            if isinstance(item, str):
+                if len(item) > MAX_TEXT:
+                    errors[field] = f"terlalu panjang (paling banyak {MAX_TEXT:_} karakter)".replace("_", ".")
+                elif "\x00" in item:
+                    errors[field] = "tidak boleh mengandung karakter NUL"
+            elif isinstance(item, (list, dict)):
+                if len(item) > MAX_ITEMS:
+                    errors[field] = f"terlalu banyak isian (paling banyak {MAX_ITEMS:_})".replace("_", ".")
+                elif isinstance(item, dict):
+                    stack.extend(item.keys())
+                    stack.extend(item.values())
+                else:
+                    stack.extend(item)
+    return errors
+
+
 def validate_form(session: Session, schema: dict[str, Any], data: Any) -> dict[str, Any]:
     """Return ``data`` when it satisfies the form; otherwise raise InvalidInput with one message per field."""
     if not isinstance(data, dict):
         raise InvalidInput("Data formulir harus berupa objek JSON.", {"_form": "harus berupa objek"})
+    oversized = _size_errors(data)
+    if oversized:  # before the schema: its patterns and formats never run on huge or odd values
+        raise InvalidInput("Isian formulir belum benar.", oversized)
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path))):

@@ -5,6 +5,7 @@ import csv
 import io
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -25,6 +26,20 @@ _PHONE_SPLIT = re.compile(r"[;,/]")
 _PHONE_PUNCT = re.compile(r"[\s\-.()]")
 _NPWP_SEPARATORS = re.compile(r"[\s.\-]")
 _MOBILE = re.compile(r"^(?:\+62|0)?(8\d{7,11})$")
+_NON_DIGITS = re.compile(r"\D")
+
+# Column sizes of engine.models.Contact: a longer value is a row error, not a database error.
+MAX_NAME = 255
+MAX_KPP = 128
+MAX_NPWP_RAW = 64
+
+# An XLSX is a zip: check the sizes its directory declares before openpyxl inflates anything. zipfile never
+# returns more than a member's declared size (and checks its CRC), so these bounds hold for what openpyxl reads.
+MB = 1024 * 1024
+MAX_XLSX_TOTAL = 100 * MB  # all members together, uncompressed (a 100.000-row list is about 30 MB)
+MAX_XLSX_MEMBER = 60 * MB  # one member (worksheet, shared strings), uncompressed
+MAX_XLSX_RATIO = 100  # uncompressed:compressed of a member larger than XLSX_RATIO_FROM (real sheets: 5-20)
+XLSX_RATIO_FROM = 1 * MB
 
 Cells = list[Any]
 
@@ -150,6 +165,7 @@ def _read_csv(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         _reject("Berkas CSV tidak dapat dibaca", "Berkas CSV harus berpenyandian (encoding) UTF-8.")
+    text = text.replace("\x00", "")  # NUL cannot be stored (PostgreSQL) and is never meant
     first_line = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=first_line.count)
     try:
@@ -158,7 +174,38 @@ def _read_csv(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
         _reject("Berkas CSV rusak", f"Berkas CSV tidak dapat dibaca: {exc}.")
 
 
+def _check_xlsx_archive(content: bytes) -> None:
+    """Reject an XLSX that is not a zip, or whose content would inflate far beyond a real target list."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except Exception:  # BadZipFile, and the OSError/ValueError/EOFError of a truncated or forged directory
+        _reject("Berkas XLSX rusak atau tidak dapat dibaca", "Berkas bukan lembar kerja Excel (.xlsx) yang valid.")
+    advice = "Pecah daftar menjadi beberapa berkas atau simpan sebagai CSV."
+    total = 0
+    for member in members:
+        name = member.filename[:80]
+        if member.file_size > MAX_XLSX_MEMBER:
+            _reject("Berkas XLSX terlalu besar",
+                    f"Bagian '{name}' dalam berkas XLSX berukuran {_mb(member.file_size)} MB setelah diekstrak; "
+                    f"paling banyak {_mb(MAX_XLSX_MEMBER)} MB per bagian. {advice}")
+        if member.file_size > XLSX_RATIO_FROM and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
+            _reject("Berkas XLSX tidak wajar",
+                    f"Bagian '{name}' dalam berkas XLSX terkompresi lebih dari {MAX_XLSX_RATIO}:1, jauh di atas "
+                    "lembar kerja biasa (kemungkinan 'zip bomb'); berkas tidak diproses.")
+        total += member.file_size
+        if total > MAX_XLSX_TOTAL:
+            _reject("Berkas XLSX terlalu besar",
+                    f"Isi berkas XLSX berukuran lebih dari {_mb(MAX_XLSX_TOTAL)} MB setelah diekstrak. {advice}")
+
+
+def _mb(size: int) -> str:
+    """Whole megabytes, rounded up, with the Indonesian thousands separator."""
+    return f"{-(-size // MB):,}".replace(",", ".")
+
+
 def _read_xlsx(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
+    _check_xlsx_archive(content)
     import openpyxl  # imported here: only XLSX uploads pay for it
 
     try:
@@ -176,7 +223,7 @@ def _read_xlsx(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
 
 
 def _cell_text(value: Any) -> str:
-    """Convert a cell to clean text: integral floats without '.0' or exponent, dates as ISO."""
+    """Convert a cell to clean text: integral floats without '.0' or exponent, dates as ISO, no NUL."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -187,7 +234,8 @@ def _cell_text(value: Any) -> str:
         return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
     if isinstance(value, (date, time)):
         return value.isoformat()
-    return str(value).strip()
+    text = str(value)
+    return (text.replace("\x00", "") if "\x00" in text else text).strip()
 
 
 def _column_map(header: Cells) -> dict[str, Any]:
@@ -224,7 +272,13 @@ def _parse_row(
     name = _cell_text(cell("nama"))
     if not name:
         problems.append(("error", "nama", "Nama wajib pajak kosong"))
+    elif len(name) > MAX_NAME:
+        problems.append(("error", "nama", f"Nama wajib pajak terlalu panjang ({len(name)} karakter; "
+                         f"paling banyak {MAX_NAME})"))
     phones = _parse_phones(_cell_text(cell("telepon")), problems)
+    kpp = _cell_text(cell("kpp"))
+    if len(kpp) > MAX_KPP:
+        problems.append(("error", "kpp", f"KPP terlalu panjang ({len(kpp)} karakter; paling banyak {MAX_KPP})"))
     if len(cells) > columns["width"] and any(_cell_text(c) for c in cells[columns["width"]:]):
         problems.append(("warning", "kolom", "Baris memiliki sel di luar kolom judul; sel tersebut diabaikan"))
     if any(kind == "error" for kind, _, _ in problems):
@@ -232,7 +286,7 @@ def _parse_row(
     extra = {n: _cell_text(cells[i]) if i < len(cells) else "" for i, n in columns["extra"]}
     return {
         "row_number": row_number, "npwp": npwp, "npwp_raw": npwp_raw, "name": name, "phones": phones,
-        "kpp": _cell_text(cell("kpp")), "extra": extra,
+        "kpp": kpp, "extra": extra,
         "warnings": [f"{f}: {m}" for kind, f, m in problems if kind == "warning"],
     }, problems
 
@@ -242,14 +296,20 @@ def _cell_at(cells: Cells, index: int | None) -> Any:
 
 
 def _parse_npwp(value: Any, problems: list[Problem]) -> tuple[str, str]:
-    """Normalise an NPWP to 15/16 digits; a length/format error rejects, a check failure warns."""
+    """Normalise an NPWP to 15/16 digits; a length/format error rejects, a check failure warns.
+
+    Messages never repeat the NPWP: the import report is shown to every staff member, agents included.
+    """
     raw = _cell_text(value)
+    if len(raw) > MAX_NPWP_RAW:
+        problems.append(("error", "npwp", f"NPWP terlalu panjang ({len(raw)} karakter; paling banyak {MAX_NPWP_RAW})"))
+        return "", raw
     number = _NPWP_SEPARATORS.sub("", raw)  # what stdnum's compact() strips, without its slow unicode pass
     if isinstance(value, (int, float)) and 12 < len(number) < 15:
         number = number.zfill(15)  # Excel stored the NPWP as a number and dropped its leading zeros
-        problems.append(("warning", "npwp", f"NPWP '{raw}' tersimpan sebagai angka; nol di depan ditambahkan"))
+        problems.append(("warning", "npwp", "NPWP tersimpan sebagai angka; nol di depan ditambahkan"))
     elif isinstance(value, (int, float)) and len(number) == 16:
-        problems.append(("warning", "npwp", f"NPWP '{raw}' tersimpan sebagai angka di Excel; digit terakhir "
+        problems.append(("warning", "npwp", "NPWP tersimpan sebagai angka di Excel; digit terakhir "
                          "bisa berubah (Excel hanya menyimpan 15 digit), periksa kembali"))
     if not raw:
         problems.append(("error", "npwp", "NPWP kosong"))
@@ -257,32 +317,44 @@ def _parse_npwp(value: Any, problems: list[Problem]) -> tuple[str, str]:
     try:
         stdnum_npwp.validate(number)
     except InvalidLength:  # a subclass of InvalidFormat: catch it first
-        problems.append(("error", "npwp", f"NPWP '{raw}' harus 15 atau 16 digit (terbaca {len(number)} digit)"))
+        problems.append(("error", "npwp", f"NPWP harus 15 atau 16 digit (terbaca {len(number)} digit)"))
     except InvalidFormat:
-        problems.append(("error", "npwp", f"NPWP '{raw}' mengandung karakter selain angka"))
+        problems.append(("error", "npwp", "NPWP mengandung karakter selain angka"))
     except ValidationError:
         what = "NIK tidak valid (tanggal lahir/kode wilayah)" if len(number) == 16 and number[0] != "0" \
             else "digit pemeriksa (check digit) tidak cocok"
-        problems.append(("warning", "npwp", f"NPWP '{raw}': {what}; periksa kembali"))
+        problems.append(("warning", "npwp", f"NPWP {len(number)} digit: {what}; periksa kembali"))
     return number, raw
 
 
 def _parse_phones(text: str, problems: list[Problem]) -> list[str]:
-    """Parse ';'-separated phone numbers to E.164, dropping duplicates; no valid number rejects the row."""
+    """Parse ';'-separated phone numbers to E.164, dropping duplicates; no valid number rejects the row.
+
+    Invalid numbers are named by position (and at most their last three digits), never in full.
+    """
     phones: list[str] = []
     invalid: list[str] = []
-    for part in filter(None, (p.strip() for p in _PHONE_SPLIT.split(text))):
+    for position, part in enumerate(filter(None, (p.strip() for p in _PHONE_SPLIT.split(text))), start=1):
         e164 = phone_e164(part)
         if e164 is None:
-            invalid.append(part)
+            invalid.append(_phone_ref(position, part))
         elif e164 not in phones:
             phones.append(e164)
-    if not phones:
-        reason = f"tidak ada nomor yang valid ({', '.join(invalid)})" if invalid else "kosong"
-        problems.append(("error", "telepon", f"Nomor telepon {reason}"))
-    for part in invalid if phones else []:
-        problems.append(("warning", "telepon", f"Nomor telepon '{part}' tidak valid dan diabaikan"))
+    if not phones and invalid:
+        listed = ", ".join(f"nomor {ref}" for ref in invalid[:5])
+        listed += f" dan {len(invalid) - 5} nomor lain" if len(invalid) > 5 else ""
+        problems.append(("error", "telepon", f"Tidak ada nomor telepon yang valid ({listed} tidak valid)"))
+    elif not phones:
+        problems.append(("error", "telepon", "Nomor telepon kosong"))
+    for ref in invalid if phones else []:
+        problems.append(("warning", "telepon", f"Nomor telepon {ref} tidak valid dan diabaikan"))
     return phones
+
+
+def _phone_ref(position: int, text: str) -> str:
+    """'ke-2' or 'ke-2 berakhiran 890': the last three digits only when at least three more stay hidden."""
+    digits = _NON_DIGITS.sub("", text)
+    return f"ke-{position} berakhiran {digits[-3:]}" if len(digits) >= 6 else f"ke-{position}"
 
 
 def phone_e164(text: str) -> str | None:

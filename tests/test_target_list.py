@@ -80,8 +80,9 @@ def test_row_errors_and_warnings_name_row_and_field() -> None:
     assert (report["rows"], report["accepted"], report["rejected"]) == (6, 2, 4)
     assert [(e["row"], e["field"]) for e in report["errors"]] == [(2, "npwp"), (5, "telepon"), (6, "nama"), (7, "npwp")]
     assert [(w["row"], w["field"]) for w in report["warnings"]] == [(3, "npwp"), (4, "telepon")]
-    assert "5 digit" in report["errors"][0]["message"]
-    assert "'12'" in report["warnings"][1]["message"]
+    assert report["errors"][0]["message"] == "NPWP harus 15 atau 16 digit (terbaca 5 digit)"  # not the NPWP
+    assert report["errors"][1]["message"] == "Tidak ada nomor telepon yang valid (nomor ke-1, nomor ke-2 tidak valid)"
+    assert report["warnings"][1]["message"] == "Nomor telepon ke-1 tidak valid dan diabaikan"
     accepted = {r["row_number"]: r for r in parsed.rows}
     assert accepted[3]["npwp"] == bad_check(A) and "check digit" in accepted[3]["warnings"][0]
     assert accepted[4]["phones"] == ["+6281234567891"]

@@ -62,9 +62,9 @@ def test_upload_with_bad_rows_lists_every_rejected_row(client, make_ctx) -> None
     assert "3 dari 7 baris diterima, 3 ditolak, 1 duplikat" in html
     rejected = table_rows(html, "rejected-rows")
     assert [row[0] for row in rejected] == ["4", "5", "6"]
-    assert "harus 15 atau 16 digit" in rejected[0][2]
+    assert "harus 15 atau 16 digit" in rejected[0][2] and "12.345" not in rejected[0][2]
     assert rejected[1][1:] == ["nama", "Nama wajib pajak kosong"]
-    assert rejected[2][1] == "telepon" and "tidak ada nomor yang valid" in rejected[2][2]
+    assert rejected[2][1] == "telepon" and "Tidak ada nomor telepon yang valid" in rejected[2][2]
     assert "duplikat dari baris 2" in html
 
 

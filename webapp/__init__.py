@@ -11,6 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 from engine.context import Context
 from engine.settings import Settings
 
+from .converters import BoundedIntConverter
+
 login_manager = LoginManager()
 csrf = CSRFProtect()
 
@@ -33,6 +35,7 @@ def _configure(app: Flask, config: dict[str, Any] | None) -> Settings:
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app; nothing connects to a database until a request needs it."""
     app = Flask(__name__)
+    app.url_map.converters["int"] = BoundedIntConverter  # before any rule: oversized ids are 404, not 500
     settings = _configure(app, config)
     app.extensions["klip"] = Context.from_settings(settings, clock=app.config.get("KLIP_CLOCK"))
     login_manager.init_app(app)

@@ -33,6 +33,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 TASK_SCOPES = ("all", "mine", "lane", "overdue")
 CALL_TEXT_FIELDS = ("notes", "recording_ref", "phone")
+MAX_LIMIT = 1000  # ?limit= of a listing
+MAX_OFFSET = 10_000_000  # ?offset= of a listing
 
 
 # --- authentication ------------------------------------------------------------------------------
@@ -111,12 +113,16 @@ def _json_object() -> dict[str, Any]:
     return body
 
 
-def _int_arg(name: str, default: int | None) -> int | None:
+def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
+    """An optional integer query parameter: ASCII digits only, within [low, high]; else 422 on ``name``."""
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
-        raise InvalidInput("Parameter tidak valid.", {name: "harus berupa bilangan bulat tidak negatif"})
+    # isdigit() alone accepts '²' and other digits int() refuses; the length check keeps int() cheap.
+    digits = raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= len(str(high))
+    if not digits or not low <= int(raw) <= high:
+        raise InvalidInput("Parameter tidak valid.",
+                           {name: f"harus berupa bilangan bulat {low:_}–{high:_}".replace("_", ".")})
     return int(raw)
 
 
@@ -164,9 +170,9 @@ def create_campaign() -> Any:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidInput("Berkas daftar sasaran wajib diunggah.", {"file": "wajib diunggah (CSV atau XLSX)"})
-    form = request.form
-    view = campaigns.create_campaign(ctx(), _me(), upload.filename, upload.read(), form.get("title", ""),
-                                     form.get("requester", ""), form.get("topic", ""))
+    form = {name: request.form.get(name, "").replace("\x00", "") for name in ("title", "requester", "topic")}
+    view = campaigns.create_campaign(ctx(), _me(), upload.filename.replace("\x00", ""), upload.read(),
+                                     form["title"], form["requester"], form["topic"])  # no NUL: not storable
     body = {"id": view.id, "instance_id": view.instance_id, "import_report": view.import_report}
     return jsonify(body), 201, {"Location": url_for("api.campaign", campaign_id=view.id)}
 
@@ -185,7 +191,8 @@ def campaign(campaign_id: int) -> Any:
 def contacts(campaign_id: int) -> Any:
     mine = _choice_arg("assigned", ("all", "me")) == "me"
     views = campaigns.list_contacts(ctx(), _me(), campaign_id, assigned_to_me=mine,
-                                    limit=_int_arg("limit", None), offset=_int_arg("offset", 0) or 0)
+                                    limit=_int_arg("limit", None, 1, MAX_LIMIT),
+                                    offset=_int_arg("offset", 0, 0, MAX_OFFSET) or 0)
     return jsonify([_contact(v) for v in views])
 
 

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from engine import calls_support, campaigns
+from engine.contacts import MAX_DURATION_S
 from engine.errors import InvalidInput
 from engine.outcomes import CALLBACK_OUTCOME, OUTCOMES
 
@@ -25,7 +26,8 @@ bp = Blueprint("calls", __name__)
 
 PAGE_SIZE = 100
 PANEL_SIZE = 12
-_DURATION = re.compile(r"^(?:(\d+):)?(\d{1,3}):([0-5]\d)$")
+_DURATION = re.compile(r"^(?:(\d{1,3}):)?(\d{1,3}):([0-5]\d)$", re.ASCII)  # bounded, ASCII digits only
+MAX_PAGE = 100_000  # ?halaman= beyond this (10 million contacts), or not a number, is ignored
 
 
 def outcome_groups() -> list[tuple[str, list[Any]]]:
@@ -39,14 +41,26 @@ def _duration(text: str, fields: dict[str, str]) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if text.isdigit():
-        return int(text)
-    match = _DURATION.match(text)
-    if match is None:
+    if text.isascii() and text.isdigit():  # ASCII only: isdigit() accepts '²', which int() refuses
+        seconds = int(text) if len(text) <= 6 else MAX_DURATION_S + 1
+    elif match := _DURATION.match(text):
+        hours, minutes, secs = (int(g or 0) for g in match.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    else:
         fields["duration_s"] = t("Isi durasi dalam detik (mis. 95) atau menit:detik (mis. 1:35).")
         return None
-    hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
+    if seconds > MAX_DURATION_S:
+        fields["duration_s"] = t("Durasi panggilan terlalu lama (maksimal 86.400 detik atau 24 jam).")
+        return None
+    return seconds
+
+
+def _positive_arg(name: str, limit: int) -> int | None:
+    """A query parameter of ASCII digits in 1..limit; None when absent or anything else (ignored)."""
+    raw = request.args.get(name, "")
+    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(limit)) and 1 <= int(raw) <= limit:
+        return int(raw)
+    return None
 
 
 def _callback(text: str, fields: dict[str, str]) -> datetime | None:
@@ -78,7 +92,7 @@ def call_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
 @bp.get("/kampanye/<int:campaign_id>/panggilan")
 @login_required
 def call_list(campaign_id: int) -> Any:
-    page_number = max(request.args.get("halaman", 1, type=int), 1)
+    page_number = _positive_arg("halaman", MAX_PAGE) or 1
     page = calls_support.call_list_page(ctx(), me(), campaign_id, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
     pages = max((page.progress["contacts"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("calls/call_list.html", page=page, page_number=page_number, pages=pages)

@@ -47,6 +47,11 @@ def index() -> Any:
                            statuses=STATUSES, status=status, may_upload=may_upload())
 
 
+def _no_nul(text: str) -> str:
+    """NUL cannot be stored (PostgreSQL) and is never meant in a title, requester, topic or file name."""
+    return text.replace("\x00", "")
+
+
 def _upload_fields(exc: InvalidInput, has_file: bool) -> dict[str, str]:
     fields = {name: t(text) for name, text in exc.fields.items()}
     if not has_file:
@@ -61,10 +66,11 @@ def upload() -> Any:
         return render_template("campaigns/upload.html", form={}, fields={}, may_upload=may_upload()), \
             200 if may_upload() else 403
     upload_file, form = request.files.get("file"), request.form
-    filename = (upload_file.filename or "") if upload_file else ""
+    filename = _no_nul((upload_file.filename or "") if upload_file else "")
+    title, requester, topic = (_no_nul(form.get(name, "")) for name in ("title", "requester", "topic"))
     try:
         view = campaigns.create_campaign(ctx(), me(), filename, upload_file.read() if upload_file else b"",
-                                         form.get("title", ""), form.get("requester", ""), form.get("topic", ""))
+                                         title, requester, topic)
     except InvalidInput as exc:
         return render_template("campaigns/upload.html", form=form, error=t(exc.message), may_upload=may_upload(),
                                fields=_upload_fields(exc, bool(filename))), 422
