@@ -357,13 +357,22 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         expect(page.get_by_role("heading", level=1)).to_contain_text("Selesai")
         expect(page.get_by_text("Tidak ada tugas yang sedang menunggu.")).to_be_visible()
         trail = page.locator("ol.audit-trail")
+        # The requesting unit sees who did what and when, but not KLIP's internal decisions and notes.
+        expect(trail.locator("li").filter(has_text="menyelesaikan").filter(has_text=STEP[9])).to_have_count(1)
+        expect(trail).not_to_contain_text(RETURN_NOTE)
+        process_url = page.url
+        walk.shot(page, "process-completed")
+
+    # KLIP staff see the full audit trail, with the return and its note.
+    with walk.login("kasi") as page:
+        page.goto(process_url)
+        trail = page.locator("ol.audit-trail")
         returned = trail.locator("li").filter(has_text="Keputusan: Dikembalikan")
         expect(returned).to_have_count(1)
         expect(returned).to_contain_text(RETURN_NOTE)
         expect(returned).to_contain_text(STEP[3])
         expect(trail).to_contain_text("Ditandatangani")
-        expect(trail.locator("li").filter(has_text="menyelesaikan").filter(has_text=STEP[9])).to_have_count(1)
-        walk.shot(page, "process-completed")
+        walk.shot(page, "process-audit-trail")
 
     signed = campaigns.get_report(ctx, "kasi", campaign_id)
     assert signed["signed_by"] == "kepala" and signed["sha256"] == shown_hash
