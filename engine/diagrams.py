@@ -28,6 +28,8 @@ class InstanceDiagram:
     active: tuple[str, ...]
     overdue: tuple[str, ...]
     documentation: dict[str, str]  # element id → SOP text, shown when a shape is clicked
+    bpmn_xml: str  # the instance's own version of the model
+    sop_metadata: dict[str, object]
 
 
 def documentation_by_element(bpmn_xml: str) -> dict[str, str]:
@@ -74,7 +76,7 @@ def instance_diagram(ctx: Context, username: str, instance_id: int) -> InstanceD
         styles.update({eid: "state-overdue" for eid in overdue})
         svg = render_diagrams(xml.encode("utf-8"), styles=styles)[0].svg
         return InstanceDiagram(svg, tuple(sorted(completed)), tuple(sorted(active)), tuple(sorted(overdue)),
-                               documentation_by_element(xml))
+                               documentation_by_element(xml), xml, dict(row.version.sop_metadata))
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,9 @@ from .bpmn_render import render_diagrams
 from .context import Context
 from .diagrams import InstanceDiagram, VersionDoc, documentation_by_element, instance_diagram, version_documentation
 from .errors import InvalidBpmn
-from .instances import readable_instance
 from .performance import ProcessPerformance, heat_classes, process_performance
 from .sop_docs import render_flowchart, render_html
 from .sop_docs_model import SopDocument, Step, build_document
-from .users import get_user
 
 SOURCE, SIDECAR = "bpmn/lip20-0008.bpmn", "bpmn/lip20-0008.sop.json"
 HEAT_LEVELS = 5
@@ -120,8 +118,5 @@ def performance_page(ctx: Context, username: str, version_id: int | None = None)
 
 def instance_panel(ctx: Context, username: str, instance_id: int) -> InstancePanel:
     """The instance's flowchart coloured by state, with the notes of its own model version."""
-    diagram = instance_diagram(ctx, username, instance_id)
-    with ctx.transaction() as session:
-        version = readable_instance(session, get_user(session, username), instance_id).version
-        xml, meta = version.bpmn_xml, dict(version.sop_metadata)
-    return InstancePanel(diagram, element_notes(xml, meta))
+    diagram = instance_diagram(ctx, username, instance_id)  # authorizes and loads the instance's own version
+    return InstancePanel(diagram, element_notes(diagram.bpmn_xml, diagram.sop_metadata))
