@@ -15,13 +15,12 @@ from pathlib import Path
 from sqlalchemy import select
 
 from engine import tasks
-from engine.campaigns import create_campaign
+from engine.campaign import create_campaign
 from engine.context import Context
 from engine.demo import DEMO_USERS, sample_target_list
-from engine.deployment import deploy
 from engine.migrate import upgrade
 from engine.models import Instance
-from engine.runtime import load_instance, save_instance
+from engine.process import deploy, load_instance, save_instance
 from engine.settings import Settings
 from engine.users import create_user
 from engine.walkthrough import WORK_PLAN, task_for

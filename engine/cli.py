@@ -1,13 +1,28 @@
-"""The ``klip`` command line: database, deployment, lint, users, demo, timers."""
+"""The ``klip`` command line: database, deployment, lint, users, demo, timers, documents.
+
+What a command prints is its output for the person at the terminal; diagnostics go through ``logging``.
+``klip serve`` is added by ``webapp.cli``, the console script's entry point, so the engine never imports
+the web app.
+"""
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
+from datetime import date
 from pathlib import Path
 
+from . import users
 from .context import Context
+from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
 from .errors import KlipError
+from .migrate import upgrade
+from .process import deploy, load_model_file, tick
+from .render import RenderError, render_diagrams
 from .settings import DEFAULT_BPMN, Settings
+from .sopdoc import generate_docs
+from .walkthrough import run_through, trail_lines
+from .workdays import list_overrides, load_calendar, remove_override, set_override
 
 
 def _ctx() -> Context:
@@ -15,16 +30,12 @@ def _ctx() -> Context:
 
 
 def cmd_init_db(args: argparse.Namespace) -> int:
-    from .migrate import upgrade
-
     upgrade(Settings.from_env().database_url)
     print("Basis data siap (migrasi terbaru diterapkan).")
     return 0
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from .deployment import deploy
-
     version = deploy(_ctx(), args.as_user or "system", Path(args.path), system=args.as_user is None)
     state = "di-deploy sebagai versi baru" if version.created else "sudah ada (tidak ada perubahan)"
     print(f"{version.process_id} #{version.id} sha256={version.sha256[:12]} {state}")
@@ -32,8 +43,6 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
 
 def cmd_lint(args: argparse.Namespace) -> int:
-    from .bpmn_loader import load_model_file
-
     errors = 0
     for path in args.paths:
         _, problems = load_model_file(Path(path))
@@ -46,34 +55,26 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from .users import create_user
-
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     roles = [r.strip() for value in args.role for r in value.split(",") if r.strip()]
-    user = create_user(_ctx(), args.name, roles, password=password, full_name=args.full_name or "")
+    user = users.create_user(_ctx(), args.name, roles, password=password, full_name=args.full_name or "")
     print(f"Pengguna {user.username} dibuat dengan peran: {', '.join(user.roles)}")
     return 0
 
 
 def cmd_user_token(args: argparse.Namespace) -> int:
-    from .users import create_token
-
-    print(create_token(_ctx(), args.name))
+    print(users.create_token(_ctx(), args.name))
     return 0
 
 
 def cmd_user_list(args: argparse.Namespace) -> int:
-    from .users import list_users
-
-    for user in list_users(_ctx()):
+    for user in users.list_users(_ctx()):
         print(f"{user.username:<16} {','.join(user.roles):<32} {user.full_name}")
     return 0
 
 
 def cmd_user_change(args: argparse.Namespace) -> int:
     """Deactivate/activate a user, replace their roles, set their password, or revoke their API tokens."""
-    from . import users
-
     ctx, what = _ctx(), args.user_command
     with ctx.transaction() as session:
         if what in ("deactivate", "activate"):
@@ -91,10 +92,6 @@ def cmd_user_change(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
-    from .deployment import deploy
-    from .walkthrough import print_trail, run_through
-
     ctx = _ctx()
     if not ctx.settings.demo_mode:
         print("klip: demo users have a published password; run 'klip demo' only with KLIP_DEMO=1", file=sys.stderr)
@@ -108,7 +105,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         done = create_sample_campaign(_ctx())
         run_through(_ctx, done.id)
         print(f"\nKampanye contoh #{done.id} dijalankan sampai selesai; jejak audit:")
-        print_trail(_ctx(), done.id)
+        print("\n".join(trail_lines(_ctx(), done.id)))
     if created:
         campaign = create_sample_campaign(_ctx())
         report = campaign.import_report
@@ -119,10 +116,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_calendar(args: argparse.Namespace) -> int:
-    from datetime import date
-
-    from .workdays import list_overrides, load_calendar, remove_override, set_override
-
     ctx = _ctx()
     if args.calendar_command == "list":
         for row in list_overrides(ctx):
@@ -146,16 +139,12 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    from .timers import tick
-
     fired = tick(_ctx())
     print(f"{fired} instans diperiksa ulang karena timer jatuh tempo.")
     return 0
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    from .sop_docs import generate_docs
-
     out = Path(args.out) if args.out else DEFAULT_BPMN.parent.parent / "docs"
     for path in generate_docs(DEFAULT_BPMN, out):
         print(path)
@@ -163,8 +152,6 @@ def cmd_docs(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .bpmn_render import RenderError, render_diagrams
-
     source, out = Path(args.path), Path(args.out)
     try:
         diagrams = render_diagrams(source.read_bytes())
@@ -179,15 +166,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
-    from webapp.serve import serve  # the CLI is an entry point: the one engine module that may start the web app
-
-    print(f"KLIP LIP20-0008 berjalan di http://{args.host}:{args.port}")
-    serve(args.host, args.port, args.workers)
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[argparse.ArgumentParser]]:
+    """The parser of every engine command, and its sub-command list for the caller to extend."""
     parser = argparse.ArgumentParser(
         prog="klip", description="SOP LIP20-0008 — Layanan Penyampaian Informasi Perpajakan")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -246,16 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("path", help="file .bpmn")
     render.add_argument("-o", "--out", required=True, help="file SVG keluaran")
     render.set_defaults(func=cmd_render)
-    serve = sub.add_parser("serve", help="jalankan aplikasi web (gunicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=5000)
-    serve.add_argument("--workers", type=int, default=2)
-    serve.set_defaults(func=cmd_serve)
-    return parser
+    return parser, sub
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
+    """Run one command (``parser``: this one, or ``build_parser``'s extended by the caller)."""
+    args = (parser or build_parser()[0]).parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
     except KlipError as exc:
@@ -263,6 +240,3 @@ def main(argv: list[str] | None = None) -> int:
             print(f"klip: {line}", file=sys.stderr)
         return 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

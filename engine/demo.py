@@ -7,7 +7,7 @@ import random
 
 from stdnum import luhn
 
-from .campaigns import CampaignView, create_campaign
+from .campaign import CampaignView, create_campaign
 from .context import Context
 from .errors import InvalidInput
 from .users import create_user

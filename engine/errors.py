@@ -22,6 +22,12 @@ class NotAllowed(KlipError):
     code = "not_allowed"
 
 
+class NotAuthenticated(NotAllowed):
+    """No active user stands behind the request (unknown or inactive user, unknown token): log in again."""
+
+    code = "unauthorized"
+
+
 class TaskNotReady(KlipError):
     """The task is not READY (already completed, not yet reached, or cancelled)."""
 

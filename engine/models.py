@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -207,6 +208,16 @@ class CalendarOverride(Base):
 
 # --- campaign domain -------------------------------------------------------------------------------
 
+class CampaignStatus(StrEnum):
+    """A campaign's status, in process order: the ``campaignPhase`` of its READY tasks, then ``selesai``."""
+
+    PERENCANAAN = "perencanaan"
+    PENYAMPAIAN = "penyampaian"  # agents may record calls only now
+    PELAPORAN = "pelaporan"
+    PENGIRIMAN = "pengiriman"
+    SELESAI = "selesai"  # the process has ended
+
+
 class Campaign(Base):
     """Data Layanan Penyampaian Informasi: one requested information campaign."""
 
@@ -216,7 +227,7 @@ class Campaign(Base):
     title: Mapped[str] = mapped_column(String(255))
     requester: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(32), default="perencanaan")
+    status: Mapped[str] = mapped_column(String(32), default=CampaignStatus.PERENCANAAN.value)
     source_filename: Mapped[str] = mapped_column(String(255))
     source_sha256: Mapped[str] = mapped_column(String(64))
     import_report: Mapped[dict[str, Any]]

@@ -68,7 +68,7 @@ def _username_errors(session: Session, username: str) -> dict[str, str]:
     if not USERNAME_RE.fullmatch(username):
         return {"username": "Nama pengguna 2–64 karakter: huruf kecil, angka, titik, garis bawah, "
                             "tanda hubung."}
-    if _find(session, username) is not None:
+    if find_user(session, username) is not None:
         return {"username": f"Nama pengguna '{username}' sudah dipakai."}
     return {}
 
@@ -80,7 +80,7 @@ def _raise_if(errors: dict[str, str]) -> None:
 
 # --- session-level functions (no commit) ------------------------------------------------------------
 
-def _find(session: Session, username: str) -> User | None:
+def find_user(session: Session, username: str) -> User | None:
     return session.scalars(select(User).where(User.username == username)).one_or_none()
 
 
@@ -110,7 +110,7 @@ def add_user(
 
 def get_user(session: Session, username: str) -> User:
     """Return the user called ``username`` or raise NotFound."""
-    user = _find(session, username)
+    user = find_user(session, username)
     if user is None:
         raise NotFound(f"Pengguna '{username}' tidak ditemukan.")
     return user
@@ -150,7 +150,7 @@ def _dummy_hash() -> str:
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """Return the active user if the password matches, else None."""
-    user = _find(session, username)
+    user = find_user(session, username)
     stored = user.password_hash if user is not None else None
     # Hash even when there is no user or no password, so timing does not reveal which usernames exist.
     matches = check_password_hash(stored or _dummy_hash(), password)
@@ -170,21 +170,6 @@ def users_with_role(session: Session, role: str) -> list[User]:
         .order_by(User.username)
     )
     return list(session.scalars(query))
-
-
-def require_role(session: Session, username: str, role: str) -> User:
-    """Return the active user if they hold ``role``, else raise NotAllowed."""
-    return require_any_role(session, username, (role,))
-
-
-def require_any_role(session: Session, username: str, roles: Iterable[str]) -> User:
-    """Return the active user if they hold one of ``roles``, else raise NotAllowed."""
-    wanted = tuple(roles)
-    user = _find(session, username)
-    if user is None or not user.active or not user.role_names.intersection(wanted):
-        labels = " atau ".join(ROLES.get(r, r) for r in wanted)
-        raise NotAllowed(f"Hanya pengguna aktif dengan peran {labels} yang boleh melakukan ini.")
-    return user
 
 
 def _token_hash(token: str) -> str:
@@ -248,17 +233,10 @@ def login(ctx: Context, username: str, password: str) -> UserView | None:
         return view(user) if user is not None else None
 
 
-def token_login(ctx: Context, token: str) -> UserView | None:
-    """Check an API token and record its use."""
-    with ctx.transaction() as session:
-        user = user_for_token(session, ctx.now(), token)
-        return view(user) if user is not None else None
-
-
 def load_user(ctx: Context, username: str) -> UserView | None:
     """Return the active user called ``username`` (for a login manager's user loader), else None."""
     with ctx.transaction() as session:
-        user = _find(session, username)
+        user = find_user(session, username)
         return view(user) if user is not None and user.active else None
 
 
@@ -266,9 +244,3 @@ def list_users(ctx: Context) -> list[UserView]:
     """List all users, sorted by username."""
     with ctx.transaction() as session:
         return [view(u) for u in session.scalars(select(User).order_by(User.username))]
-
-
-def list_role_holders(ctx: Context, role: str) -> list[UserView]:
-    """Active users holding ``role`` (for the user pickers of forms)."""
-    with ctx.transaction() as session:
-        return [view(u) for u in users_with_role(session, role)]

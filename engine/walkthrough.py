@@ -8,10 +8,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from . import campaigns, tasks
+from . import campaign, tasks
 from .context import Context
 from .models import AuditEvent
-from .outcomes import OUTCOMES
 
 ContextFactory = Callable[[], Context]
 
@@ -38,14 +37,14 @@ def complete(new_ctx: ContextFactory, username: str, bpmn_id: str, campaign_id: 
 
 def make_calls(new_ctx: ContextFactory, agent: str, campaign_id: int, rng: random.Random) -> int:
     """The agent phones each of their contacts until it is final."""
-    codes, calls = list(OUTCOMES), 0
-    for contact in campaigns.list_contacts(new_ctx(), agent, campaign_id):
+    codes, calls = list(campaign.OUTCOMES), 0
+    for contact in campaign.list_contacts(new_ctx(), agent, campaign_id):
         final = contact.final_outcome
         while final is None:
             ctx = new_ctx()
             outcome = rng.choice(codes)
             callback = ctx.now() + timedelta(days=1) if outcome == "minta_dihubungi_kembali" else None
-            final = campaigns.record_call(ctx, agent, contact.id, outcome, "dicatat oleh walkthrough", callback,
+            final = campaign.record_call(ctx, agent, contact.id, outcome, "dicatat oleh walkthrough", callback,
                                           rng.randint(20, 300)).final_outcome
             calls += 1
     return calls
@@ -73,11 +72,10 @@ def run_through(new_ctx: ContextFactory, campaign_id: int, agents: tuple[str, ..
              {"nomor_surat": "ND-12/KLIP/2026", "tanggal_kirim": "2026-03-27", "diteruskan_ke_pkl": True})
 
 
-def print_trail(ctx: Context, campaign_id: int) -> None:
-    """Print the campaign's audit trail: who, when, what."""
+def trail_lines(ctx: Context, campaign_id: int) -> list[str]:
+    """The campaign's audit trail as lines of text: when, who, what (calls left out)."""
     with ctx.transaction() as session:
         events = session.scalars(select(AuditEvent).where(AuditEvent.campaign_id == campaign_id)
                                  .where(AuditEvent.action != "call_recorded").order_by(AuditEvent.id)).all()
-    for e in events:
-        detail = e.data.get("keputusan") or e.data.get("catatan") or ""
-        print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.username:<10} {e.action:<18} {e.task_name or '':<52} {detail}")
+        return [f"{e.at:%Y-%m-%d %H:%M:%S} {e.username:<10} {e.action:<18} {e.task_name or '':<52} "
+                f"{e.data.get('keputusan') or e.data.get('catatan') or ''}" for e in events]

@@ -10,13 +10,12 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .access import ADMIN_ROLES, acting_user, require_roles
 from .context import Context
 from .errors import InvalidInput, NotFound
 from .models import CalendarOverride
 from .settings import Settings
-from .users import require_role
 
-ADMIN_ROLE = "admin"
 NOTE_MAX = 255
 
 
@@ -123,7 +122,7 @@ def set_override(
     if len(note) > NOTE_MAX:
         raise InvalidInput("Catatan terlalu panjang.", {"note": f"Paling banyak {NOTE_MAX} karakter."})
     with ctx.transaction() as session:
-        require_role(session, username, ADMIN_ROLE)
+        require_roles(acting_user(session, username, ctx.now()), ADMIN_ROLES)
         row = session.get(CalendarOverride, day)
         if row is None:
             row = CalendarOverride(day=day)
@@ -139,7 +138,7 @@ def set_override(
 def remove_override(ctx: Context, username: str, day: date) -> None:
     """Remove the override of ``day``: the holiday list decides again."""
     with ctx.transaction() as session:
-        require_role(session, username, ADMIN_ROLE)
+        require_roles(acting_user(session, username, ctx.now()), ADMIN_ROLES)
         row = session.get(CalendarOverride, day)
         if row is None:
             raise NotFound(f"Tidak ada koreksi kalender untuk tanggal {day:%d-%m-%Y}.")

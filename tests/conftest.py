@@ -1,9 +1,12 @@
 """Shared fixtures: a fresh database per test (SQLite file, or PostgreSQL when KLIP_TEST_POSTGRES_URL is set)."""
 from __future__ import annotations
 
+import io
 import os
+import sys
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -99,3 +102,28 @@ def app(settings: Settings, clock: FakeClock):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@dataclass(frozen=True)
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def klip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run ``klip ARGS…`` in this process (``webapp.cli.main``) against a fresh SQLite file."""
+    from webapp.cli import main
+
+    monkeypatch.delenv("KLIP_DEMO", raising=False)
+    monkeypatch.setenv("KLIP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+
+    def run(*args: str, stdin: str = "") -> CliResult:
+        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+        capsys.readouterr()
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return CliResult(code, out, err)
+
+    return run

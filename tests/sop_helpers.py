@@ -5,11 +5,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from engine import campaigns, tasks
+from engine import campaign as campaigns
+from engine import tasks
 from engine.context import Context
 from engine.demo import DEMO_USERS, sample_target_list
-from engine.deployment import deploy
-from engine.timers import tick
+from engine.process import deploy, tick
 from engine.users import create_user
 from engine.walkthrough import WORK_PLAN, task_for
 
@@ -27,6 +27,13 @@ def new_campaign(make_ctx: CtxFactory, n: int = 9) -> int:
     view = campaigns.create_campaign(make_ctx(), "unit", "sasaran.csv", sample_target_list(n, bad_rows=False),
                                      "Kampanye uji", "KPP Pratama Uji", "Topik uji")
     return view.id
+
+
+def instance_of(make_ctx: CtxFactory, campaign_id: int) -> int:
+    """The process instance of a campaign (as the Kasi sees it)."""
+    instance_id = campaigns.get_campaign(make_ctx(), "kasi", campaign_id).instance_id
+    assert instance_id is not None
+    return instance_id
 
 
 def do(make_ctx: CtxFactory, username: str, bpmn_id: str, campaign_id: int, data: dict[str, Any]) -> None:

@@ -7,10 +7,11 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from engine import actions, model_rules
+from engine.campaign import actions
 from engine.context import make_engine
 from engine.migrate import upgrade
 from engine.models import Base
+from engine.process import rules as model_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,4 +1,4 @@
-"""The ``klip`` command line, run as a subprocess against a fresh database."""
+"""The ``klip`` command line, run in process (the ``klip`` fixture) against a fresh database."""
 from __future__ import annotations
 
 import os
@@ -6,18 +6,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
-
-@pytest.fixture
-def klip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.delenv("KLIP_DEMO", raising=False)
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "KLIP_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
-        return subprocess.run([sys.executable, "-m", "engine.cli", *args], input=stdin, capture_output=True,
-                              text=True, env=env, timeout=120)
-
-    return run
+def test_the_console_script_runs_the_engine_commands_and_offers_serve(tmp_path: Path) -> None:
+    """The installed entry point itself (the only test that needs a subprocess)."""
+    klip = Path(sys.executable).parent / "klip"
+    env = {**os.environ, "KLIP_DATABASE_URL": f"sqlite:///{tmp_path / 'entry.db'}"}
+    init = subprocess.run([str(klip), "init-db"], capture_output=True, text=True, env=env, timeout=120)
+    assert init.returncode == 0 and "Basis data siap" in init.stdout, init.stderr
+    serve = subprocess.run([str(klip), "serve", "--help"], capture_output=True, text=True, env=env, timeout=60)
+    assert serve.returncode == 0 and "--workers" in serve.stdout
 
 
 def test_init_deploy_users_token_and_tick(klip) -> None:

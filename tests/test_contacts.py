@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import func, select
 from stdnum import luhn
 
-from engine import contacts
+from engine import access
+from engine.campaign import contacts
+from engine.campaign.figures import compute_figures
+from engine.campaign.target_list import parse_target_list
 from engine.context import Context
 from engine.errors import InvalidInput, NotAllowed, NotFound, TaskNotReady
-from engine.models import CallAttempt, Campaign, Contact
-from engine.report_figures import compute_figures
-from engine.target_list import parse_target_list
+from engine.models import CallAttempt, Campaign, Contact, User
 
 
 def npwp15(serial: int) -> str:
@@ -47,8 +48,10 @@ def contact_ids(ctx: Context, campaign_id: int, agent: str | None = None) -> lis
 
 
 def call(ctx: Context, username: str, contact_id: int, outcome: str, **kwargs: Any) -> CallAttempt:
+    """A call by ``username`` on one of their contacts (``access.own_contact`` decides whose it is)."""
     with ctx.transaction() as session:
-        return contacts.record_call(session, ctx.now(), ctx.settings, username, contact_id, outcome, **kwargs)
+        contact = access.own_contact(session, User(username=username), contact_id)
+        return contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome, **kwargs)
 
 
 @pytest.fixture

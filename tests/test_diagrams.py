@@ -6,12 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from engine.diagrams import instance_diagram, version_documentation
+from engine import pages
 from engine.errors import NotAllowed
-from engine.instances import instance_for_campaign
-from engine.timers import tick
+from engine.process import tick
 
-from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
+from sop_helpers import do, finish_calls, instance_of, new_campaign, setup_sop, to_distribution
 
 
 def classes_of(svg: str, element_id: str) -> str:
@@ -24,8 +23,8 @@ def test_instance_diagram_colours_completed_active_and_overdue(make_ctx, clock) 
     setup_sop(make_ctx)
     cid = new_campaign(make_ctx)
     to_distribution(make_ctx, cid)
-    iid = instance_for_campaign(make_ctx(), "kasi", cid)
-    diagram = instance_diagram(make_ctx(), "kasi", iid)
+    iid = instance_of(make_ctx, cid)
+    diagram = pages.instance_page(make_ctx(), "kasi", iid).diagram
     assert {"tugaskan_pelaksana", "susun_rencana_kerja", "teliti_rencana_kerja"} <= set(diagram.completed)
     assert diagram.active == ("distribusi_pekerjaan",) and diagram.overdue == ()
     assert "state-completed" in classes_of(diagram.svg, "flow_tugaskan_susun_rencana")
@@ -37,15 +36,16 @@ def test_instance_diagram_colours_completed_active_and_overdue(make_ctx, clock) 
     finish_calls(make_ctx, cid, "agen1")
     clock.set(datetime(2026, 4, 2, 3, 0, tzinfo=timezone.utc))
     tick(make_ctx())
-    late = instance_diagram(make_ctx(), "kasi", iid)
+    late = pages.instance_page(make_ctx(), "kasi", iid).diagram
     assert "susun_laporan" in late.overdue and "state-overdue" in classes_of(late.svg, "susun_laporan")
     assert "tindak_lanjut_keterlambatan" in late.active
 
 
 def test_version_documentation_lists_versions_and_draws_the_flowchart(make_ctx) -> None:
     setup_sop(make_ctx)
-    current, versions = version_documentation(make_ctx(), "kasi")
+    page = pages.documentation_page(make_ctx(), "kasi")
+    current, versions = page.version, page.versions
     assert current.current and len(versions) == 1 and 'data-element-id="hubungi_wajib_pajak"' in current.svg
     assert current.sop_metadata["nomor"] == "LIP20-0008"
     with pytest.raises(NotAllowed):
-        version_documentation(make_ctx(), "unit")
+        pages.documentation_page(make_ctx(), "unit")

@@ -4,7 +4,13 @@ from __future__ import annotations
 import pytest
 import simpleeval
 
-from engine.expressions import PURE_FUNCTIONS, ExpressionRejected, SafeEnvironment, check_expression, check_script
+from engine.process.expressions import (
+    PURE_FUNCTIONS,
+    ExpressionRejected,
+    SafeEnvironment,
+    check_expression,
+    check_script,
+)
 
 
 @pytest.fixture

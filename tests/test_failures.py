@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.deployment import deploy
 from engine.errors import ProcessFailed
 from engine.models import AuditEvent, Instance
+from engine.process import deploy, tick
 from engine.settings import DEFAULT_BPMN
-from engine.timers import tick
 
 from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution
 

@@ -18,11 +18,13 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from engine import campaigns, contacts, forms, target_list
+from engine import campaign as campaigns
+from engine import forms
+from engine.campaign import contacts, target_list
+from engine.campaign.target_list import parse_target_list
 from engine.demo import npwp15
 from engine.errors import InvalidInput
 from engine.models import CallAttempt, Campaign, Contact
-from engine.target_list import parse_target_list
 from engine.walkthrough import WORK_PLAN, task_for
 from webapp.converters import MAX_ID, BoundedIntConverter
 

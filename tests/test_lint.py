@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from engine.deployment import deploy
 from engine.errors import InvalidBpmn
 from engine.models import ProcessVersion
+from engine.process import deploy
 from engine.settings import DEFAULT_BPMN
 
 CONDITION = ('<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
@@ -52,18 +50,14 @@ def poisoned_copy(tmp_path: Path, anchor: str, evil: str) -> Path:
     return path
 
 
-def klip(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, timeout=60)
-
-
-def test_the_real_model_lints_clean() -> None:
+def test_the_real_model_lints_clean(klip) -> None:
     result = klip("lint", str(DEFAULT_BPMN))
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip().endswith("OK")
 
 
 @pytest.mark.parametrize(("anchor", "evil", "element"), MALICIOUS)
-def test_lint_rejects_malicious_expressions_naming_the_element(tmp_path, anchor, evil, element) -> None:
+def test_lint_rejects_malicious_expressions_naming_the_element(klip, tmp_path, anchor, evil, element) -> None:
     path = poisoned_copy(tmp_path, anchor, evil)
     result = klip("lint", str(path))
     assert result.returncode == 1
@@ -81,7 +75,7 @@ def test_deploy_rejects_malicious_model_and_stores_nothing(make_ctx, tmp_path, a
         assert session.scalar(select(func.count(ProcessVersion.id))) == 0
 
 
-def test_entities_and_doctype_are_refused(tmp_path) -> None:
+def test_entities_and_doctype_are_refused(klip, tmp_path) -> None:
     path = tmp_path / "xxe.bpmn"
     path.write_text('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
                     '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">&x;</bpmn:definitions>')
@@ -89,7 +83,7 @@ def test_entities_and_doctype_are_refused(tmp_path) -> None:
     assert result.returncode == 1 and "DOCTYPE" in result.stdout and "root:" not in result.stdout
 
 
-def test_malformed_xml_reports_file_and_line(tmp_path) -> None:
+def test_malformed_xml_reports_file_and_line(klip, tmp_path) -> None:
     path = tmp_path / "broken.bpmn"
     path.write_text('<?xml version="1.0"?>\n'
                     '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL">\n'
@@ -99,7 +93,7 @@ def test_malformed_xml_reports_file_and_line(tmp_path) -> None:
     assert result.returncode == 1 and f"{path}:4: malformed XML" in result.stdout
 
 
-def test_xsd_errors_report_the_line(tmp_path) -> None:
+def test_xsd_errors_report_the_line(klip, tmp_path) -> None:
     path = poisoned_copy(tmp_path, SCRIPT, "penyampaian_selesai = now()")
     path.write_text(path.read_text()
                     .replace("<bpmn:userTask id=\"tugaskan_pelaksana\"", "<bpmn:userTsk id=\"tugaskan_pelaksana\"", 1)
@@ -115,7 +109,7 @@ def test_redeploying_identical_content_is_a_no_op(make_ctx) -> None:
 
 
 def test_redeploying_an_older_version_makes_it_current_again(make_ctx, tmp_path) -> None:
-    from engine.deployment import current_version
+    from engine.process import current_version
 
     first = deploy(make_ctx(), "system", system=True)
     changed = poisoned_copy(tmp_path, SCRIPT, "penyampaian_selesai = now()\n")

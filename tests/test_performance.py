@@ -6,7 +6,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from engine.errors import NotAllowed
-from engine.performance import heat_classes, process_performance
+from engine.pages import performance_page
+from engine.pages.performance import heat_classes
 
 from sop_helpers import finished_campaign, setup_sop
 
@@ -17,7 +18,7 @@ def test_step_times_and_deadline_share(make_ctx, clock) -> None:
     setup_sop(make_ctx)
     finished_campaign(make_ctx, clock, START, timedelta(days=1))       # report within 5 working days
     finished_campaign(make_ctx, clock, START + timedelta(days=35), timedelta(days=12))  # late: the timer fires
-    perf = process_performance(make_ctx(), "kasi")
+    perf = performance_page(make_ctx(), "kasi").performance
     assert perf.finished == 2 and perf.deadline_checked == 2 and perf.deadline_met == 1
     assert perf.deadline_share == 0.5
     by_id = {s.element_id: s for s in perf.steps}
@@ -34,4 +35,4 @@ def test_step_times_and_deadline_share(make_ctx, clock) -> None:
 def test_performance_is_for_klip_staff_only(make_ctx) -> None:
     setup_sop(make_ctx)
     with pytest.raises(NotAllowed):
-        process_performance(make_ctx(), "unit")
+        performance_page(make_ctx(), "unit")

@@ -1,15 +1,13 @@
 """The BPMN → SVG renderer: every DI element drawn, markers right, labels placed, errors clear, output stable."""
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from engine.bpmn_render import RenderError, render_diagrams
-from engine.bpmn_render_text import text_width
+from engine.render import RenderError, render_diagrams
+from engine.render.text import text_width
 from engine.settings import DEFAULT_BPMN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -271,25 +269,20 @@ def test_broken_input_raises_a_clear_render_error(content: bytes, message: str) 
         render_diagrams(content)
 
 
-def run_klip(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "engine.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
-
-
-def test_klip_render_writes_svg_files(tmp_path: Path) -> None:
+def test_klip_render_writes_svg_files(klip, tmp_path: Path) -> None:
     out = tmp_path / "flow.svg"
-    done = run_klip("render", str(MODEL), "-o", str(out))
+    done = klip("render", str(MODEL), "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert out.read_text(encoding="utf-8") == render_diagrams(MODEL.read_bytes())[0].svg
-    several = run_klip("render", str(FIXTURES / "multi_diagram.bpmn"), "-o", str(tmp_path / "multi.svg"))
+    several = klip("render", str(FIXTURES / "multi_diagram.bpmn"), "-o", str(tmp_path / "multi.svg"))
     assert several.returncode == 0, several.stderr
     assert (tmp_path / "multi.svg").exists() and (tmp_path / "multi-2.svg").exists()
 
 
-def test_klip_render_refuses_a_broken_file_without_a_traceback(tmp_path: Path) -> None:
+def test_klip_render_refuses_a_broken_file_without_a_traceback(klip, tmp_path: Path) -> None:
     broken = tmp_path / "broken.bpmn"
     broken.write_text("<bpmn:definitions", encoding="utf-8")
-    done = run_klip("render", str(broken), "-o", str(tmp_path / "out.svg"))
+    done = klip("render", str(broken), "-o", str(tmp_path / "out.svg"))
     assert done.returncode == 1
     assert "broken.bpmn" in done.stderr and "not a BPMN 2.0 file" in done.stderr
     assert "Traceback" not in done.stderr and not (tmp_path / "out.svg").exists()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from engine import tasks
 from engine.models import Notification, Outbox, User
-from engine.timers import tick
+from engine.process import tick
 
 from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution
 

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
 from lxml import etree, html
 
-import engine
 from engine import cli
 from engine.errors import InvalidBpmn
-from engine.sop_docs import DocsError, generate_docs, render_flowchart, render_html, render_markdown
-from engine.sop_docs_model import build_document, load_document, read_metadata
+from engine.sopdoc import generate_docs, render_html, render_markdown
+from engine.sopdoc.model import build_document, load_document, read_metadata
 
 ROOT = Path(__file__).resolve().parents[1]
 BPMN_FILE = ROOT / "bpmn" / "lip20-0008.bpmn"
@@ -210,14 +208,7 @@ def test_markdown_has_the_same_content(doc, meta, bpmn_steps) -> None:
     assert markdown.startswith("<!-- GENERATED from bpmn/lip20-0008.bpmn")
 
 
-# ---------------------------------------------------------------- the files, the renderer, staleness
-def test_without_the_renderer_the_flowchart_fails_clearly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(engine, "bpmn_render", raising=False)
-    monkeypatch.setitem(sys.modules, "engine.bpmn_render", None)
-    with pytest.raises(DocsError, match="engine/bpmn_render.py"):
-        render_flowchart(BPMN_FILE.read_bytes())
-
-
+# ---------------------------------------------------------------- the files, staleness
 def test_generated_files_embed_the_rendered_flowchart(generated: Path) -> None:
     assert sorted(p.name for p in generated.iterdir()) == ["LIP20-0008.html", "LIP20-0008.md", "flowchart.svg"]
     flowchart = (generated / "flowchart.svg").read_text(encoding="utf-8")

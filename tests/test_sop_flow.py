@@ -6,7 +6,8 @@ from itertools import permutations
 import pytest
 from sqlalchemy import select
 
-from engine import campaigns, tasks
+from engine import campaign as campaigns
+from engine import tasks
 from engine.errors import NotAllowed
 from engine.models import AuditEvent, Instance, Outbox, Report
 from engine.walkthrough import WORK_PLAN, task_for

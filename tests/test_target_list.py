@@ -9,9 +9,9 @@ import openpyxl
 import pytest
 from stdnum import luhn
 
-from engine import target_list
+from engine.campaign import target_list
+from engine.campaign.target_list import parse_target_list
 from engine.errors import InvalidInput
-from engine.target_list import parse_target_list
 
 
 def npwp15(serial: int, kind: str = "01", kpp: str = "091", branch: str = "000") -> str:

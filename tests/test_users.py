@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from engine import users
-from engine.errors import InvalidInput, NotAllowed, NotFound
+from engine import access, users
+from engine.errors import InvalidInput, NotAllowed, NotAuthenticated, NotFound
 from engine.models import ApiToken, User
 
 
@@ -28,6 +28,16 @@ def test_password_is_hashed_with_scrypt(ctx) -> None:  # type: ignore[no-untyped
         assert "rahasia123" not in user.password_hash
 
 
+def acting(make_ctx, who) -> users.UserView | None:  # type: ignore[no-untyped-def]
+    """Who the engine lets act for ``who`` (a username or a bearer token), or None when refused."""
+    ctx = make_ctx()
+    try:
+        with ctx.transaction() as session:
+            return users.view(access.acting_user(session, who, ctx.now()))
+    except NotAuthenticated:
+        return None
+
+
 def test_user_without_password_cannot_log_in(make_ctx) -> None:  # type: ignore[no-untyped-def]
     users.create_user(make_ctx(), "tanpa.sandi", ["pkl"])
     assert users.login(make_ctx(), "tanpa.sandi", "") is None
@@ -41,15 +51,13 @@ def test_inactive_user_is_refused(make_ctx) -> None:  # type: ignore[no-untyped-
     with ctx.transaction() as session:
         users.set_active(session, "andi", False)
     assert users.login(make_ctx(), "andi", "rahasia123") is None
-    assert users.token_login(make_ctx(), token) is None
-    assert users.load_user(make_ctx(), "andi") is None
+    assert acting(make_ctx, access.BearerToken(token)) is None
+    assert acting(make_ctx, "andi") is None
     with pytest.raises(NotAllowed):
         users.create_token(make_ctx(), "andi")
     ctx = make_ctx()
     with ctx.transaction() as session:
         assert users.users_with_role(session, "agen") == []
-        with pytest.raises(NotAllowed):
-            users.require_role(session, "andi", "agen")
 
 
 def test_field_errors_for_bad_input(ctx) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +99,7 @@ def test_set_roles_and_password(make_ctx) -> None:  # type: ignore[no-untyped-de
             users.set_roles(session, "dewi", ["raja"])
         with pytest.raises(InvalidInput):
             users.set_password(session, "dewi", "pendek")
-    assert users.load_user(make_ctx(), "dewi") == users.UserView("dewi", "", ("kasi", "pelaksana"))
+    assert acting(make_ctx, "dewi") == users.UserView("dewi", "", ("kasi", "pelaksana"))
     assert users.login(make_ctx(), "dewi", "rahasia123") is None
     assert users.login(make_ctx(), "dewi", "sandi-baru-456") is not None
 
@@ -112,21 +120,21 @@ def test_users_with_role_sorted_and_validated(make_ctx) -> None:  # type: ignore
             users.users_with_role(session, "raja")
 
 
-def test_require_role(ctx) -> None:  # type: ignore[no-untyped-def]
+def test_require_roles(ctx) -> None:  # type: ignore[no-untyped-def]
     with ctx.transaction() as session:
-        users.add_user(session, ctx.now(), "kk", ["kepala_kantor"])
-        assert users.require_role(session, "kk", "kepala_kantor").username == "kk"
+        kk = users.add_user(session, ctx.now(), "kk", ["kepala_kantor"])
+        assert access.require_roles(kk, {"kepala_kantor"}).username == "kk"
         with pytest.raises(NotAllowed, match="Administrator"):
-            users.require_role(session, "kk", "admin")
+            access.require_roles(kk, {"admin"})
         with pytest.raises(NotAllowed):
-            users.require_role(session, "hantu", "admin")
+            access.require_roles(access.acting_user(session, "hantu", ctx.now()), {"admin"})
 
 
 def test_token_round_trip(make_ctx, clock) -> None:  # type: ignore[no-untyped-def]
     users.create_user(make_ctx(), "analis1", ["analis"])
     token = users.create_token(make_ctx(), "analis1")
     clock.set(clock() + timedelta(hours=1))
-    assert users.token_login(make_ctx(), token) == users.UserView("analis1", "", ("analis",))
+    assert acting(make_ctx, access.BearerToken(token)) == users.UserView("analis1", "", ("analis",))
     ctx = make_ctx()
     with ctx.transaction() as session:
         row = session.scalars(select(ApiToken)).one()
@@ -138,8 +146,8 @@ def test_token_round_trip(make_ctx, clock) -> None:  # type: ignore[no-untyped-d
 def test_unknown_token(make_ctx) -> None:  # type: ignore[no-untyped-def]
     users.create_user(make_ctx(), "analis1", ["analis"])
     users.create_token(make_ctx(), "analis1")
-    assert users.token_login(make_ctx(), "bukan-token") is None
-    assert users.token_login(make_ctx(), "") is None
+    assert acting(make_ctx, access.BearerToken("bukan-token")) is None
+    assert acting(make_ctx, access.BearerToken("")) is None
 
 
 def test_tokens_are_distinct_and_revocable(make_ctx) -> None:  # type: ignore[no-untyped-def]
@@ -149,7 +157,7 @@ def test_tokens_are_distinct_and_revocable(make_ctx) -> None:  # type: ignore[no
     ctx = make_ctx()
     with ctx.transaction() as session:
         assert users.revoke_tokens(session, "analis1") == 2
-    assert users.token_login(make_ctx(), first) is None
+    assert acting(make_ctx, access.BearerToken(first)) is None
 
 
 def test_failed_service_call_stores_nothing(make_ctx) -> None:  # type: ignore[no-untyped-def]

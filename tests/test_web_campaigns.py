@@ -7,12 +7,14 @@ from datetime import datetime, timezone
 
 from flask_login import login_user
 
-from engine import campaigns, tasks
+from engine import campaign as campaigns
+from engine import pages
 from engine.demo import npwp15, sample_target_list
-from engine.users import create_user, load_user
+from engine.users import create_user
 from engine.walkthrough import task_for
 from tests.sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
 from tests.web_helpers import login_as
+from webapp import panels
 from webapp.auth import WebUser
 
 BAD_CSV = "\n".join([
@@ -231,19 +233,17 @@ def test_report_page_shows_figures(client, make_ctx) -> None:
     assert "Belum ditandatangani" in html and "Angka sementara" in html
 
 
-def test_report_panel_and_assignment_panel_contracts_render(app, make_ctx) -> None:
-    from webapp.views.calls import assignment_panel
-    from webapp.views.campaigns import report_panel
-
+def test_report_panel_and_the_agents_assignment_panel_render(app, make_ctx) -> None:
     campaign_id = distributed(make_ctx)
     first = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[0]
     campaigns.record_call(make_ctx(), "agen1", first.id, "tersampaikan")
     ctx = make_ctx()
-    detail = tasks.get_task(ctx, "agen1", task_for(ctx, "agen1", "hubungi_wajib_pajak", campaign_id).id)
+    step_5 = pages.task_page(ctx, "agen1", task_for(ctx, "agen1", "hubungi_wajib_pajak", campaign_id).id)
+    report = pages.report_page(make_ctx(), "kasi", campaign_id)
     with app.test_request_context():
-        login_user(WebUser(load_user(make_ctx(), "agen1")))
-        panel = str(report_panel(campaign_id))
-        assignment = str(assignment_panel(detail))
+        login_user(WebUser("agen1", "Agen 1", ["agen"]))
+        panel = str(panels.report_panel(report))
+        assignment = str(panels.task_panel(step_5))
     assert "Tingkat keterhubungan" in panel and "Belum ditandatangani" in panel
     assert "<b>1 / 5</b>Kontak selesai" in assignment
     rows = table_rows(assignment, "compact")

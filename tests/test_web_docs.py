@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from engine.deployment import deploy
-from engine.instances import instance_for_campaign
+from engine.process import deploy
 from webapp.views.docs import step_hours
 
-from sop_helpers import finished_campaign, new_campaign, setup_sop, to_distribution
+from sop_helpers import finished_campaign, instance_of, new_campaign, setup_sop, to_distribution
 from web_helpers import login_as
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,7 +118,7 @@ def test_instance_page_shows_the_live_diagram_with_state_colours(client, make_ct
     setup_sop(make_ctx)
     cid = new_campaign(make_ctx)
     to_distribution(make_ctx, cid)
-    instance_id = instance_for_campaign(make_ctx(), "kasi", cid)
+    instance_id = instance_of(make_ctx, cid)
     html = login_as(client, "kasi").get(f"/proses/{instance_id}").get_data(as_text=True)
     assert "Diagram proses" in html and "Sedang berjalan" in html and "Selesai dikerjakan" in html
     assert "state-active" in classes_of(html, "distribusi_pekerjaan")
@@ -132,7 +131,7 @@ def test_instance_page_shows_the_live_diagram_with_state_colours(client, make_ct
 def test_the_campaign_requester_sees_the_diagram_of_their_own_process(client, make_ctx) -> None:
     setup_sop(make_ctx)
     cid = new_campaign(make_ctx)  # uploaded by "unit" (pengguna_layanan)
-    instance_id = instance_for_campaign(make_ctx(), "kasi", cid)
+    instance_id = instance_of(make_ctx, cid)
     html = login_as(client, "unit").get(f"/proses/{instance_id}").get_data(as_text=True)
     assert "state-active" in classes_of(html, "tugaskan_pelaksana")
 

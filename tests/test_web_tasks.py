@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine import campaigns
-from engine.timers import tick
+from engine import campaign as campaigns
+from engine.process import tick
 from engine.users import create_user
 from engine.walkthrough import WORK_PLAN, task_for
 from webapp import create_app, schema_form

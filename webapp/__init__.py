@@ -41,9 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import auth, errors, filters, i18n, views
+    from . import auth, errors, filters, i18n, requestlog, views
     from .api import bp as api_bp
 
+    requestlog.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(filters.bp)

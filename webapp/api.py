@@ -21,17 +21,18 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, g, jsonify, request, url_for
 
-from engine import campaigns, instances, tasks
-from engine.contacts import ContactView
+from engine import campaign as campaigns
+from engine import instances, tasks
+from engine.access import BearerToken, TaskScope
+from engine.campaign import ContactView
 from engine.errors import InvalidInput
-from engine.users import token_login
 
 from .errors import error_response
-from .services import ctx
+from .services import ctx, me
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-TASK_SCOPES = ("all", "mine", "lane", "overdue")
+TASK_SCOPES = tuple(TaskScope)
 CALL_TEXT_FIELDS = ("notes", "recording_ref", "phone")
 MAX_LIMIT = 1000  # ?limit= of a listing
 MAX_OFFSET = 10_000_000  # ?offset= of a listing
@@ -41,20 +42,16 @@ MAX_OFFSET = 10_000_000  # ?offset= of a listing
 
 @bp.before_request
 def _authenticate() -> Any:
-    """Resolve the bearer token to an active user, or answer 401 before any view runs."""
+    """A request without a bearer token is answered 401 at once; a token is checked by the engine.
+
+    The engine checks the token (an active user's, recording its use) inside the one transaction of the
+    service the view calls, so an unknown token is a 401 from there.
+    """
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    user = token_login(ctx(), token.strip()) if scheme.lower() == "bearer" and token.strip() else None
-    if user is None:
-        response, status = error_response(401, "unauthorized",
-                                          "Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif.")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="klip-api"'
-        return response, status
-    g.api_username = user.username
+    if scheme.lower() != "bearer" or not token.strip():
+        return error_response(401, "unauthorized", "Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif.")
+    g.api_token = BearerToken(token.strip())
     return None
-
-
-def _me() -> str:
-    return str(g.api_username)
 
 
 # --- serializers ---------------------------------------------------------------------------------
@@ -170,27 +167,27 @@ def create_campaign() -> Any:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise InvalidInput("Berkas daftar sasaran wajib diunggah.", {"file": "wajib diunggah (CSV atau XLSX)"})
-    form = {name: request.form.get(name, "").replace("\x00", "") for name in ("title", "requester", "topic")}
-    view = campaigns.create_campaign(ctx(), _me(), upload.filename.replace("\x00", ""), upload.read(),
-                                     form["title"], form["requester"], form["topic"])  # no NUL: not storable
+    form = {name: request.form.get(name, "") for name in ("title", "requester", "topic")}
+    view = campaigns.create_campaign(ctx(), me(), upload.filename, upload.read(), form["title"], form["requester"],
+                                     form["topic"])
     body = {"id": view.id, "instance_id": view.instance_id, "import_report": view.import_report}
     return jsonify(body), 201, {"Location": url_for("api.campaign", campaign_id=view.id)}
 
 
 @bp.get("/campaigns")
 def campaign_list() -> Any:
-    return jsonify([_campaign(c) for c in campaigns.list_campaigns(ctx(), _me())])
+    return jsonify([_campaign(c) for c in campaigns.list_campaigns(ctx(), me())])
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 def campaign(campaign_id: int) -> Any:
-    return jsonify(_campaign(campaigns.get_campaign(ctx(), _me(), campaign_id)))
+    return jsonify(_campaign(campaigns.get_campaign(ctx(), me(), campaign_id)))
 
 
 @bp.get("/campaigns/<int:campaign_id>/contacts")
 def contacts(campaign_id: int) -> Any:
     mine = _choice_arg("assigned", ("all", "me")) == "me"
-    views = campaigns.list_contacts(ctx(), _me(), campaign_id, assigned_to_me=mine,
+    views = campaigns.list_contacts(ctx(), me(), campaign_id, assigned_to_me=mine,
                                     limit=_int_arg("limit", None, 1, MAX_LIMIT),
                                     offset=_int_arg("offset", 0, 0, MAX_OFFSET) or 0)
     return jsonify([_contact(v) for v in views])
@@ -199,13 +196,13 @@ def contacts(campaign_id: int) -> Any:
 @bp.post("/contacts/<int:contact_id>/calls")
 def record_call(contact_id: int) -> Any:
     args = _call_args(_json_object())
-    view = campaigns.record_call(ctx(), _me(), contact_id, **args)
+    view = campaigns.record_call(ctx(), me(), contact_id, **args)
     return jsonify(_contact(view)), 201
 
 
 @bp.get("/campaigns/<int:campaign_id>/report")
 def report(campaign_id: int) -> Any:
-    return jsonify(_report(campaigns.get_report(ctx(), _me(), campaign_id)))
+    return jsonify(_report(campaigns.get_report(ctx(), me(), campaign_id)))
 
 
 # --- tasks and instances -------------------------------------------------------------------------
@@ -213,21 +210,21 @@ def report(campaign_id: int) -> Any:
 @bp.get("/tasks")
 def task_list() -> Any:
     scope = _choice_arg("scope", TASK_SCOPES)
-    return jsonify([_task(t) for t in tasks.ready_tasks(ctx(), _me(), scope)])
+    return jsonify([_task(t) for t in tasks.ready_tasks(ctx(), me(), scope)])
 
 
 @bp.get("/tasks/<task_id>")
 def task(task_id: str) -> Any:
-    detail = tasks.get_task(ctx(), _me(), task_id)
+    detail = tasks.get_task(ctx(), me(), task_id)
     return jsonify({**_task(detail.task), "form": {"schema": detail.schema}, "data": detail.data})
 
 
 @bp.post("/tasks/<task_id>")
 def complete_task(task_id: str) -> Any:
-    view = tasks.complete_task(ctx(), _me(), task_id, _json_object())
-    return jsonify({"id": task_id, "completed": True, "instance_id": view.instance_id if view else None})
+    view = tasks.complete_task(ctx(), me(), task_id, _json_object())
+    return jsonify({"id": task_id, "completed": True, "instance_id": view.instance_id})
 
 
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int) -> Any:
-    return jsonify(_instance(instances.get_instance(ctx(), _me(), instance_id)))
+    return jsonify(_instance(instances.get_instance(ctx(), me(), instance_id)))

@@ -1,13 +1,19 @@
-"""Login and logout (flask-login sessions); API requests authenticate with a bearer token instead."""
+"""Login and logout (flask-login sessions); API requests authenticate with a bearer token instead.
+
+The signed session cookie carries who logged in (username, name, roles at login) so that a request needs no
+database round trip of its own: the engine checks that the user is still active, and their current roles,
+inside the one transaction of the service the request calls (``engine.access.acting``).
+"""
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, login_required, login_user, logout_user
 
-from engine.users import UserView, load_user
+from engine.access import STAFF_ROLES, UPLOAD_ROLES
+from engine.users import UserView
 from engine.users import login as check_password
 
 from . import login_manager
@@ -15,13 +21,14 @@ from .i18n import t
 from .services import ctx
 
 bp = Blueprint("auth", __name__)
+IDENTITY = "klip_identity"  # session key: the logged-in user's name and roles, for menus and headings
 
 
 class WebUser(UserMixin):
-    """The logged-in user as flask-login sees it: a username and roles from the engine."""
+    """The logged-in user as flask-login sees it. Roles here choose menu items; the engine decides access."""
 
-    def __init__(self, view: UserView):
-        self.username, self.full_name, self.roles = view.username, view.full_name, set(view.roles)
+    def __init__(self, username: str, full_name: str, roles: list[str] | tuple[str, ...]):
+        self.username, self.full_name, self.roles = username, full_name, set(roles)
 
     def get_id(self) -> str:
         return self.username
@@ -29,11 +36,29 @@ class WebUser(UserMixin):
     def has_role(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
 
+    @property
+    def may_upload(self) -> bool:
+        return bool(self.roles & UPLOAD_ROLES)
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.roles & STAFF_ROLES)
+
+
+def remember(view: UserView) -> WebUser:
+    """Start a session for ``view`` (after the engine checked the password)."""
+    user = WebUser(view.username, view.full_name, view.roles)
+    login_user(user)
+    session[IDENTITY] = {"full_name": view.full_name, "roles": list(view.roles)}
+    return user
+
 
 @login_manager.user_loader
 def _load(username: str) -> WebUser | None:
-    view = load_user(ctx(), username)
-    return WebUser(view) if view else None
+    identity = session.get(IDENTITY)
+    if not isinstance(identity, dict):
+        return None
+    return WebUser(username, str(identity.get("full_name", "")), list(identity.get("roles", [])))
 
 
 login_manager.login_view = "auth.login"
@@ -52,14 +77,20 @@ def login() -> Any:
     if request.method == "POST":
         view = check_password(ctx(), request.form.get("username", "").strip(), request.form.get("password", ""))
         if view is not None:
-            login_user(WebUser(view))
+            remember(view)
             return redirect(_safe_next(request.args.get("next")))
         flash(t("Nama pengguna atau kata sandi salah."), "error")
     return render_template("login.html")
 
 
+def forget() -> None:
+    """End the session: flask-login's user and the identity kept beside it."""
+    logout_user()
+    session.pop(IDENTITY, None)
+
+
 @bp.post("/logout")
 @login_required
 def logout() -> Any:
-    logout_user()
+    forget()
     return redirect(url_for("auth.login"))

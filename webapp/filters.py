@@ -7,11 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Blueprint, url_for
+from flask import Blueprint
 from markupsafe import Markup, escape
-from werkzeug.routing import BuildError
 
-from engine import outcomes as outcome_codes
+from engine.campaign import CampaignStatus, outcomes
 
 from .i18n import current_language, t
 from .services import ctx
@@ -107,7 +106,7 @@ def phone_display(e164: str) -> str:
 def outcome_label(code: str | None) -> str:
     if not code:
         return "—"
-    return outcome_codes.label(code, current_language()) if code in outcome_codes.OUTCOMES else code
+    return outcomes.label(code, current_language()) if code in outcomes.OUTCOMES else code
 
 
 @bp.app_template_filter("duration")
@@ -116,15 +115,6 @@ def duration(seconds: int | None) -> str:
         return "—"
     minutes, secs = divmod(int(seconds), 60)
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes}:{secs:02d}"
-
-
-@bp.app_template_global("optional_url")
-def optional_url(endpoint: str, **values: Any) -> str | None:
-    """A URL for an endpoint of another area, or None while that area is not registered."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
 
 
 EMPHASIS = re.compile(r"\*([^*\n]+)\*")
@@ -136,10 +126,10 @@ def sop_text(text: str | None) -> Markup:
     return Markup(EMPHASIS.sub(r"<em>\1</em>", str(escape(text or ""))))
 
 
-CAMPAIGN_STATUSES = {  # engine.model_rules.PHASES, then the end; "berjalan" is what older versions stored
-    "perencanaan": ("Perencanaan", ""), "penyampaian": ("Penyampaian informasi", "amber"),
-    "pelaporan": ("Pelaporan", "amber"), "pengiriman": ("Pengiriman laporan", ""),
-    "selesai": ("Selesai", "green"), "berjalan": ("Berjalan", ""),
+CAMPAIGN_STATUSES = {  # label and badge colour of each status; "berjalan" is what older versions stored
+    CampaignStatus.PERENCANAAN: ("Perencanaan", ""), CampaignStatus.PENYAMPAIAN: ("Penyampaian informasi", "amber"),
+    CampaignStatus.PELAPORAN: ("Pelaporan", "amber"), CampaignStatus.PENGIRIMAN: ("Pengiriman laporan", ""),
+    CampaignStatus.SELESAI: ("Selesai", "green"), "berjalan": ("Berjalan", ""),
 }
 
 

@@ -1,6 +1,7 @@
 """``klip serve``: the web app under gunicorn, plus a timer thread that fires due timers every minute."""
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import threading
@@ -9,8 +10,11 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from engine.context import Context
+from engine.process import tick
 from engine.settings import Settings
-from engine.timers import tick
+
+log = logging.getLogger(__name__)
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class _Server(BaseApplication):
@@ -28,12 +32,13 @@ class _Server(BaseApplication):
         return create_app()
 
 
-def _timer_loop(stop: threading.Event, interval: float) -> None:
+def timer_loop(ctx: Context, stop: threading.Event, interval: float) -> None:
+    """Fire due timers every ``interval`` seconds until ``stop``, with one Context (one connection pool)."""
     while not stop.wait(interval):
         try:
-            tick(Context.from_settings())
-        except Exception as exc:  # keep the scheduler alive; the next tick retries
-            print(f"klip tick gagal: {exc}")
+            tick(ctx)
+        except Exception:  # keep the scheduler alive; the next tick retries
+            log.exception("klip tick failed; retrying at the next tick")
 
 
 def _shared_demo_secret() -> None:
@@ -45,10 +50,13 @@ def _shared_demo_secret() -> None:
 
 def serve(host: str, port: int, workers: int, timer_interval: float = 60.0) -> None:
     """Run gunicorn (workers fork from here) and, in this process, the timer thread."""
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=True)
     _shared_demo_secret()
-    stop = threading.Event()
-    threading.Thread(target=_timer_loop, args=(stop, timer_interval), daemon=True).start()
+    ctx, stop = Context.from_settings(), threading.Event()
+    threading.Thread(target=timer_loop, args=(ctx, stop, timer_interval), daemon=True).start()
     try:
-        _Server({"bind": f"{host}:{port}", "workers": workers, "accesslog": "-"}).run()
+        # Our own line per request (webapp.requestlog) replaces gunicorn's access log.
+        _Server({"bind": f"{host}:{port}", "workers": workers, "accesslog": None, "loglevel": "info"}).run()
     finally:
         stop.set()
+        ctx.engine.dispose()

@@ -11,8 +11,8 @@ from werkzeug.serving import make_server
 
 from engine.context import Context
 from engine.demo import DEMO_PASSWORD, seed_users
-from engine.deployment import deploy
 from engine.migrate import upgrade
+from engine.process import deploy
 from engine.settings import Settings
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"

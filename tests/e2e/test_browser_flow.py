@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from engine import campaigns
+from engine import campaign as campaigns
 from engine.demo import DEMO_PASSWORD, npwp15
 
 pytestmark = pytest.mark.e2e

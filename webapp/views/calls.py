@@ -1,7 +1,4 @@
-"""The agent's screens: call list, contact page with the call record form, the "next contact" flow.
-
-Also the ``assignment_panel`` contract shown on the agent's step-5 task page.
-"""
+"""The agent's screens: call list, contact page with the call record form, the "next contact" flow."""
 from __future__ import annotations
 
 import re
@@ -10,13 +7,11 @@ from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from engine import calls_support, campaigns
-from engine.contacts import MAX_DURATION_S
+from engine import campaign, pages
+from engine.campaign import CALLBACK_OUTCOME, MAX_DURATION_S, OUTCOMES
 from engine.errors import InvalidInput
-from engine.outcomes import CALLBACK_OUTCOME, OUTCOMES
 
 from ..filters import office_zone, outcome_label
 from ..i18n import t
@@ -25,7 +20,6 @@ from ..services import ctx, me
 bp = Blueprint("calls", __name__)
 
 PAGE_SIZE = 100
-PANEL_SIZE = 12
 _DURATION = re.compile(r"^(?:(\d{1,3}):)?(\d{1,3}):([0-5]\d)$", re.ASCII)  # bounded, ASCII digits only
 MAX_PAGE = 100_000  # ?halaman= beyond this (10 million contacts), or not a number, is ignored
 
@@ -93,15 +87,15 @@ def call_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
 @login_required
 def call_list(campaign_id: int) -> Any:
     page_number = _positive_arg("halaman", MAX_PAGE) or 1
-    page = calls_support.call_list_page(ctx(), me(), campaign_id, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
-    pages = max((page.progress["contacts"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
-    return render_template("calls/call_list.html", page=page, page_number=page_number, pages=pages)
+    page = pages.call_list_page(ctx(), me(), campaign_id, PAGE_SIZE, (page_number - 1) * PAGE_SIZE)
+    page_count = max((page.progress["contacts"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    return render_template("calls/call_list.html", page=page, page_number=page_number, pages=page_count)
 
 
 @bp.get("/kampanye/<int:campaign_id>/berikutnya")
 @login_required
 def next_contact(campaign_id: int) -> Any:
-    found = campaigns.next_contact(ctx(), me(), campaign_id, after_id=request.args.get("setelah", type=int))
+    found = campaign.next_contact(ctx(), me(), campaign_id, after_id=request.args.get("setelah", type=int))
     if found is None:
         flash(t("Semua kontak selesai: tidak ada lagi kontak yang perlu dihubungi."), "success")
         return redirect(url_for(".call_list", campaign_id=campaign_id))
@@ -109,7 +103,7 @@ def next_contact(campaign_id: int) -> Any:
 
 
 def _render_contact(contact_id: int, form: Any = None, error: str = "", fields: Any = None) -> str:
-    page = calls_support.contact_page(ctx(), me(), contact_id)
+    page = pages.contact_page(ctx(), me(), contact_id)
     return render_template("calls/contact.html", page=page, form=form or {}, error=error, fields=fields or {},
                            groups=outcome_groups(), callback_outcome=CALLBACK_OUTCOME)
 
@@ -124,7 +118,7 @@ def contact(contact_id: int) -> Any:
 @login_required
 def record(contact_id: int) -> Any:
     try:
-        result = calls_support.record_and_next(ctx(), me(), contact_id, **call_from_form(request.form))
+        result = pages.record_and_next(ctx(), me(), contact_id, **call_from_form(request.form))
     except InvalidInput as exc:
         fields = {name: t(text) for name, text in exc.fields.items()}
         return _render_contact(contact_id, request.form, t(exc.message), fields), 422
@@ -135,7 +129,7 @@ def record(contact_id: int) -> Any:
     return redirect(url_for(".contact", contact_id=result.next_contact.id))
 
 
-def _recorded_message(result: calls_support.RecordResult) -> str:
+def _recorded_message(result: pages.RecordResult) -> str:
     recorded = result.contact
     message = t("Panggilan kepada {name} dicatat: {outcome}.", name=recorded.name,
                 outcome=outcome_label(recorded.last_outcome))
@@ -143,9 +137,3 @@ def _recorded_message(result: calls_support.RecordResult) -> str:
         message += " " + t("Kontak ditutup setelah {n} percobaan.", n=recorded.attempts)
     return message
 
-
-def assignment_panel(detail: Any) -> Markup:
-    """Contract for the step-5 task page: this agent's progress, open contacts first, link to the call list."""
-    campaign_id = detail.task.campaign_id
-    page = calls_support.call_list_page(ctx(), me(), campaign_id, PANEL_SIZE, 0)
-    return Markup(render_template("calls/_assignment_panel.html", page=page, campaign_id=campaign_id))

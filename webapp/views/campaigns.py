@@ -1,8 +1,4 @@
-"""Campaign pages: list, upload of the target list, campaign page with its import report, report page.
-
-Also the formatting filters shared by the campaign and call templates (dates in office time, numbers,
-percentages, phone numbers, call outcomes) and the ``report_panel`` contract used by the task pages.
-"""
+"""Campaign pages: list, upload of the target list, campaign page with its import report, report page."""
 from __future__ import annotations
 
 import csv
@@ -11,19 +7,18 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 
-from engine import calls_support, campaigns
-from engine import outcomes as outcome_codes
+from engine import campaign as campaigns
+from engine import pages
+from engine.campaign import CampaignStatus
 from engine.errors import InvalidInput
 
 from ..i18n import t
+from ..panels import report_values
 from ..services import ctx, me
 
 bp = Blueprint("campaigns", __name__)
 
-UPLOAD_ROLES = ("kasi", "pelaksana", "pengguna_layanan")
-STATUSES = ("perencanaan", "penyampaian", "pelaporan", "pengiriman", "selesai")  # engine.model_rules.PHASES + end
 SAMPLE_ROWS = (("npwp", "nama", "telepon", "kpp", "tahun_pajak"),
                ("01.234.567.8-091.000", "Budi Santoso", "081234567890;021-5551234",
                 "KPP Pratama Jakarta Gambir Satu", "2025"),
@@ -33,7 +28,7 @@ SAMPLE_ROWS = (("npwp", "nama", "telepon", "kpp", "tahun_pajak"),
 # --- pages ---------------------------------------------------------------------------------------------
 
 def may_upload() -> bool:
-    return bool(current_user.has_role(*UPLOAD_ROLES))
+    return bool(current_user.may_upload)
 
 
 @bp.get("/kampanye")
@@ -41,15 +36,10 @@ def may_upload() -> bool:
 def index() -> Any:
     items = campaigns.list_campaigns(ctx(), me())
     status = request.args.get("status", "")
-    counts = {s: sum(1 for c in items if c.status == s) for s in STATUSES}
-    shown = [c for c in items if c.status == status] if status in STATUSES else items
+    counts = {s: sum(1 for c in items if c.status == s) for s in CampaignStatus}
+    shown = [c for c in items if c.status == status] if status in counts else items
     return render_template("campaigns/index.html", campaigns=shown, total=len(items), counts=counts,
-                           statuses=STATUSES, status=status, may_upload=may_upload())
-
-
-def _no_nul(text: str) -> str:
-    """NUL cannot be stored (PostgreSQL) and is never meant in a title, requester, topic or file name."""
-    return text.replace("\x00", "")
+                           statuses=tuple(CampaignStatus), status=status, may_upload=may_upload())
 
 
 def _upload_fields(exc: InvalidInput, has_file: bool) -> dict[str, str]:
@@ -66,8 +56,8 @@ def upload() -> Any:
         return render_template("campaigns/upload.html", form={}, fields={}, may_upload=may_upload()), \
             200 if may_upload() else 403
     upload_file, form = request.files.get("file"), request.form
-    filename = _no_nul((upload_file.filename or "") if upload_file else "")
-    title, requester, topic = (_no_nul(form.get(name, "")) for name in ("title", "requester", "topic"))
+    filename = (upload_file.filename or "") if upload_file else ""
+    title, requester, topic = (form.get(name, "") for name in ("title", "requester", "topic"))
     try:
         view = campaigns.create_campaign(ctx(), me(), filename, upload_file.read() if upload_file else b"",
                                          title, requester, topic)
@@ -101,19 +91,6 @@ def show(campaign_id: int) -> Any:
 @bp.get("/kampanye/<int:campaign_id>/laporan")
 @login_required
 def report(campaign_id: int) -> Any:
-    page = calls_support.report_page(ctx(), me(), campaign_id)
-    return render_template("campaigns/report.html", page=page, printed_at=ctx().now(), **_panel_values(page))
+    page = pages.report_page(ctx(), me(), campaign_id)
+    return render_template("campaigns/report.html", page=page, printed_at=ctx().now(), **report_values(page))
 
-
-def _panel_values(page: calls_support.ReportPage) -> dict[str, Any]:
-    figures = page.report["figures"]
-    return {"figures": figures, "report": page.report, "names": page.names,
-            "outcome_rows": [(outcome, figures.get("by_outcome", {}).get(code, 0),
-                              figures.get("attempts_by_outcome", {}).get(code, 0))
-                             for code, outcome in outcome_codes.OUTCOMES.items()]}
-
-
-def report_panel(campaign_id: int) -> Markup:
-    """Contract for the task pages (report_draft/review/sign): the report figures and signature block."""
-    page = calls_support.report_page(ctx(), me(), campaign_id)
-    return Markup(render_template("campaigns/_report_panel.html", **_panel_values(page)))

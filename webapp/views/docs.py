@@ -1,25 +1,17 @@
-"""Process documentation: the deployed model per version, its printable SOP, process performance.
-
-Also ``instance_diagram_panel``, the live flowchart shown on the instance page.
-"""
+"""Process documentation: the deployed model per version, its printable SOP, process performance."""
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint, Response, render_template
 from flask_login import login_required
-from markupsafe import Markup
 
-from engine import docs_support
+from engine import pages
 
 from ..i18n import current_language, t
 from ..services import ctx, me
 
 bp = Blueprint("docs", __name__)
-
-STATES = (("state-completed", "Selesai dikerjakan"), ("state-active", "Sedang berjalan"),
-          ("state-overdue", "Terlambat"))
-
 
 @bp.app_template_filter("step_hours")
 def step_hours(hours: float | None) -> str:
@@ -40,20 +32,20 @@ def step_hours(hours: float | None) -> str:
 @bp.get("/dokumentasi/versi/<int:version_id>")
 @login_required
 def index(version_id: int | None = None) -> Any:
-    page = docs_support.documentation_page(ctx(), me(), version_id)
+    page = pages.documentation_page(ctx(), me(), version_id)
     return render_template("docs/index.html", page=page, version=page.version)
 
 
 @bp.get("/dokumentasi/versi/<int:version_id>/sop")
 @login_required
 def sop_document(version_id: int) -> Any:
-    return Response(docs_support.sop_document_html(ctx(), me(), version_id), mimetype="text/html")
+    return Response(pages.sop_document_html(ctx(), me(), version_id), mimetype="text/html")
 
 
 @bp.get("/dokumentasi/versi/<int:version_id>/lip20-0008.bpmn")
 @login_required
 def bpmn_file(version_id: int) -> Any:
-    xml = docs_support.version_bpmn(ctx(), me(), version_id)
+    xml = pages.version_bpmn(ctx(), me(), version_id)
     return Response(xml, mimetype="application/xml", headers={
         "Content-Disposition": f'attachment; filename="lip20-0008-versi-{version_id}.bpmn"'})
 
@@ -61,11 +53,11 @@ def bpmn_file(version_id: int) -> Any:
 @bp.get("/dokumentasi/kinerja")
 @login_required
 def performance() -> Any:
-    page = docs_support.performance_page(ctx(), me())
+    page = pages.performance_page(ctx(), me())
     return render_template("docs/performance.html", page=page, perf=page.performance, notes=_with_times(page))
 
 
-def _with_times(page: docs_support.PerformancePage) -> dict[str, dict[str, Any]]:
+def _with_times(page: pages.PerformancePage) -> dict[str, dict[str, Any]]:
     """The shape notes plus each step's measured times, shown in the side panel."""
     notes: dict[str, dict[str, Any]] = {eid: dict(note) for eid, note in page.notes.items()}
     for step in page.performance.steps:
@@ -74,9 +66,3 @@ def _with_times(page: docs_support.PerformancePage) -> dict[str, dict[str, Any]]
             (t("Persentil ke-90"), step_hours(step.p90_hours))]
     return notes
 
-
-def instance_diagram_panel(instance_id: int) -> Markup:
-    """Contract for the instance page: its flowchart coloured by state, a legend, the SOP text per shape."""
-    panel = docs_support.instance_panel(ctx(), me(), instance_id)
-    return Markup(render_template("docs/_instance_panel.html", panel=panel, diagram=panel.diagram,
-                                  states=STATES))

@@ -6,10 +6,10 @@ from typing import Any
 from flask import Blueprint, render_template
 from flask_login import login_required
 
-from engine.tasks_support import instance_trail
+from engine import pages
 
+from ..panels import instance_diagram_panel
 from ..services import ctx, me
-from .docs import instance_diagram_panel
 
 bp = Blueprint("instances", __name__)
 
@@ -38,7 +38,6 @@ STATUS = {"running": ("Berjalan", "amber"), "completed": ("Selesai", "green")}
 @bp.get("/proses/<int:instance_id>")
 @login_required
 def show(instance_id: int) -> Any:
-    instance, trail = instance_trail(ctx(), me(), instance_id)
-    return render_template("instances/show.html", instance=instance, trail=trail, actions=ACTIONS,
-                           grouped=GROUPED, decisions=DECISIONS, status=STATUS,
-                           diagram=instance_diagram_panel(instance_id))
+    page = pages.instance_page(ctx(), me(), instance_id)
+    return render_template("instances/show.html", instance=page.instance, trail=page.trail, actions=ACTIONS,
+                           grouped=GROUPED, decisions=DECISIONS, status=STATUS, diagram=instance_diagram_panel(page))

@@ -1,0 +1,210 @@
+"""Who may do and see what: every role set and every access rule of the product, in one place.
+
+Services call these inside their own transaction, so a request is authorized once, where its data is read.
+The web app imports the role sets only to decide which menu items to show; it never decides access.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import and_, or_, select, true
+from sqlalchemy.orm import Session
+
+from .context import Context
+from .errors import NotAllowed, NotAuthenticated, NotFound, TaskNotReady
+from .models import AuditEvent, Campaign, Contact, Instance, Report, TaskIndex, User
+from .users import ROLES, find_user, user_for_token
+
+# KLIP staff: see every campaign, its internal notes and the process documentation.
+STAFF_ROLES = frozenset({"kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "admin", "analis"})
+UPLOAD_ROLES = frozenset({"kasi", "pelaksana", "pengguna_layanan"})  # may upload a target list
+ALL_CONTACTS_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "admin"})  # may read every contact of a campaign
+DISTRIBUTE_ROLES = frozenset({"kasi"})  # may preview how step 4 splits the contacts
+DEPLOY_ROLES = frozenset({"admin", "analis"})  # may deploy a process model
+ADMIN_ROLES = frozenset({"admin"})  # may correct the working-day calendar
+
+
+class TaskScope(StrEnum):
+    """The filters of a task list: everything I may work, mine, my lane's open tasks, past due."""
+
+    ALL = "all"
+    MINE = "mine"  # assigned to or claimed by me
+    LANE = "lane"  # open to my whole lane: no named assignee
+    OVERDUE = "overdue"
+
+
+@dataclass(frozen=True)
+class BearerToken:
+    """An API token still to be checked, in the transaction of the service that serves the request."""
+
+    value: str
+
+
+# Who is asking: a username the caller has authenticated (web session, CLI), or an API token to check.
+Who = str | BearerToken
+# The username ``acting_user`` last resolved in this context (e.g. for the web app's request log line).
+ACTOR: ContextVar[str | None] = ContextVar("klip_actor", default=None)
+
+
+def acting_user(session: Session, who: Who, now: datetime) -> User:
+    """The active user behind a request; NotAuthenticated for an unknown or inactive user or token."""
+    if isinstance(who, BearerToken):
+        user = user_for_token(session, now, who.value)
+        if user is None:
+            raise NotAuthenticated("Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif.")
+        return _acted(user)
+    user = find_user(session, who)
+    if user is None or not user.active:
+        raise NotAuthenticated(f"Pengguna '{who}' tidak dikenal atau tidak aktif; silakan masuk lagi.")
+    return _acted(user)
+
+
+def _acted(user: User) -> User:
+    ACTOR.set(user.username)
+    return user
+
+
+@contextmanager
+def acting(ctx: Context, who: Who) -> Iterator[tuple[Session, User]]:
+    """One transaction on behalf of ``who``: its session and the active user, checked inside it."""
+    with ctx.transaction() as session:
+        yield session, acting_user(session, who, ctx.now())
+
+
+def require_roles(user: User, roles: Iterable[str]) -> User:
+    """The user, if they hold one of ``roles``; else NotAllowed naming the roles."""
+    wanted = tuple(sorted(roles))
+    if not user.role_names.intersection(wanted):
+        labels = " atau ".join(ROLES.get(r, r) for r in wanted)
+        raise NotAllowed(f"Hanya pengguna aktif dengan peran {labels} yang boleh melakukan ini.")
+    return user
+
+
+def is_staff(user: User) -> bool:
+    """KLIP staff see decisions, notes and comments; the requesting unit sees who did what and when."""
+    return bool(user.role_names & STAFF_ROLES)
+
+
+# --- campaigns, instances, contacts, reports ---------------------------------------------------------
+
+def campaign_filter(user: User) -> Any:
+    """A WHERE clause on Campaign: staff see every campaign, a requesting unit the ones it submitted."""
+    return true() if is_staff(user) else Campaign.created_by == user.username
+
+
+def readable_campaign(session: Session, user: User, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"Kampanye {campaign_id} tidak ditemukan.")
+    if not is_staff(user) and campaign.created_by != user.username:
+        raise NotAllowed("Anda hanya dapat melihat kampanye yang Anda ajukan.")
+    return campaign
+
+
+def readable_instance(session: Session, user: User, instance_id: int) -> Instance:
+    row = session.get(Instance, instance_id)
+    if row is None:
+        raise NotFound(f"Instans proses {instance_id} tidak ditemukan.")
+    if not is_staff(user):
+        campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
+        if campaign is None or campaign.created_by != user.username:
+            raise NotAllowed("Anda hanya dapat melihat proses kampanye yang Anda ajukan.")
+    return row
+
+
+def readable_contact(session: Session, user: User, contact_id: int) -> Contact:
+    """A contact its agent may read, and so may the roles that supervise every contact."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound("Kontak tidak ditemukan.")
+    if contact.agent != user.username and not user.role_names & ALL_CONTACTS_ROLES:
+        raise NotAllowed("Kontak ini tidak dibagikan kepada Anda.")
+    return contact
+
+
+def own_contact(session: Session, user: User, contact_id: int) -> Contact:
+    """A contact only its own agent may call."""
+    contact = session.get(Contact, contact_id)
+    if contact is None:
+        raise NotFound("Kontak tidak ditemukan.")
+    if contact.agent != user.username:
+        raise NotAllowed("Kontak ini tidak dibagikan kepada Anda.")
+    return contact
+
+
+def may_list_contacts(user: User, assigned_to_me: bool) -> None:
+    """Agents list their own contacts; supervisors may list all of a campaign."""
+    if not assigned_to_me and not user.role_names & ALL_CONTACTS_ROLES:
+        raise NotAllowed("Anda hanya dapat melihat kontak yang dibagikan kepada Anda.")
+    if assigned_to_me and "agen" not in user.role_names:
+        raise NotAllowed("Hanya agen yang memiliki daftar kontak sendiri.")
+
+
+def may_read_report(user: User, report: Report | None) -> None:
+    """Staff read the report as it is drafted; the requesting unit only once it is signed."""
+    if not is_staff(user) and (report is None or report.signed_at is None):
+        raise NotAllowed("Laporan tersedia bagi Pengguna Layanan setelah ditandatangani Kepala Kantor.")
+
+
+def may_read_docs(user: User) -> None:
+    if not is_staff(user):
+        raise NotAllowed("Dokumentasi dan kinerja proses hanya untuk pegawai KLIP.")
+
+
+# --- tasks ---------------------------------------------------------------------------------------------
+
+def workable_filter(user: User) -> Any:
+    """A WHERE clause on TaskIndex: the user's lanes, and either unassigned or assigned to them."""
+    return and_(TaskIndex.role.in_(user.role_names),
+                or_(TaskIndex.assignee.is_(None), TaskIndex.assignee == user.username))
+
+
+def scope_filter(scope: TaskScope, username: str, now: datetime) -> Any:
+    """A WHERE clause on TaskIndex narrowing the workable tasks to ``scope``."""
+    if scope is TaskScope.MINE:
+        return or_(TaskIndex.assignee == username, TaskIndex.claimed_by == username)
+    if scope is TaskScope.LANE:
+        return TaskIndex.assignee.is_(None)
+    if scope is TaskScope.OVERDUE:
+        return TaskIndex.due_at < now
+    return true()
+
+
+def may_work(user: User, row: TaskIndex, claimer_active: bool = True) -> bool:
+    """The task rule in one place: the lane's role, the assignee (if named), no active colleague's claim."""
+    return not _task_refusal(user, row, claimer_active)
+
+
+def _task_refusal(user: User, row: TaskIndex, claimer_active: bool) -> str:
+    if row.role not in user.role_names:
+        return f"Tugas '{row.name}' adalah tugas lajur {row.lane}; Anda tidak memiliki peran {row.role}."
+    if row.assignee and row.assignee != user.username:
+        return f"Tugas '{row.name}' ditugaskan kepada {row.assignee}."
+    if row.claimed_by and row.claimed_by != user.username and claimer_active:
+        return f"Tugas '{row.name}' sedang dikerjakan oleh {row.claimed_by}."
+    return ""
+
+
+def authorize_task(session: Session, user: User, task_id: str) -> TaskIndex:
+    """The task (READY, from the task index) if the user may work it; else NotFound/TaskNotReady/NotAllowed."""
+    row = session.get(TaskIndex, task_id)
+    if row is None:
+        done = session.scalars(select(AuditEvent.id).where(AuditEvent.task_id == task_id).limit(1)).first()
+        if done is not None:
+            raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.")
+        raise NotFound(f"Tugas {task_id} tidak ditemukan.")
+    refusal = _task_refusal(user, row, row.claimed_by is not None and _is_active(session, row.claimed_by))
+    if refusal:
+        raise NotAllowed(refusal)
+    return row
+
+
+def _is_active(session: Session, username: str) -> bool:
+    """A claim by a deactivated user no longer blocks the lane."""
+    return bool(session.scalar(select(User.active).where(User.username == username)))

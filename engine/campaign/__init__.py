@@ -1,0 +1,25 @@
+"""The KLIP campaign domain the SOP's steps act on: target lists, contacts and their distribution, calls and
+their outcomes, the report's figures, and the domain actions the model names (``actions``).
+
+Apart from the generic process engine (``engine.process``): a second process adds its domain beside this one.
+"""
+from ..models import CampaignStatus
+from .contacts import MAX_DURATION_S, ContactView
+from .outcomes import CALLBACK_OUTCOME, OUTCOMES, Outcome
+from .services import (
+    CallView,
+    CampaignView,
+    contact_detail,
+    create_campaign,
+    get_campaign,
+    get_report,
+    list_campaigns,
+    list_contacts,
+    next_contact,
+    preview_distribution,
+    record_call,
+)
+
+__all__ = ["CALLBACK_OUTCOME", "MAX_DURATION_S", "OUTCOMES", "CallView", "CampaignStatus", "CampaignView",
+           "ContactView", "Outcome", "contact_detail", "create_campaign", "get_campaign", "get_report",
+           "list_campaigns", "list_contacts", "next_contact", "preview_distribution", "record_call"]

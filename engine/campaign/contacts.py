@@ -1,0 +1,275 @@
+"""Contacts of a campaign: bulk import, distribution among agents, call recording, lists and progress.
+
+Every function takes a SQLAlchemy Session and never commits: the caller owns the transaction.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInput, NotFound, TaskNotReady
+from ..models import CallAttempt, Campaign, CampaignStatus, Contact
+from ..settings import Settings
+from .outcomes import CALLBACK_OUTCOME, FINAL_OUTCOMES, OUTCOMES, REACHED_OUTCOMES
+from .target_list import phone_e164
+
+INSERT_BATCH = 10_000
+MASK = "•"
+MAX_NOTES = 4000  # characters of a call's notes
+MAX_RECORDING_REF = 255  # CallAttempt.recording_ref column size
+MAX_DURATION_S = 86_400  # one day
+MAX_CALLBACK_AHEAD = timedelta(days=366)  # a callback is planned within a year
+
+
+@dataclass(frozen=True)
+class ContactView:
+    """What a call list shows of one contact."""
+
+    id: int
+    row_number: int
+    name: str
+    npwp: str
+    npwp_masked: str
+    phones: tuple[str, ...]
+    kpp: str
+    extra: dict[str, Any]
+    agent: str | None
+    attempts: int
+    final_outcome: str | None
+    last_outcome: str | None
+    last_call_at: datetime | None
+
+
+def add_contacts(session: Session, campaign_id: int, parsed_rows: Iterable[dict[str, Any]]) -> int:
+    """Bulk-insert the accepted rows of a parsed target list (in row order); return how many."""
+    _campaign(session, campaign_id)
+    keys = ("row_number", "npwp", "npwp_raw", "name", "phones", "kpp", "extra", "warnings")
+    values = [{"campaign_id": campaign_id, "attempts": 0, **{k: row[k] for k in keys}}
+              for row in sorted(parsed_rows, key=lambda r: r["row_number"])]
+    for start in range(0, len(values), INSERT_BATCH):
+        session.execute(insert(Contact), values[start:start + INSERT_BATCH])
+    return len(values)
+
+
+def preview_distribution(session: Session, campaign_id: int, agents: Sequence[str]) -> dict[str, int]:
+    """Return how many contacts each agent would get, without changing anything."""
+    _campaign(session, campaign_id)
+    _check_agents(agents)
+    blocks = _blocks(_count(session, campaign_id), agents)
+    return {agent: hi - lo for agent, (lo, hi) in zip(agents, blocks, strict=True)}
+
+
+def distribute_contacts(session: Session, campaign_id: int, agents: Sequence[str]) -> dict[str, int]:
+    """Assign contiguous blocks of contacts (row order) to the agents and open the calling phase."""
+    campaign = _campaign(session, campaign_id)
+    _check_agents(agents)
+    calls = select(func.count()).select_from(CallAttempt).where(CallAttempt.campaign_id == campaign_id)
+    if session.scalar(calls):
+        raise InvalidInput("Kontak tidak dapat dibagi ulang", {"agents": "Sudah ada panggilan yang dicatat."})
+    ids = session.scalars(select(Contact.id).where(Contact.campaign_id == campaign_id).order_by(Contact.id)).all()
+    if not ids:
+        raise InvalidInput("Kampanye belum memiliki kontak", {"agents": "Tidak ada kontak untuk dibagi."})
+    counts: dict[str, int] = {}
+    for agent, (lo, hi) in zip(agents, _blocks(len(ids), agents), strict=True):
+        counts[agent] = hi - lo
+        if hi > lo:
+            session.execute(
+                update(Contact)
+                .where(Contact.campaign_id == campaign_id, Contact.id.between(ids[lo], ids[hi - 1]))
+                .values(agent=agent)
+            )
+    campaign.status = CampaignStatus.PENYAMPAIAN
+    return counts
+
+
+def _blocks(total: int, agents: Sequence[str]) -> list[tuple[int, int]]:
+    """Split ``total`` positions into len(agents) contiguous [lo, hi) blocks differing by at most one."""
+    size, rest = divmod(total, len(agents))
+    blocks: list[tuple[int, int]] = []
+    lo = 0
+    for index in range(len(agents)):
+        hi = lo + size + (1 if index < rest else 0)
+        blocks.append((lo, hi))
+        lo = hi
+    return blocks
+
+
+def _check_agents(agents: Sequence[str]) -> None:
+    if not agents or any(not a or not a.strip() for a in agents):
+        raise InvalidInput("Agen belum dipilih", {"agents": "Pilih sedikitnya satu agen."})
+    if len(set(agents)) != len(agents):
+        raise InvalidInput("Agen ganda", {"agents": "Setiap agen hanya boleh dipilih sekali."})
+
+
+def record_call(
+    session: Session, now: datetime, settings: Settings, contact: Contact, outcome: str, notes: str = "",
+    callback_at: datetime | None = None, duration_s: int | None = None, recording_ref: str = "", phone: str = "",
+) -> CallAttempt:
+    """Record one call attempt by the contact's agent (checked by the caller) and close the contact when final."""
+    if _campaign(session, contact.campaign_id).status != CampaignStatus.PENYAMPAIAN:
+        raise TaskNotReady("Tahap penyampaian informasi kampanye ini tidak sedang berjalan")
+    if contact.final_outcome is not None:
+        raise TaskNotReady("Kontak ini sudah selesai; tidak dapat dicatat panggilan baru")
+    agent = contact.agent or ""
+    phone = _check_call(contact, now, outcome, notes, callback_at, duration_s, recording_ref, phone)
+    if not _count_attempt(session, contact.id, agent, outcome, now, settings.max_attempts):
+        raise TaskNotReady("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar")
+    session.refresh(contact)
+    attempt = CallAttempt(
+        contact_id=contact.id, campaign_id=contact.campaign_id, agent=agent, at=now, outcome=outcome,
+        phone=phone, notes=notes, callback_at=callback_at, duration_s=duration_s, recording_ref=recording_ref,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def _count_attempt(session: Session, contact_id: int, username: str, outcome: str, now: datetime,
+                   max_attempts: int) -> bool:
+    """Count one attempt in a single guarded UPDATE (no lost updates); False when the contact was closed."""
+    final = outcome if outcome in FINAL_OUTCOMES else case(
+        (Contact.attempts + 1 >= max_attempts, outcome), else_=None
+    )
+    result = session.execute(
+        update(Contact)
+        .where(Contact.id == contact_id, Contact.agent == username, Contact.final_outcome.is_(None))
+        .values(attempts=Contact.attempts + 1, last_call_at=now, final_outcome=final)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # UPDATE results have rowcount
+
+
+def _check_call(contact: Contact, now: datetime, outcome: str, notes: str, callback_at: datetime | None,
+                duration_s: int | None, recording_ref: str, phone: str) -> str:
+    """Validate a call's fields; return the phone in E.164 ('' when not given)."""
+    fields: dict[str, str] = {}
+    if outcome not in OUTCOMES:
+        fields["outcome"] = f"Hasil panggilan '{outcome}' tidak dikenal."
+    if len(notes) > MAX_NOTES:
+        fields["notes"] = "Catatan terlalu panjang (maksimal 4.000 karakter)."
+    callback_problem = _check_callback(now, outcome, callback_at)
+    if callback_problem:
+        fields["callback_at"] = callback_problem
+    if duration_s is not None and duration_s < 0:
+        fields["duration_s"] = "Durasi panggilan tidak boleh negatif."
+    elif duration_s is not None and duration_s > MAX_DURATION_S:
+        fields["duration_s"] = "Durasi panggilan terlalu lama (maksimal 86.400 detik atau 24 jam)."
+    if len(recording_ref) > MAX_RECORDING_REF:
+        fields["recording_ref"] = "Referensi rekaman terlalu panjang (maksimal 255 karakter)."
+    e164 = (phone_e164(phone) or phone) if phone.strip() else ""
+    if e164 and e164 not in contact.phones:
+        fields["phone"] = f"Nomor '{phone}' bukan nomor telepon kontak ini."
+    if fields:
+        raise InvalidInput("Data panggilan tidak valid", fields)
+    return e164
+
+
+def _check_callback(now: datetime, outcome: str, callback_at: datetime | None) -> str:
+    """The problem with a callback time ('' when fine): required for a callback, aware, within a year."""
+    if callback_at is None:
+        return "Waktu untuk menghubungi kembali wajib diisi." if outcome == CALLBACK_OUTCOME else ""
+    if callback_at.tzinfo is None or callback_at.utcoffset() is None:
+        return "Waktu untuk menghubungi kembali harus disertai zona waktu."
+    try:
+        if callback_at <= now:
+            return "Waktu untuk menghubungi kembali tidak boleh di masa lalu."
+        if callback_at > now + MAX_CALLBACK_AHEAD:
+            return "Waktu untuk menghubungi kembali paling lambat satu tahun dari sekarang."
+    except OverflowError:  # e.g. year 9999 with a negative offset: beyond what a datetime can hold in UTC
+        return "Waktu untuk menghubungi kembali paling lambat satu tahun dari sekarang."
+    return ""
+
+
+def list_contacts(
+    session: Session, campaign_id: int, agent: str | None = None, limit: int | None = None,
+    offset: int = 0, open_first: bool = False,
+) -> list[ContactView]:
+    """Return a campaign's contacts (optionally one agent's), in row order or open ones first."""
+    query = _views_query(campaign_id)
+    if agent is not None:
+        query = query.where(Contact.agent == agent)
+    if open_first:
+        query = query.order_by(Contact.final_outcome.is_not(None))
+    query = query.order_by(Contact.row_number, Contact.id).offset(offset).limit(limit)
+    return [_view(contact, last) for contact, last in session.execute(query)]
+
+
+def contact_views(session: Session, contact_ids: Sequence[int]) -> list[ContactView]:
+    """Return the views of the given contacts, in the order of ``contact_ids`` (unknown ids skipped)."""
+    contacts = session.scalars(select(Contact).where(Contact.id.in_(contact_ids))).all()
+    by_id: dict[int, ContactView] = {}
+    for campaign_id in {c.campaign_id for c in contacts}:
+        query = _views_query(campaign_id).where(Contact.id.in_(contact_ids))
+        by_id.update({c.id: _view(c, last) for c, last in session.execute(query)})
+    return [by_id[i] for i in contact_ids if i in by_id]
+
+
+def _views_query(campaign_id: int) -> Select[Contact, str | None]:
+    """Contacts with the outcome of their latest call attempt (None when never called)."""
+    latest = (
+        select(CallAttempt.contact_id, func.max(CallAttempt.id).label("attempt_id"))
+        .where(CallAttempt.campaign_id == campaign_id)
+        .group_by(CallAttempt.contact_id)
+        .subquery()
+    )
+    return (
+        select(Contact, CallAttempt.outcome)
+        .outerjoin(latest, latest.c.contact_id == Contact.id)
+        .outerjoin(CallAttempt, CallAttempt.id == latest.c.attempt_id)
+        .where(Contact.campaign_id == campaign_id)
+    )
+
+
+def _view(contact: Contact, last_outcome: str | None) -> ContactView:
+    return ContactView(
+        id=contact.id, row_number=contact.row_number, name=contact.name, npwp=contact.npwp,
+        npwp_masked=mask_npwp(contact.npwp), phones=tuple(contact.phones), kpp=contact.kpp,
+        extra=dict(contact.extra), agent=contact.agent, attempts=contact.attempts,
+        final_outcome=contact.final_outcome, last_outcome=last_outcome, last_call_at=contact.last_call_at,
+    )
+
+
+def mask_npwp(npwp: str) -> str:
+    """Mask an NPWP but for the digits an agent needs to tell taxpayers apart (UU PDP: mask what is not needed).
+
+    A 15-digit NPWP ends in the KPP and branch codes, which most taxpayers of one office share; so the last
+    four digits of the taxpayer's own part (serial end + check digit) stay visible, with the public KPP and
+    branch codes: ``••.•••.678.9-091.000``. The 16-digit form of an old NPWP (``0`` + 15 digits) is masked the
+    same way; a NIK-based NPWP shows its last four digits (the person's sequence number).
+    """
+    if len(npwp) == 16 and npwp.startswith("0"):
+        return MASK + mask_npwp(npwp[1:])
+    if len(npwp) != 15:
+        return MASK * max(len(npwp) - 4, 0) + npwp[-4:]
+    d = MASK * 5 + npwp[5:]
+    return f"{d[0:2]}.{d[2:5]}.{d[5:8]}.{d[8]}-{d[9:12]}.{d[12:15]}"
+
+
+def progress(session: Session, campaign_id: int, agent: str | None = None) -> dict[str, int]:
+    """Return counts of contacts, closed contacts, call attempts and reached contacts."""
+    query: Select[int, int, int, int] = select(
+        func.count(Contact.id),
+        func.count(Contact.final_outcome),
+        func.coalesce(func.sum(Contact.attempts), 0),
+        func.coalesce(func.sum(case((Contact.final_outcome.in_(sorted(REACHED_OUTCOMES)), 1), else_=0)), 0),
+    ).where(Contact.campaign_id == campaign_id)
+    if agent is not None:
+        query = query.where(Contact.agent == agent)
+    contacts, final, attempts, reached = session.execute(query).one()
+    return {"contacts": contacts, "final": final, "attempts": int(attempts), "reached": int(reached)}
+
+
+def _campaign(session: Session, campaign_id: int) -> Campaign:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound("Kampanye tidak ditemukan")
+    return campaign
+
+
+def _count(session: Session, campaign_id: int) -> int:
+    return session.scalar(select(func.count(Contact.id)).where(Contact.campaign_id == campaign_id)) or 0

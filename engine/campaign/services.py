@@ -1,0 +1,233 @@
+"""Campaign services: upload the target list (starts the process), contacts, calls, report.
+
+Each ``ctx``-level function is one transaction on behalf of ``who``; the session-level functions beside them
+are what the page read-models (``engine.pages``) compose into one transaction per page.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import access
+from ..access import Who
+from ..audit import audit
+from ..context import Context
+from ..errors import InvalidInput, TaskNotReady
+from ..inputs import clean_text
+from ..models import CallAttempt, Campaign, CampaignStatus, Contact, Instance, Report, TaskIndex, User
+from ..process import current_version, start_instance
+from . import contacts, figures
+from .target_list import parse_target_list
+
+ASSIGNMENT_VIEW = "call_list"  # the view property of the agent's step-5 task
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    title: str
+    requester: str
+    topic: str
+    status: str
+    instance_id: int | None
+    created_by: str
+    created_at: datetime
+    import_report: dict[str, Any]
+    progress: dict[str, int]
+
+
+@dataclass(frozen=True)
+class CallView:
+    at: datetime
+    agent: str
+    outcome: str
+    phone: str
+    notes: str
+    callback_at: datetime | None
+    duration_s: int | None
+    recording_ref: str
+
+
+def _required_text(fields: dict[str, str], name: str, value: str, limit: int = 255) -> str:
+    value = value.strip()
+    if not value:
+        fields[name] = "wajib diisi"
+    elif len(value) > limit:
+        fields[name] = f"paling panjang {limit} karakter"
+    return value
+
+
+def create_campaign(ctx: Context, who: Who, filename: str, content: bytes, title: str,
+                    requester: str, topic: str = "") -> CampaignView:
+    """Import the target list and start the SOP; a rejected file stores nothing."""
+    fields: dict[str, str] = {}
+    title = _required_text(fields, "title", clean_text(title))
+    requester = _required_text(fields, "requester", clean_text(requester))
+    if fields:
+        raise InvalidInput("Data kampanye belum lengkap.", fields)
+    filename = clean_text(filename)
+    with access.acting(ctx, who) as (session, user):
+        access.require_roles(user, access.UPLOAD_ROLES)
+        parsed = parse_target_list(filename, content)
+        campaign = Campaign(title=title, requester=requester, topic=clean_text(topic).strip(),
+                            status=CampaignStatus.PERENCANAAN, source_filename=filename[:255],
+                            source_sha256=hashlib.sha256(content).hexdigest(), import_report=parsed.report,
+                            created_by=user.username, created_at=ctx.now())
+        session.add(campaign)
+        session.flush()
+        contacts.add_contacts(session, campaign.id, parsed.rows)
+        audit(session, ctx.now(), user.username, "campaign_created", None, campaign.id,
+              data={k: parsed.report[k] for k in ("rows", "accepted", "rejected", "duplicates")})
+        message = {"campaign_id": campaign.id, "judul": campaign.title, "pengguna_layanan": campaign.requester}
+        start_instance(ctx, session, current_version(session), user.username, campaign_id=campaign.id,
+                       message=message)
+        return campaign_view(session, campaign)
+
+
+def campaign_view(session: Session, campaign: Campaign) -> CampaignView:
+    instance_id = session.scalars(select(Instance.id).where(Instance.campaign_id == campaign.id)).first()
+    return CampaignView(campaign.id, campaign.title, campaign.requester, campaign.topic, campaign.status,
+                        instance_id, campaign.created_by, campaign.created_at, campaign.import_report,
+                        contacts.progress(session, campaign.id))
+
+
+def get_campaign(ctx: Context, who: Who, campaign_id: int) -> CampaignView:
+    with access.acting(ctx, who) as (session, user):
+        return campaign_view(session, access.readable_campaign(session, user, campaign_id))
+
+
+def list_campaigns(ctx: Context, who: Who) -> list[CampaignView]:
+    with access.acting(ctx, who) as (session, user):
+        query = select(Campaign).where(access.campaign_filter(user)).order_by(Campaign.id.desc())
+        return [campaign_view(session, c) for c in session.scalars(query)]
+
+
+# --- contacts and calls ----------------------------------------------------------------------------------
+
+def contacts_of(session: Session, user: User, now: datetime, campaign: Campaign, assigned_to_me: bool = True,
+                limit: int | None = None, offset: int = 0) -> list[contacts.ContactView]:
+    """The contacts of a campaign the user may read, as they may list them (an agent: their own); audited."""
+    access.may_list_contacts(user, assigned_to_me)
+    agent = user.username if assigned_to_me else None
+    views = contacts.list_contacts(session, campaign.id, agent=agent, limit=limit, offset=offset, open_first=True)
+    audit(session, now, user.username, "contacts_listed", None, campaign.id,
+          data={"assigned_to_me": assigned_to_me, "count": len(views)})
+    return views
+
+
+def list_contacts(ctx: Context, who: Who, campaign_id: int, assigned_to_me: bool = True,
+                  limit: int | None = None, offset: int = 0) -> list[contacts.ContactView]:
+    """Agents see their own contacts; supervisors may list all (UU PDP: audited)."""
+    with access.acting(ctx, who) as (session, user):
+        campaign = access.readable_campaign(session, user, campaign_id)
+        return contacts_of(session, user, ctx.now(), campaign, assigned_to_me, limit, offset)
+
+
+def assignment_task(session: Session, username: str, campaign_id: int, lock: bool = False) -> str | None:
+    """The agent's READY step-5 task in the campaign (None once finished).
+
+    ``lock`` share-locks the instance row (PostgreSQL), so the agent cannot finish step 5 while a call is
+    being recorded; completing a task takes the same row ``FOR UPDATE``.
+    """
+    if lock:
+        session.execute(select(Instance.id).where(Instance.campaign_id == campaign_id).with_for_update(read=True))
+    return session.scalars(select(TaskIndex.task_id).join(Instance, Instance.id == TaskIndex.instance_id)
+                           .where(Instance.campaign_id == campaign_id, TaskIndex.assignee == username,
+                                  TaskIndex.view == ASSIGNMENT_VIEW)).first()
+
+
+def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, outcome: str, notes: str = "",
+                  callback_at: datetime | None = None, duration_s: int | None = None,
+                  recording_ref: str = "", phone: str = "") -> Contact:
+    """Record one call attempt on one of the agent's own contacts, while their assignment runs."""
+    contact = access.own_contact(session, user, contact_id)
+    if assignment_task(session, user.username, contact.campaign_id, lock=True) is None:
+        raise TaskNotReady("Penugasan Anda pada kampanye ini tidak sedang berjalan.")
+    attempt = contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome, clean_text(notes),
+                                   callback_at, duration_s, clean_text(recording_ref), clean_text(phone))
+    audit(session, ctx.now(), user.username, "call_recorded", None, contact.campaign_id,
+          data={"contact_id": contact_id, "outcome": outcome, "attempt_id": attempt.id})
+    return contact
+
+
+def record_call(ctx: Context, who: Who, contact_id: int, outcome: str, notes: str = "",
+                callback_at: datetime | None = None, duration_s: int | None = None,
+                recording_ref: str = "", phone: str = "") -> contacts.ContactView:
+    """An agent records one call attempt on one of their own contacts."""
+    with access.acting(ctx, who) as (session, user):
+        call_recorded(ctx, session, user, contact_id, outcome, notes, callback_at, duration_s, recording_ref, phone)
+        return contacts.contact_views(session, [contact_id])[0]
+
+
+def next_open_contact(session: Session, username: str, campaign_id: int,
+                      after_id: int | None = None) -> contacts.ContactView | None:
+    """The agent's next open contact after ``after_id`` in list order (wrapping around), or None when done."""
+    open_ids = list(session.scalars(select(Contact.id).where(
+        Contact.campaign_id == campaign_id, Contact.agent == username, Contact.final_outcome.is_(None))
+        .order_by(Contact.row_number, Contact.id)))
+    if not open_ids:
+        return None
+    later = [i for i in open_ids if after_id is not None and i > after_id]
+    return contacts.contact_views(session, [later[0] if later else open_ids[0]])[0]
+
+
+def next_contact(ctx: Context, who: Who, campaign_id: int,
+                 after_id: int | None = None) -> contacts.ContactView | None:
+    with access.acting(ctx, who) as (session, user):
+        access.readable_campaign(session, user, campaign_id)
+        return next_open_contact(session, user.username, campaign_id, after_id)
+
+
+def contact_history(session: Session, user: User, now: datetime,
+                    contact_id: int) -> tuple[Contact, contacts.ContactView, list[CallView]]:
+    """A contact the user may read, with its call history; the viewing is audited (UU PDP)."""
+    contact = access.readable_contact(session, user, contact_id)
+    calls = session.scalars(select(CallAttempt).where(CallAttempt.contact_id == contact_id).order_by(CallAttempt.id))
+    history = [CallView(c.at, c.agent, c.outcome, c.phone, c.notes, c.callback_at, c.duration_s, c.recording_ref)
+               for c in calls]
+    audit(session, now, user.username, "contact_viewed", None, contact.campaign_id, data={"contact_id": contact_id})
+    return contact, contacts.contact_views(session, [contact_id])[0], history
+
+
+def contact_detail(ctx: Context, who: Who, contact_id: int) -> tuple[contacts.ContactView, list[CallView]]:
+    """One contact and its call history: its agent, or a supervisor role."""
+    with access.acting(ctx, who) as (session, user):
+        _, view, history = contact_history(session, user, ctx.now(), contact_id)
+        return view, history
+
+
+def preview_distribution(ctx: Context, who: Who, campaign_id: int, agents: list[str]) -> dict[str, int]:
+    """How step 4 would split the contacts among ``agents`` (Kasi only); changes nothing."""
+    with access.acting(ctx, who) as (session, user):
+        return distribution_preview(session, user, campaign_id, agents)
+
+
+def distribution_preview(session: Session, user: User, campaign_id: int, agents: list[str]) -> dict[str, int]:
+    access.require_roles(user, access.DISTRIBUTE_ROLES)
+    access.readable_campaign(session, user, campaign_id)
+    return contacts.preview_distribution(session, campaign_id, agents)
+
+
+# --- report ----------------------------------------------------------------------------------------------
+
+def report_of(session: Session, user: User, campaign: Campaign) -> dict[str, Any]:
+    """The report: stored snapshot once drafted (live figures before), with its signature."""
+    report = session.get(Report, campaign.id)
+    access.may_read_report(user, report)
+    figures_ = report.figures if report else figures.compute_figures(session, campaign.id)
+    return {"campaign_id": campaign.id, "status": campaign.status, "figures": figures_,
+            "live": report is None, "narrative": report.narrative if report else {},
+            "drafted_by": report.drafted_by if report else None,
+            "signed_by": report.signed_by if report else None,
+            "signed_at": report.signed_at if report else None,
+            "sha256": report.sha256 if report else None}
+
+
+def get_report(ctx: Context, who: Who, campaign_id: int) -> dict[str, Any]:
+    with access.acting(ctx, who) as (session, user):
+        return report_of(session, user, access.readable_campaign(session, user, campaign_id))

@@ -1,0 +1,94 @@
+"""Diagrams for people: a running instance coloured by state, the model's documentation per version."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bpmn_xml import BPMN, parse_xml
+from ..context import Context
+from ..errors import NotFound
+from ..models import Instance, ProcessVersion, TaskIndex
+from ..process import current_version, load_instance
+from ..render import render_diagrams
+from ..sopdoc import SopDocument, build_document
+
+# How a deployed version's model and SOP header are named in the SOP document's messages.
+SOURCE, SIDECAR = "bpmn/lip20-0008.bpmn", "bpmn/lip20-0008.sop.json"
+
+
+@dataclass(frozen=True)
+class InstanceDiagram:
+    svg: str
+    completed: tuple[str, ...]
+    active: tuple[str, ...]
+    overdue: tuple[str, ...]
+    documentation: dict[str, str]  # element id → SOP text, shown when a shape is clicked
+    bpmn_xml: str  # the instance's own version of the model
+    sop_metadata: dict[str, object]
+
+
+@dataclass(frozen=True)
+class VersionDoc:
+    id: int
+    sha256: str
+    deployed_by: str
+    deployed_at: datetime
+    current: bool
+    sop_metadata: dict[str, object]
+    svg: str
+    bpmn_xml: str
+
+
+def sop_document(bpmn_xml: str, meta: dict[str, object]) -> SopDocument:
+    """The SOP document model of a deployed version (its steps in flow order, its deadlines)."""
+    return build_document(bpmn_xml.encode("utf-8"), dict(meta), source=SOURCE, sidecar=SIDECAR)
+
+
+def documentation_by_element(bpmn_xml: str) -> dict[str, str]:
+    """Element id → the text of its ``bpmn:documentation``."""
+    tree, _ = parse_xml(bpmn_xml.encode("utf-8"), "model.bpmn")
+    if tree is None:
+        return {}
+    return {doc.getparent().get("id"): (doc.text or "").strip() for doc in tree.iter(BPMN + "documentation")
+            if doc.getparent() is not None and doc.getparent().get("id")}
+
+
+def _flows_between(bpmn_xml: str, done: frozenset[str]) -> set[str]:
+    """Sequence flows whose source and target were both reached: the path taken so far."""
+    tree, _ = parse_xml(bpmn_xml.encode("utf-8"), "model.bpmn")
+    flows = tree.iter(BPMN + "sequenceFlow") if tree is not None else []
+    return {f.get("id") for f in flows if f.get("sourceRef") in done and f.get("targetRef") in done}
+
+
+def instance_diagram(ctx: Context, session: Session, row: Instance) -> InstanceDiagram:
+    """The flowchart of the instance's own version (the caller authorized it): done path, active and overdue."""
+    completed, active = load_instance(ctx, session, row.id, lock=False).element_states()
+    overdue = set(session.scalars(select(TaskIndex.bpmn_id).where(
+        TaskIndex.instance_id == row.id, TaskIndex.due_at < ctx.now())))
+    xml = row.version.bpmn_xml
+    styles = {eid: "state-completed" for eid in completed | _flows_between(xml, completed | active)}
+    styles.update({eid: "state-active" for eid in active})
+    styles.update({eid: "state-overdue" for eid in overdue})
+    svg = render_diagrams(xml.encode("utf-8"), styles=styles)[0].svg
+    return InstanceDiagram(svg, tuple(sorted(completed)), tuple(sorted(active)), tuple(sorted(overdue)),
+                           documentation_by_element(xml), xml, dict(row.version.sop_metadata))
+
+
+def version_documentation(session: Session, version_id: int | None = None) -> tuple[VersionDoc, list[VersionDoc]]:
+    """A deployed version's flowchart and SOP header data (the current one by default), and all versions."""
+    rows = list(session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())))
+    if not rows:
+        raise NotFound("Belum ada versi proses yang di-deploy.")
+    active = current_version(session, rows[0].process_id)
+    chosen = next((r for r in rows if r.id == version_id), None) if version_id else active
+    if chosen is None:
+        raise NotFound(f"Versi proses {version_id} tidak ditemukan.")
+
+    def doc(row: ProcessVersion, svg: str = "") -> VersionDoc:
+        return VersionDoc(row.id, row.sha256, row.deployed_by, row.deployed_at, row.id == active.id,
+                          dict(row.sop_metadata), svg, row.bpmn_xml if svg else "")
+
+    return doc(chosen, render_diagrams(chosen.bpmn_xml.encode("utf-8"))[0].svg), [doc(r) for r in rows]

@@ -1,0 +1,93 @@
+"""Process performance across finished campaigns: time spent per step and the report deadline met or not."""
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import NotFound
+from ..models import AuditEvent, Instance, ProcessVersion
+from ..process import current_version
+from .diagrams import sop_document
+
+
+@dataclass(frozen=True)
+class StepPerformance:
+    element_id: str
+    number: str
+    actor: str
+    sentence: str
+    standard: str  # the Mutu Baku "Waktu" kept in the model
+    completions: int
+    median_hours: float | None
+    p90_hours: float | None
+
+
+@dataclass(frozen=True)
+class ProcessPerformance:
+    version_id: int
+    finished: int
+    deadline_checked: int
+    deadline_met: int
+    steps: tuple[StepPerformance, ...]
+
+    @property
+    def deadline_share(self) -> float | None:
+        return self.deadline_met / self.deadline_checked if self.deadline_checked else None
+
+
+def _hours(events: list[AuditEvent]) -> list[float]:
+    return [(e.at - e.task_ready_at).total_seconds() / 3600 for e in events if e.task_ready_at]
+
+
+def _p90(values: list[float]) -> float:
+    return statistics.quantiles(values, n=10, method="inclusive")[8] if len(values) > 1 else values[0]
+
+
+def _deadline_met(events: list[AuditEvent], covered: set[str]) -> bool | None:
+    """Met when every watched task was completed by its due date; None when no watched task had one."""
+    watched = [e for e in events if e.task_bpmn_id in covered and e.task_due_at is not None]
+    return all(e.at <= e.task_due_at for e in watched) if watched else None  # type: ignore[operator]  # filtered: not None
+
+
+def _finished_events(session: Session, process_id: str) -> dict[int, list[AuditEvent]]:
+    query = (select(AuditEvent).join(Instance, Instance.id == AuditEvent.instance_id)
+             .join(ProcessVersion, ProcessVersion.id == Instance.version_id)
+             .where(ProcessVersion.process_id == process_id, Instance.status == "completed",
+                    AuditEvent.action == "task_completed").order_by(AuditEvent.id))
+    by_instance: dict[int, list[AuditEvent]] = defaultdict(list)
+    for event in session.scalars(query):
+        by_instance[event.instance_id or 0].append(event)
+    return by_instance
+
+
+def process_performance(session: Session, version_id: int | None = None) -> ProcessPerformance:
+    """Median and 90th-percentile hours per step, and the share of campaigns that met the report deadline."""
+    version = session.get(ProcessVersion, version_id) if version_id else current_version(session)
+    if version is None:
+        raise NotFound("Versi proses tidak ditemukan.")
+    doc = sop_document(version.bpmn_xml, version.sop_metadata)
+    by_instance = _finished_events(session, version.process_id)
+    numbers = {s.number: s.element_id for s in doc.steps}
+    covered = {numbers[n] for d in doc.deadlines for n in d.covers if n in numbers}
+    verdicts = [v for v in (_deadline_met(evs, covered) for evs in by_instance.values()) if v is not None]
+    per_step: dict[str, list[float]] = defaultdict(list)
+    for events in by_instance.values():
+        for event in events:
+            per_step[event.task_bpmn_id or ""].extend(_hours([event]))
+    steps = tuple(StepPerformance(
+        s.element_id, s.number, s.actor, s.sentence, s.waktu, len(per_step[s.element_id]),
+        statistics.median(per_step[s.element_id]) if per_step[s.element_id] else None,
+        _p90(per_step[s.element_id]) if per_step[s.element_id] else None)
+        for s in doc.steps if s.kind.endswith("Task"))
+    return ProcessPerformance(version.id, len(by_instance), len(verdicts), sum(verdicts), steps)
+
+
+def heat_classes(performance: ProcessPerformance, levels: int = 5) -> dict[str, str]:
+    """Element id → ``heat-N`` CSS class (0 = fastest … levels-1 = slowest median), for the diagram overlay."""
+    medians = {s.element_id: s.median_hours for s in performance.steps if s.median_hours is not None}
+    top = max(medians.values(), default=0.0) or 1.0
+    return {eid: f"heat-{min(levels - 1, int(value / top * levels))}" for eid, value in medians.items()}

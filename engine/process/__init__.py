@@ -1,0 +1,14 @@
+"""The process engine: the only package that imports SpiffWorkflow.
+
+Load and lint models (``loader``, ``rules``, the ``expressions`` sandbox), deploy versions (``deployment``),
+run instances and keep their state (``runtime``, ``store``), fire timers (``timers``). The rest of the engine
+uses the names below and sees plain values, never SpiffWorkflow objects.
+"""
+from . import rules
+from .deployment import VersionView, current_version, deploy
+from .loader import LoadedModel, load_model_file
+from .runtime import LoadedInstance, TaskSnapshot, load_instance, save_instance, start_instance
+from .timers import tick
+
+__all__ = ["LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "current_version", "deploy",
+           "load_instance", "load_model_file", "rules", "save_instance", "start_instance", "tick"]

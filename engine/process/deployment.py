@@ -1,0 +1,75 @@
+"""Deploy process versions: content-addressed, stored once, running instances keep theirs."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..access import DEPLOY_ROLES, acting_user, require_roles
+from ..context import Context
+from ..errors import InvalidBpmn, NotFound
+from ..models import ProcessVersion
+from ..settings import DEFAULT_BPMN
+from .loader import LoadedModel, load_model_file
+from .store import spec_to_json
+
+
+@dataclass(frozen=True)
+class VersionView:
+    id: int
+    process_id: str
+    sha256: str
+    deployed_by: str
+    deployed_at: datetime
+    created: bool  # False when identical content was already deployed
+
+
+def content_hash(model: LoadedModel) -> str:
+    """Hash of everything that defines behaviour: the BPMN, its forms and its SOP metadata."""
+    digest = hashlib.sha256(model.content)
+    extra = json.dumps({"forms": model.forms, "sop": model.sop_metadata}, sort_keys=True, ensure_ascii=False)
+    digest.update(extra.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _view(row: ProcessVersion, created: bool) -> VersionView:
+    return VersionView(row.id, row.process_id, row.sha256, row.deployed_by, row.deployed_at, created)
+
+
+def deploy(ctx: Context, actor: str, path: Path = DEFAULT_BPMN, *, system: bool = False) -> VersionView:
+    """Check and store a model; redeploying identical content is a no-op returning the existing version."""
+    model, problems = load_model_file(Path(path))
+    if model is None:
+        raise InvalidBpmn([str(p) for p in problems if p.severity == "error"])
+    sha = content_hash(model)
+    with ctx.transaction() as session:
+        if not system:
+            require_roles(acting_user(session, actor, ctx.now()), DEPLOY_ROLES)
+        existing = session.scalars(select(ProcessVersion).where(ProcessVersion.sha256 == sha)).one_or_none()
+        if existing is not None:
+            active = current_version(session, existing.process_id)
+            if existing.id != active.id:  # an older version deployed again: roll back to it
+                existing.activated_at = max(ctx.now(), (active.activated_at or ctx.now()) + timedelta(microseconds=1))
+            return _view(existing, created=False)
+        row = ProcessVersion(process_id=model.process_id, sha256=sha, bpmn_xml=model.content.decode("utf-8"),
+                             spec_json=spec_to_json(model.spec, model.subprocess_specs), forms=model.forms,
+                             sop_metadata=model.sop_metadata, deployed_by=actor, deployed_at=ctx.now(),
+                             activated_at=ctx.now())
+        session.add(row)
+        session.flush()
+        return _view(row, created=True)
+
+
+def current_version(session: Session, process_id: str = "lip20_0008") -> ProcessVersion:
+    """The most recently deployed version of a process: new instances start on it."""
+    row = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
+                          .order_by(ProcessVersion.activated_at.desc().nulls_last(), ProcessVersion.id.desc())
+                          .limit(1)).one_or_none()
+    if row is None:
+        raise NotFound(f"Proses {process_id} belum di-deploy. Jalankan 'klip deploy'.")
+    return row

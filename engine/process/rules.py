@@ -1,0 +1,34 @@
+"""What the engine understands in a model: lanes → roles, task properties, views and actions."""
+from __future__ import annotations
+
+from ..models import CampaignStatus
+
+# Lane names exactly as in the SOP (and the BPMN); the role code a user needs to work the lane.
+LANE_ROLES: dict[str, str] = {
+    "Kepala Seksi Operasional": "kasi",
+    "Pelaksana Seksi Operasional": "pelaksana",
+    "Agen": "agen",
+    "Kepala Kantor": "kepala_kantor",
+    "Seksi Penjaminan Kualitas Layanan": "pkl",
+}
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+ASSIGNEE_PROPERTY = "assigneeVariable"
+DUE_DATE_PROPERTY = "dueDateVariable"
+VIEW_PROPERTY = "view"
+PHASE_PROPERTY = "campaignPhase"
+# The campaign statuses a task may name, in process order; it sets the campaign's status while it is READY.
+PHASES = tuple(status.value for status in CampaignStatus if status is not CampaignStatus.SELESAI)
+ACTION_PROPERTY = "action"
+
+# Richer screens the web app offers; a task without a view gets the generic form.
+VIEWS = frozenset({"distribution", "call_list", "report_draft", "report_review", "report_sign"})
+# Domain actions the engine runs, in the same transaction, when a task with that property completes.
+ACTIONS = frozenset({"distribute_contacts", "finish_assignment", "draft_report", "sign_report", "send_report"})
+
+# Element kinds that would hand control to code or to documents we do not load.
+UNSUPPORTED_ELEMENTS = {
+    "serviceTask": "service tasks are not supported (they would call server code)",
+    "businessRuleTask": "business rule (DMN) tasks are not supported",
+    "callActivity": "call activities are not supported: keep the SOP in one process",
+}

@@ -1,0 +1,260 @@
+"""Running instances: load → apply → save state, task index, audit and outbox in the caller's transaction.
+
+``LoadedInstance`` is the one object through which the rest of the engine touches a running workflow: it
+answers with plain values (``TaskSnapshot``, element ids), never with SpiffWorkflow objects.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from types import MappingProxyType
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from SpiffWorkflow import TaskState
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..audit import audit
+from ..context import Context, system_clock
+from ..errors import NotFound, ProcessFailed, TaskNotReady
+from ..models import Campaign, CampaignStatus, Instance, Notification, Outbox, ProcessVersion, TaskIndex, User, UserRole
+from ..workdays import deadline_at, load_calendar
+from . import rules
+from .expressions import ExpressionRejected, make_script_engine
+from .store import engine_clock, new_workflow, state_from_json, state_to_json
+
+START_MESSAGE = "data_layanan"
+_ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
+
+
+@dataclass(frozen=True)
+class TaskSnapshot:
+    """One user task of a loaded instance, as plain values."""
+
+    id: str
+    bpmn_id: str
+    ready: bool
+    documentation: str  # the SOP's own sentence for the step
+    properties: Mapping[str, str]  # spiffworkflow:properties (form, view, action, …)
+    data: Mapping[str, Any]  # the task's data as it stands (read-only)
+
+
+def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., Any]]:
+    """Bind the BPMN-callable functions that need the clock, the calendar or settings."""
+    calendar = None
+
+    def now() -> str:
+        return ctx.now().isoformat()
+
+    def add_working_days(start: str, days: int) -> str:
+        nonlocal calendar
+        calendar = calendar or load_calendar(session, ctx.settings)
+        return deadline_at(calendar, datetime.fromisoformat(str(start)), int(days), ctx.settings).isoformat()
+
+    return {"now": now, "add_working_days": add_working_days}
+
+
+class LoadedInstance:
+    """An instance row with its deserialized workflow, ready to be advanced and saved."""
+
+    def __init__(self, ctx: Context, session: Session, row: Instance, workflow: BpmnWorkflow):
+        self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
+        workflow.script_engine = make_script_engine(script_functions(ctx, session))
+
+    def advance(self) -> None:
+        """Run everything the engine can run now (scripts, gateways, due timers)."""
+        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock), _named_failure(self.row.id):
+            self.workflow.refresh_timers()
+            self.workflow.do_engine_steps()
+
+    def task(self, task_id: str) -> TaskSnapshot:
+        """A task of this instance by id (NotFound when it has none such)."""
+        task = self._spiff_task(task_id)
+        return TaskSnapshot(str(task.id), task.task_spec.bpmn_id, task.state == TaskState.READY,
+                            task.task_spec.documentation or "", MappingProxyType(_properties(task.task_spec)),
+                            MappingProxyType(dict(task.data)))
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> None:
+        """Store the submitted data on a READY task, run it and everything that follows it.
+
+        A multi-instance child (one agent's step 5) stores it as its output item, so each agent's result
+        reaches the parent under that agent's entry (SpiffWorkflow pitfalls 4–6).
+        """
+        task = self._spiff_task(task_id)
+        if task.state != TaskState.READY:  # run() would complete a task in any state (pitfall 1)
+            raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.")
+        output_item = getattr(task.parent.task_spec if task.parent else None, "output_item", None)
+        if output_item is not None:
+            task.data[output_item.bpmn_id] = dict(data)
+        else:
+            task.data.update(data)
+        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock), _named_failure(self.row.id):
+            task.run()
+        self.advance()
+
+    def element_states(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The BPMN ids of the elements done and of those active now (ready, waiting or running)."""
+        completed, active = set(), set()
+        for task in self.workflow.get_tasks():
+            bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+            if not bpmn_id:
+                continue
+            if task.state & _ACTIVE:
+                active.add(bpmn_id)
+            elif task.state == TaskState.COMPLETED:
+                completed.add(bpmn_id)
+        return frozenset(completed - active), frozenset(active)
+
+    def _spiff_task(self, task_id: str) -> Any:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, KeyError):
+            task = None
+        if task is None:
+            raise NotFound(f"Tugas {task_id} tidak ditemukan.")
+        return task
+
+    def _ready_user_tasks(self) -> list[Any]:
+        return list(self.workflow.get_tasks(state=TaskState.READY, manual=True))
+
+
+@contextmanager
+def _named_failure(instance_id: int) -> Iterator[None]:
+    """A failing expression or script becomes ProcessFailed naming the element (the caller rolls back)."""
+    try:
+        yield
+    except (SpiffWorkflowException, ExpressionRejected, RecursionError, MemoryError) as exc:
+        task = getattr(exc, "task", None)
+        where = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
+        raise ProcessFailed(f"Model proses gagal dijalankan pada elemen '{where}' (instans {instance_id}): "
+                            f"{str(exc).strip()[:300]}. Tidak ada yang disimpan; hubungi analis proses.") from exc
+
+
+def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
+    """Deserialize an instance (row-locked for update unless ``lock`` is False)."""
+    query = select(Instance).where(Instance.id == instance_id)
+    row = session.scalars(query.with_for_update(of=Instance) if lock else query).one_or_none()
+    if row is None:
+        raise NotFound(f"Instans proses {instance_id} tidak ditemukan.")
+    return LoadedInstance(ctx, session, row, state_from_json(row.state_json, row.version.spec_json))
+
+
+def start_instance(ctx: Context, session: Session, version: ProcessVersion, actor: str, *, campaign_id: int,
+                   message: dict[str, Any]) -> Instance:
+    """Create a campaign's instance: the requester's data message (``message``) starts the process."""
+    now = ctx.now()
+    workflow = new_workflow(version.spec_json)
+    workflow.task_tree.data.update({"campaign_id": campaign_id})
+    row = Instance(version=version, campaign_id=campaign_id, status="running", state_json="",
+                   created_at=now, updated_at=now)
+    session.add(row)
+    session.flush()
+    loaded = LoadedInstance(ctx, session, row, workflow)
+    loaded.advance()
+    if any(e.event_type == "MessageEventDefinition" for e in workflow.waiting_events()):
+        workflow.catch(BpmnEvent(MessageEventDefinition(START_MESSAGE), message))
+        loaded.advance()
+    audit(session, now, actor, "instance_started", row.id, campaign_id, data={"version": version.sha256[:12]})
+    save_instance(loaded)
+    return row
+
+
+def _properties(task_spec: Any) -> dict[str, str]:
+    return dict(getattr(task_spec, "extensions", {}).get("properties", {}))
+
+
+def _due_at(ctx: Context, value: Any) -> datetime | None:
+    """A due date from task data: an ISO datetime, or a date meaning the end of that office day."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(str(value))
+    if parsed.tzinfo is None:
+        local = datetime.combine(parsed.date(), time(ctx.settings.deadline_hour),
+                                 ZoneInfo(ctx.settings.office_timezone))
+        return local.astimezone(timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def _index_row(loaded: LoadedInstance, task: Any, previous: dict[str, TaskIndex]) -> TaskIndex:
+    spec, props = task.task_spec, _properties(task.task_spec)
+    assignee_var = props.get(rules.ASSIGNEE_PROPERTY)
+    old = previous.get(str(task.id))
+    return TaskIndex(
+        task_id=str(task.id), instance_id=loaded.row.id, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+        lane=spec.lane, role=rules.LANE_ROLES.get(spec.lane or ""),
+        assignee=task.data.get(assignee_var) if assignee_var else None,
+        claimed_by=old.claimed_by if old else None, form=props.get(rules.FORM_PROPERTY),
+        view=props.get(rules.VIEW_PROPERTY),
+        due_at=_due_at(loaded.ctx, task.data.get(props.get(rules.DUE_DATE_PROPERTY, ""))),
+        ready_at=old.ready_at if old else loaded.ctx.now())
+
+
+def _rebuild_task_index(loaded: LoadedInstance) -> None:
+    session, instance_id = loaded.session, loaded.row.id
+    previous = {t.task_id: t for t in session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id))}
+    session.execute(delete(TaskIndex).where(TaskIndex.instance_id == instance_id))
+    session.add_all([_index_row(loaded, t, previous) for t in loaded._ready_user_tasks()])
+
+
+def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
+    due = []
+    for event in workflow.waiting_events():
+        if "Timer" in event.event_type or "Time" in event.event_type:
+            try:
+                due.append(datetime.fromisoformat(str(event.value)).astimezone(timezone.utc))
+            except (TypeError, ValueError):
+                continue
+    return min(due) if due else None
+
+
+def _drain_events(loaded: LoadedInstance) -> None:
+    """Messages thrown by the process go to the outbox; escalations also notify the named roles."""
+    now = loaded.ctx.now()
+    for event in loaded.workflow.get_events():
+        name = event.event_definition.name
+        payload = dict(event.payload or {})
+        loaded.session.add(Outbox(instance_id=loaded.row.id, created_at=now, message_name=name, payload=payload))
+        roles = payload.get("untuk_peran") or []
+        if roles:
+            _notify_roles(loaded, roles, name, payload)
+
+
+def _notify_roles(loaded: LoadedInstance, roles: list[str], name: str, payload: dict[str, Any]) -> None:
+    text = (f"Laporan pelaksanaan kampanye #{payload.get('campaign_id')} belum ditandatangani sampai batas waktu "
+            f"{payload.get('batas_laporan')}." if name == "eskalasi_laporan" else f"Pesan proses: {name}")
+    users = loaded.session.scalars(select(User).join(UserRole).where(UserRole.role.in_(roles), User.active.is_(True)))
+    for user in set(users):
+        loaded.session.add(Notification(user_id=user.id, instance_id=loaded.row.id, created_at=loaded.ctx.now(),
+                                        message=text, read_at=None))
+
+
+def save_instance(loaded: LoadedInstance) -> None:
+    """Persist state, task index, outbox and campaign status together (optimistic lock on the row)."""
+    row, workflow, now = loaded.row, loaded.workflow, loaded.ctx.now()
+    _drain_events(loaded)
+    row.state_json = state_to_json(workflow)
+    row.updated_at = now
+    row.next_timer_at = _next_timer(workflow)
+    if workflow.is_completed() and row.status != "completed":
+        row.status, row.completed_at = "completed", now
+    _rebuild_task_index(loaded)
+    campaign = loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None else None
+    if campaign is not None:
+        campaign.status = _campaign_status(loaded, campaign.status)
+    loaded.session.flush()
+
+
+def _campaign_status(loaded: LoadedInstance, current: str) -> str:
+    """The latest phase among READY tasks (their ``campaignPhase``); unchanged when none names one."""
+    if loaded.row.status == "completed":
+        return CampaignStatus.SELESAI
+    phases = {_properties(t.task_spec).get(rules.PHASE_PROPERTY) for t in loaded._ready_user_tasks()}
+    known = [p for p in rules.PHASES if p in phases]
+    return known[-1] if known else current
