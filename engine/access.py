@@ -118,22 +118,13 @@ def readable_instance(session: Session, user: User, instance_id: int) -> Instanc
     return row
 
 
-def readable_contact(session: Session, user: User, contact_id: int) -> Contact:
-    """A contact its agent may read, and so may the roles that supervise every contact."""
+def readable_contact(session: Session, user: User, contact_id: int, to_call: bool = False) -> Contact:
+    """A contact its own agent may read and call; the roles that supervise every contact may read it too."""
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound("Kontak tidak ditemukan.")
-    if contact.agent != user.username and not user.role_names & ALL_CONTACTS_ROLES:
-        raise NotAllowed("Kontak ini tidak dibagikan kepada Anda.")
-    return contact
-
-
-def own_contact(session: Session, user: User, contact_id: int) -> Contact:
-    """A contact only its own agent may call."""
-    contact = session.get(Contact, contact_id)
-    if contact is None:
-        raise NotFound("Kontak tidak ditemukan.")
-    if contact.agent != user.username:
+    supervises = not to_call and bool(user.role_names & ALL_CONTACTS_ROLES)
+    if contact.agent != user.username and not supervises:
         raise NotAllowed("Kontak ini tidak dibagikan kepada Anda.")
     return contact
 

@@ -20,7 +20,3 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     """Bring the database schema to ``revision`` (creating it when empty)."""
     command.upgrade(alembic_config(database_url), revision)
 
-
-def revision(database_url: str, message: str) -> None:
-    """Autogenerate a new migration from the models (developers only)."""
-    command.revision(alembic_config(database_url), message=message, autogenerate=True)

@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import access
 from .access import TaskScope, Who
 from .audit import audit
-from .campaign.actions import run_action
+from .campaign import run_action
 from .context import Context
 from .errors import Conflict, NotAllowed, TaskNotReady
 from .forms import validate_form
@@ -27,6 +27,8 @@ Submission = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
 @dataclass(frozen=True)
 class TaskView:
+    """A READY user task as task lists show it (from the task index, never a loaded workflow)."""
+
     id: str
     instance_id: int
     campaign_id: int | None
@@ -61,6 +63,8 @@ class CommentView:
 
 @dataclass(frozen=True)
 class TaskDetail:
+    """A task as its page shows it: the SOP sentence, its form and data, returns and comments."""
+
     task: TaskView
     documentation: str
     schema: dict[str, Any]

@@ -233,13 +233,6 @@ def login(ctx: Context, username: str, password: str) -> UserView | None:
         return view(user) if user is not None else None
 
 
-def load_user(ctx: Context, username: str) -> UserView | None:
-    """Return the active user called ``username`` (for a login manager's user loader), else None."""
-    with ctx.transaction() as session:
-        user = find_user(session, username)
-        return view(user) if user is not None and user.active else None
-
-
 def list_users(ctx: Context) -> list[UserView]:
     """List all users, sorted by username."""
     with ctx.transaction() as session:

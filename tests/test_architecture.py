@@ -1,4 +1,4 @@
-"""Layering rules of design.md §1 and schema migrations that match the models."""
+"""Layering rules (who may import what) and schema migrations that match the models."""
 from __future__ import annotations
 
 import ast
@@ -16,6 +16,16 @@ from engine.process import rules as model_rules
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _relative_imports(package: str) -> list[tuple[str, str]]:
+    """(file, dotted module) of every relative import in a package."""
+    found = []
+    for path in (ROOT / package).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                found.append((str(path.relative_to(ROOT)), "." * node.level + (node.module or "")))
+    return found
+
+
 def imported_modules(package: str) -> set[tuple[str, str]]:
     found = set()
     for path in (ROOT / package).rglob("*.py"):
@@ -27,11 +37,23 @@ def imported_modules(package: str) -> set[tuple[str, str]]:
     return found
 
 
-def test_only_the_engine_imports_spiffworkflow_and_the_engine_never_imports_flask() -> None:
-    assert not [f for f, m in imported_modules("webapp") if m == "SpiffWorkflow"]
+def test_only_the_process_package_imports_spiffworkflow() -> None:
+    users = imported_modules("engine") | imported_modules("webapp") | imported_modules("benchmarks")
+    assert sorted(f for f, m in users if m == "SpiffWorkflow" and not f.startswith("engine/process/")) == []
+    assert any(f.startswith("engine/process/") for f, m in users if m == "SpiffWorkflow")
+
+
+def test_the_engine_never_imports_the_web_layer() -> None:
     web = {"flask", "flask_login", "flask_wtf", "webapp", "gunicorn"}
-    # engine/cli.py is the `klip` entry point; `klip serve` starts the web app from inside a function.
-    assert not [f for f, m in imported_modules("engine") if m in web and f != "engine/cli.py"]
+    assert sorted(f for f, m in imported_modules("engine") if m in web) == []
+
+
+def test_the_renderer_and_the_sop_document_need_no_process_engine() -> None:
+    """render/ and sopdoc/ read BPMN with lxml only: documentation can be drawn from any file."""
+    for package in ("engine/render", "engine/sopdoc"):
+        reached = {m for _, m in imported_modules(package)}
+        assert "SpiffWorkflow" not in reached
+        assert not [f for f, line in _relative_imports(package) if "process" in line], package
 
 
 def test_every_action_the_model_may_name_is_implemented() -> None:

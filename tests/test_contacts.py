@@ -48,9 +48,9 @@ def contact_ids(ctx: Context, campaign_id: int, agent: str | None = None) -> lis
 
 
 def call(ctx: Context, username: str, contact_id: int, outcome: str, **kwargs: Any) -> CallAttempt:
-    """A call by ``username`` on one of their contacts (``access.own_contact`` decides whose it is)."""
+    """A call by ``username`` on one of their contacts (``engine.access`` decides whose it is)."""
     with ctx.transaction() as session:
-        contact = access.own_contact(session, User(username=username), contact_id)
+        contact = access.readable_contact(session, User(username=username), contact_id, to_call=True)
         return contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome, **kwargs)
 
 

@@ -1,7 +1,6 @@
 """The live instance diagram and the per-version documentation."""
 from __future__ import annotations
 
-import re
 from datetime import datetime, timezone
 
 import pytest
@@ -11,12 +10,13 @@ from engine.errors import NotAllowed
 from engine.process import tick
 
 from sop_helpers import do, finish_calls, instance_of, new_campaign, setup_sop, to_distribution
+from web_helpers import one, xml_tree
 
 
-def classes_of(svg: str, element_id: str) -> str:
-    match = re.search(r'<g class="([^"]*)" data-element-id="%s"' % element_id, svg)
-    assert match, element_id
-    return match.group(1)
+def classes_of(svg: str, element_id: str) -> list[str]:
+    """The CSS classes of the shape (an SVG group) drawn for the BPMN element ``element_id``."""
+    shape = one(xml_tree(svg), "//*[local-name()='g'][@data-element-id=$id]", id=element_id)
+    return shape.get("class", "").split()
 
 
 def test_instance_diagram_colours_completed_active_and_overdue(make_ctx, clock) -> None:
@@ -45,7 +45,8 @@ def test_version_documentation_lists_versions_and_draws_the_flowchart(make_ctx) 
     setup_sop(make_ctx)
     page = pages.documentation_page(make_ctx(), "kasi")
     current, versions = page.version, page.versions
-    assert current.current and len(versions) == 1 and 'data-element-id="hubungi_wajib_pajak"' in current.svg
+    assert current.current and len(versions) == 1
+    assert xml_tree(current.svg).xpath("//*[@data-element-id='hubungi_wajib_pajak']")
     assert current.sop_metadata["nomor"] == "LIP20-0008"
     with pytest.raises(NotAllowed):
         pages.documentation_page(make_ctx(), "unit")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import io
-import re
 from datetime import datetime, timezone
+from typing import Any
 
 from flask_login import login_user
 
@@ -13,7 +13,7 @@ from engine.demo import npwp15, sample_target_list
 from engine.users import create_user
 from engine.walkthrough import task_for
 from tests.sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
-from tests.web_helpers import login_as
+from tests.web_helpers import has_class, login_as, one, page_tree, rows_of, text_of
 from webapp import panels
 from webapp.auth import WebUser
 
@@ -35,13 +35,40 @@ def upload(client, content: bytes, filename: str = "sasaran.csv", **form: str):
     return client.post("/kampanye/unggah", data=data, content_type="multipart/form-data")
 
 
-def table_rows(html: str, css_class: str) -> list[list[str]]:
-    """The cell texts of the rows of the first table with ``css_class``."""
-    table = re.search(rf'<table class="[^"]*{css_class}[^"]*">(.*?)</table>', html, re.S)
-    assert table, f"no table .{css_class}"
-    body = table.group(1).split("<tbody>", 1)[1]
-    return [[re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
-            for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)]
+def table_rows(tree: Any, css_class: str) -> list[list[str]]:
+    """The cell texts of the body rows of the first table with ``css_class``."""
+    tables = tree.xpath(f"//table[{has_class(css_class)}]")
+    assert tables, f"no table .{css_class}"
+    return rows_of(tables[0])
+
+
+def stats(tree: Any) -> dict[str, str]:
+    """The figure boxes (``<b>8</b>Baris dibaca``) of a page or panel: label → figure."""
+    return {" ".join((b.tail or "").split()): text_of(b) for b in tree.xpath(f"//div[{has_class('stat')}]/b")}
+
+
+def details(tree: Any, section: str) -> dict[str, str]:
+    """The term → description pairs of the definition list in the card whose heading is ``section``."""
+    dl = one(tree, "//section[h2[normalize-space()=$title]]/dl", title=section)
+    return {text_of(dt): text_of(dt.xpath("following-sibling::dd[1]")[0]) for dt in dl.xpath("./dt")}
+
+
+def flashes(tree: Any) -> str:
+    return " | ".join(text_of(el) for el in tree.xpath(f"//div[{has_class('flash')}]"))
+
+
+def main_text(tree: Any) -> str:
+    """Everything the page shows below the top bar."""
+    return text_of(one(tree, "//main"))
+
+
+def everywhere(tree: Any) -> str:
+    """All the text and attribute values of a page: a value must not appear in any of it, shown or hidden."""
+    return "\n".join(tree.xpath("//text() | //@*"))
+
+
+def links(tree: Any) -> list[str]:
+    return tree.xpath("//a/@href")
 
 
 def distributed(make_ctx, agents=("agen1", "agen2"), n: int = 9) -> int:
@@ -59,36 +86,39 @@ def test_upload_with_bad_rows_lists_every_rejected_row(client, make_ctx) -> None
     response = upload(login_as(client, "unit"), BAD_CSV)
     assert response.status_code == 302
     page = client.get(response.headers["Location"])
-    html = page.get_data(as_text=True)
+    html = page_tree(page)
     assert page.status_code == 200
-    assert "3 dari 7 baris diterima, 3 ditolak, 1 duplikat" in html
+    assert "3 dari 7 baris diterima, 3 ditolak, 1 duplikat" in flashes(html)
     rejected = table_rows(html, "rejected-rows")
     assert [row[0] for row in rejected] == ["4", "5", "6"]
     assert "harus 15 atau 16 digit" in rejected[0][2] and "12.345" not in rejected[0][2]
     assert rejected[1][1:] == ["nama", "Nama wajib pajak kosong"]
     assert rejected[2][1] == "telepon" and "Tidak ada nomor telepon yang valid" in rejected[2][2]
-    assert "duplikat dari baris 2" in html
+    duplicates = one(html, "//details[summary/h3[starts-with(normalize-space(), 'Duplikat')]]//table")
+    assert "duplikat dari baris 2" in [row[-1] for row in rows_of(duplicates)]
 
 
 def test_upload_missing_required_column_is_rejected_and_stores_nothing(client, make_ctx) -> None:
     setup_sop(make_ctx)
     before = campaigns.list_campaigns(make_ctx(), "kasi")
     response = upload(login_as(client, "pelaksana"), b"npwp,nama\n012345678901234,Budi\n", title="Judul tetap ada")
-    html = response.get_data(as_text=True)
+    html = page_tree(response)
     assert response.status_code == 422
-    assert "Kolom wajib tidak ditemukan: telepon" in html
-    assert 'value="Judul tetap ada"' in html and 'value="KPP Pratama Uji"' in html
+    assert "Kolom wajib tidak ditemukan: telepon" in text_of(one(html, "//*[@id='file-error']"))
+    assert one(html, "//input[@name='title']").get("value") == "Judul tetap ada"
+    assert one(html, "//input[@name='requester']").get("value") == "KPP Pratama Uji"
     assert campaigns.list_campaigns(make_ctx(), "kasi") == before
-    assert "Judul tetap ada" not in client.get("/kampanye").get_data(as_text=True)
+    assert "Judul tetap ada" not in main_text(page_tree(client.get("/kampanye")))
 
 
 def test_upload_without_title_or_file_shows_both_errors(client, make_ctx) -> None:
     setup_sop(make_ctx)
     response = login_as(client, "kasi").post("/kampanye/unggah", data={"title": "", "requester": "Kanwil"},
                                              content_type="multipart/form-data")
-    html = response.get_data(as_text=True)
+    html = page_tree(response)
     assert response.status_code == 422
-    assert "wajib diisi" in html and "Pilih berkas .csv atau .xlsx" in html
+    assert "wajib diisi" in text_of(one(html, "//*[@id='title-error']"))
+    assert "Pilih berkas .csv atau .xlsx" in text_of(one(html, "//*[@id='file-error']"))
     assert campaigns.list_campaigns(make_ctx(), "kasi") == []
 
 
@@ -99,9 +129,9 @@ def test_upload_is_forbidden_for_agent_only_and_kepala_kantor(client, make_ctx) 
         login_as(client, username)
         form = client.get("/kampanye/unggah")
         assert form.status_code == 403
-        assert 'type="file"' not in form.get_data(as_text=True)
+        assert not page_tree(form).xpath("//input[@type='file']")
         assert upload(client, sample_target_list(3)).status_code == 403
-        assert "Unggah data kampanye" not in client.get("/kampanye").get_data(as_text=True)
+        assert "Unggah data kampanye" not in main_text(page_tree(client.get("/kampanye")))
     assert campaigns.list_campaigns(make_ctx(), "kasi") == []
 
 
@@ -109,15 +139,19 @@ def test_campaign_page_shows_data_progress_and_import_report(client, make_ctx) -
     setup_sop(make_ctx)
     view = campaigns.create_campaign(make_ctx(), "unit", "data.csv", sample_target_list(5), "Kampanye A",
                                      "Direktorat P2Humas", "Pengingat SPT")
-    html = login_as(client, "kasi").get(f"/kampanye/{view.id}").get_data(as_text=True)
-    assert "Laporan Penerimaan dan Pengolahan Data" in html
+    html = page_tree(login_as(client, "kasi").get(f"/kampanye/{view.id}"))
+    report = one(html, f"//section[{has_class('import-report')}]")
+    assert text_of(one(report, "./h2")) == "Laporan Penerimaan dan Pengolahan Data"
+    figures = stats(report)
     for figure, label in ((8, "Baris dibaca"), (5, "Diterima"), (2, "Ditolak"), (1, "Duplikat")):
-        assert f"<b>{figure}</b>{label}" in html
+        assert figures[label] == str(figure), label
     assert [row[0] for row in table_rows(html, "rejected-rows")] == ["7", "9"]
-    assert "Pengingat SPT" in html and "Direktorat P2Humas" in html
-    assert f"/kampanye/{view.id}/laporan" in html
-    listing = client.get("/kampanye").get_data(as_text=True)
-    assert "Kampanye A" in listing and "0 dari 5 kontak selesai" in listing
+    data = details(html, "Data kampanye")
+    assert data["Topik"] == "Pengingat SPT" and data["Pengguna Layanan"] == "Direktorat P2Humas"
+    assert f"/kampanye/{view.id}/laporan" in links(html)
+    listing = page_tree(client.get("/kampanye"))
+    row = one(listing, f"//table[{has_class('campaign-table')}]/tbody/tr[.//a[normalize-space()='Kampanye A']]")
+    assert "0 dari 5 kontak selesai" in text_of(row)
 
 
 # --- agent call list and contact page -------------------------------------------------------------
@@ -127,14 +161,17 @@ def test_call_list_shows_only_my_contacts_with_masked_npwp_and_tel_links(client,
     mine = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)
     theirs = campaigns.list_contacts(make_ctx(), "agen2", campaign_id)
     response = login_as(client, "agen1").get(f"/kampanye/{campaign_id}/panggilan")
-    html = response.get_data(as_text=True)
+    html = page_tree(response)
     assert response.status_code == 200
-    links = {int(i) for i in re.findall(r'href="/kontak/(\d+)"', html)}
-    assert links == {c.id for c in mine} and not links & {c.id for c in theirs}
+    opened = {int(href.removeprefix("/kontak/")) for href in links(html)
+              if href.startswith("/kontak/") and href.removeprefix("/kontak/").isdigit()}
+    assert opened == {c.id for c in mine} and not opened & {c.id for c in theirs}
     for contact in mine:
-        assert contact.npwp not in html and contact.npwp_masked in html
-        assert all(f'href="tel:{phone}"' in html for phone in contact.phones)
-    assert f"0 / {len(mine)}" in html and "Kontak berikutnya" in html
+        row = one(html, f"//table[{has_class('call-table')}]/tbody/tr[.//a[@href=$href]]", href=f"/kontak/{contact.id}")
+        assert contact.npwp not in everywhere(html) and contact.npwp_masked in text_of(row)
+        assert all(row.xpath(".//a[@href=$tel]", tel=f"tel:{phone}") for phone in contact.phones)
+    assert stats(html)["Kontak selesai"] == f"0 / {len(mine)}"
+    assert html.xpath("//a[starts-with(normalize-space(), 'Kontak berikutnya')]")
 
 
 def test_other_agent_may_not_open_or_record_my_contact(client, make_ctx) -> None:
@@ -150,20 +187,23 @@ def test_recording_a_call_moves_to_the_next_open_contact(client, make_ctx) -> No
     campaign_id = distributed(make_ctx)
     first, second = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[:2]
     login_as(client, "agen1")
-    page = client.get(f"/kontak/{first.id}").get_data(as_text=True)
-    assert "Informasi tersampaikan" in page and "Tidak terhubung" in page and first.npwp not in page
+    page = page_tree(client.get(f"/kontak/{first.id}"))
+    outcomes = text_of(one(page, f"//fieldset[{has_class('outcomes')}]"))
+    assert "Informasi tersampaikan" in outcomes and "Tidak terhubung" in outcomes and first.npwp not in everywhere(page)
     response = client.post(f"/kontak/{first.id}/panggilan", data={
         "outcome": "tersampaikan", "phone": first.phones[-1], "duration": "1:35", "notes": "WP akan lapor minggu ini",
         "recording_ref": "REC-0001"})
     assert response.status_code == 302 and response.headers["Location"] == f"/kontak/{second.id}"
-    assert f"Panggilan kepada {first.name} dicatat: Informasi tersampaikan." in client.get(
-        response.headers["Location"]).get_data(as_text=True)
+    assert f"Panggilan kepada {first.name} dicatat: Informasi tersampaikan." in flashes(page_tree(client.get(
+        response.headers["Location"])))
     contact, calls = campaigns.contact_detail(make_ctx(), "agen1", first.id)
     assert contact.final_outcome == "tersampaikan"
     assert [(c.outcome, c.phone, c.duration_s, c.notes, c.recording_ref) for c in calls] == [
         ("tersampaikan", first.phones[-1], 95, "WP akan lapor minggu ini", "REC-0001")]
-    history = client.get(f"/kontak/{first.id}").get_data(as_text=True)
-    assert "WP akan lapor minggu ini" in history and "1:35" in history and "Catat hasil panggilan" not in history
+    page = page_tree(client.get(f"/kontak/{first.id}"))
+    history = text_of(one(page, f"//ol[{has_class('call-history')}]"))
+    assert "WP akan lapor minggu ini" in history and "1:35" in history
+    assert "Catat hasil panggilan" not in main_text(page)
 
 
 def test_callback_needs_a_time_and_is_read_as_office_time(client, make_ctx) -> None:
@@ -172,10 +212,12 @@ def test_callback_needs_a_time_and_is_read_as_office_time(client, make_ctx) -> N
     login_as(client, "agen1")
     response = client.post(f"/kontak/{contact.id}/panggilan",
                            data={"outcome": "minta_dihubungi_kembali", "notes": "telepon lagi sore", "duration": "40"})
-    html = response.get_data(as_text=True)
+    html = page_tree(response)
     assert response.status_code == 422
-    assert "Waktu untuk menghubungi kembali wajib diisi." in html
-    assert "telepon lagi sore" in html and 'value="minta_dihubungi_kembali" required checked' in html
+    assert "Waktu untuk menghubungi kembali wajib diisi." in text_of(one(html, "//*[@id='callback_at-error']"))
+    assert one(html, "//textarea[@name='notes']").text == "telepon lagi sore"
+    callback = one(html, "//input[@name='outcome'][@value='minta_dihubungi_kembali']")
+    assert callback.get("required") is not None and callback.get("checked") is not None
     assert campaigns.contact_detail(make_ctx(), "agen1", contact.id)[1] == []
     response = client.post(f"/kontak/{contact.id}/panggilan",
                            data={"outcome": "minta_dihubungi_kembali", "callback_at": "2026-03-10T14:30"})
@@ -190,7 +232,7 @@ def test_unreadable_duration_is_422_and_nothing_is_recorded(client, make_ctx) ->
     response = login_as(client, "agen1").post(f"/kontak/{contact.id}/panggilan",
                                               data={"outcome": "sibuk", "duration": "dua menit"})
     assert response.status_code == 422
-    assert "menit:detik" in response.get_data(as_text=True)
+    assert "menit:detik" in text_of(one(page_tree(response), "//*[@id='duration_s-error']"))
     assert campaigns.contact_detail(make_ctx(), "agen1", contact.id)[1] == []
 
 
@@ -201,9 +243,10 @@ def test_recording_after_the_assignment_is_finished_is_409(client, make_ctx) -> 
     login_as(client, "agen1")
     response = client.post(f"/kontak/{contact.id}/panggilan", data={"outcome": "tersampaikan"})
     assert response.status_code == 409
-    assert "tidak sedang berjalan" in response.get_data(as_text=True)
-    page = client.get(f"/kontak/{contact.id}").get_data(as_text=True)
-    assert "Catat hasil panggilan" not in page and "tidak sedang berjalan" in page
+    assert "tidak sedang berjalan" in text_of(one(page_tree(response), f"//section[{has_class('error-card')}]"))
+    page = page_tree(client.get(f"/kontak/{contact.id}"))
+    assert "Catat hasil panggilan" not in main_text(page)
+    assert "tidak sedang berjalan" in text_of(one(page, f"//p[{has_class('notes')}]"))
 
 
 def test_next_contact_after_the_last_one_returns_to_the_list(client, make_ctx) -> None:
@@ -213,7 +256,7 @@ def test_next_contact_after_the_last_one_returns_to_the_list(client, make_ctx) -
     login_as(client, "agen1")
     response = client.get(f"/kampanye/{campaign_id}/berikutnya")
     assert response.status_code == 302 and response.headers["Location"] == f"/kampanye/{campaign_id}/panggilan"
-    assert "Semua kontak selesai" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Semua kontak selesai" in flashes(page_tree(client.get(response.headers["Location"])))
 
 
 # --- report --------------------------------------------------------------------------------------------
@@ -223,14 +266,16 @@ def test_report_page_shows_figures(client, make_ctx) -> None:
     finish_calls(make_ctx, campaign_id, "agen1")  # 5 contacts delivered
     contact = campaigns.list_contacts(make_ctx(), "agen2", campaign_id)[0]
     campaigns.record_call(make_ctx(), "agen2", contact.id, "tidak_diangkat")
-    html = login_as(client, "kasi").get(f"/kampanye/{campaign_id}/laporan").get_data(as_text=True)
-    assert "Laporan Pelaksanaan Layanan Penyampaian Informasi Perpajakan" in html
-    assert "<b>9</b>Kontak" in html and "<b>5</b>Terhubung" in html and "<b>6</b>Panggilan" in html
-    assert "<b>55,6%</b>Tingkat keterhubungan" in html
-    by_agent = table_rows(html.split("Per agen", 1)[1], "compact")
+    html = page_tree(login_as(client, "kasi").get(f"/kampanye/{campaign_id}/laporan"))
+    assert text_of(one(html, "//h1")) == "Laporan Pelaksanaan Layanan Penyampaian Informasi Perpajakan"
+    figures = stats(html)
+    assert (figures["Kontak"], figures["Terhubung"], figures["Panggilan"]) == ("9", "5", "6")
+    assert figures["Tingkat keterhubungan"] == "55,6%"
+    by_agent = rows_of(one(html, "//div[h3[normalize-space()='Per agen']]/table"))
     assert by_agent[0] == ["Agen 1 (demo)", "5", "5", "5", "5", "100,0%"]
     assert by_agent[1] == ["Agen 2 (demo)", "4", "0", "0", "1", "0,0%"]
-    assert "Belum ditandatangani" in html and "Angka sementara" in html
+    assert "Belum ditandatangani" in text_of(one(html, f"//div[{has_class('signature')}]"))
+    assert "Angka sementara" in text_of(one(html, f"//p[{has_class('report-state')}]"))
 
 
 def test_report_panel_and_the_agents_assignment_panel_render(app, make_ctx) -> None:
@@ -242,14 +287,16 @@ def test_report_panel_and_the_agents_assignment_panel_render(app, make_ctx) -> N
     report = pages.report_page(make_ctx(), "kasi", campaign_id)
     with app.test_request_context():
         login_user(WebUser("agen1", "Agen 1", ["agen"]))
-        panel = str(panels.report_panel(report))
-        assignment = str(panels.task_panel(step_5))
-    assert "Tingkat keterhubungan" in panel and "Belum ditandatangani" in panel
-    assert "<b>1 / 5</b>Kontak selesai" in assignment
+        panel = page_tree(str(panels.report_panel(report)))
+        assignment = page_tree(str(panels.task_panel(step_5)))
+    assert "Tingkat keterhubungan" in stats(panel)
+    assert "Belum ditandatangani" in text_of(one(panel, f"//div[{has_class('signature')}]"))
+    assert stats(assignment)["Kontak selesai"] == "1 / 5"
     rows = table_rows(assignment, "compact")
     assert len(rows) == 5 and rows[-1][0] == first.name and "Informasi tersampaikan" in rows[-1][-1]
     assert all("Belum dihubungi" in row[-1] for row in rows[:-1])
-    assert f"/kampanye/{campaign_id}/panggilan" in assignment and "mengakhiri penugasan Anda" in assignment
+    assert f"/kampanye/{campaign_id}/panggilan" in links(assignment)
+    assert "mengakhiri penugasan Anda" in text_of(one(assignment, f"//section[{has_class('assignment-panel')}]"))
 
 
 def test_xlsx_upload_and_pages_need_login_and_speak_english(client, make_ctx) -> None:
@@ -265,5 +312,6 @@ def test_xlsx_upload_and_pages_need_login_and_speak_english(client, make_ctx) ->
     response = upload(login_as(client, "kasi"), buffer.getvalue(), filename="sasaran.xlsx")
     assert response.status_code == 302
     client.get("/bahasa/en")
-    html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Data Receipt and Processing Report" in html and "<b>1</b>Accepted" in html
+    html = page_tree(client.get(response.headers["Location"]))
+    report = one(html, f"//section[{has_class('import-report')}]")
+    assert text_of(one(report, "./h2")) == "Data Receipt and Processing Report" and stats(report)["Accepted"] == "1"

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime, timezone
-from html import unescape
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from engine.walkthrough import WORK_PLAN, task_for
 from webapp import create_app, schema_form
 
 from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution, to_reporting
-from web_helpers import login_as
+from web_helpers import has_class, login_as, one, page_tree, rows_of, text_of
 
 FINISHED = datetime(2026, 3, 17, 3, 0, tzinfo=timezone.utc)   # Tue 17 Mar 2026, 10:00 WIB
 LATE = datetime(2026, 3, 31, 9, 1, tzinfo=timezone.utc)       # a minute past the 5-working-day deadline
@@ -34,17 +33,69 @@ def task_id(make_ctx, user: str, bpmn_id: str, cid: int) -> str:
     return task_for(make_ctx(), user, bpmn_id, cid).id
 
 
-def page(client: Any, user: str, path: str) -> tuple[int, str]:
+def page(client: Any, user: str, path: str) -> tuple[int, Any]:
     response = login_as(client, user).get(path)
-    return response.status_code, unescape(response.get_data(as_text=True))
+    return response.status_code, page_tree(response)
 
 
 def post(client: Any, user: str, path: str, data: Any) -> Any:
     return login_as(client, user).post(path, data=data)
 
 
-def rows(html: str) -> list[str]:
-    return re.findall(r"<tr class=\"[^\"]*\">.*?</tr>", html, flags=re.S)
+def rows(tree: Any) -> list[Any]:
+    """The task rows of the inbox table."""
+    return tree.xpath(f"//table[{has_class('inbox')}]/tbody/tr")
+
+
+def row_of(tree: Any, task_name: str) -> Any:
+    """The inbox row of the task whose name contains ``task_name``."""
+    return one(tree, f"//table[{has_class('inbox')}]/tbody/tr[td/*[{has_class('task-name')}][contains(., $name)]]",
+               name=task_name)
+
+
+def main_text(tree: Any) -> str:
+    """Everything the page shows below the top bar (its content, flash messages included)."""
+    return text_of(one(tree, "//main"))
+
+
+def flashes(tree: Any) -> str:
+    return " | ".join(text_of(el) for el in tree.xpath(f"//div[{has_class('flash')}]"))
+
+
+def empty_state(tree: Any) -> str:
+    return text_of(one(tree, f"//div[{has_class('empty-state')}]"))
+
+
+def error_page(tree: Any) -> str:
+    """The heading and message of an error page (403, 404, 409 ...)."""
+    return text_of(one(tree, f"//section[{has_class('error-card')}]"))
+
+
+def current_tasks(tree: Any) -> Any:
+    """The "Tugas saat ini" card of an instance page."""
+    return one(tree, "//section[h2[normalize-space()='Tugas saat ini']]")
+
+
+def field(tree: Any, name: str) -> Any:
+    """The block of one schema-form field: label, widget, hint and error message."""
+    return one(tree, "//div[@id=$id]", id=f"field-{name}")
+
+
+def field_error(tree: Any, name: str) -> str:
+    block = field(tree, name)
+    assert "has-error" in block.get("class", "").split(), f"{name} is not marked as an error"
+    return text_of(one(block, f".//*[{has_class('field-error')}]"))
+
+
+def control(tree: Any, name: str, value: str | None = None) -> Any:
+    """The form control (input, select, textarea) called ``name``; for radios and checkboxes, the one with ``value``."""
+    if value is None:
+        return one(tree, "//*[self::input or self::select or self::textarea][@name=$name]", name=name)
+    return one(tree, "//input[@name=$name][@value=$value]", name=name, value=value)
+
+
+def is_checked(element: Any) -> bool:
+    return element.get("checked") is not None
 
 
 def instance_of(make_ctx, cid: int) -> int:
@@ -63,26 +114,28 @@ def test_inbox_needs_login(client) -> None:
 def test_kasi_sees_step_1_of_a_new_campaign_and_pelaksana_does_not(client, make_ctx, sop) -> None:
     status, html = page(client, "kasi", "/")
     assert status == 200
-    assert "Menugaskan Pelaksana menyusun konsep rencana kerja" in html
-    assert "Kampanye uji" in html and f"/kampanye/{sop}" in html  # campaign title, linked
-    assert "Kepala Seksi Operasional" in html  # lane
+    row = row_of(html, "Menugaskan Pelaksana")
+    assert text_of(one(row, f".//*[{has_class('task-name')}]")) == "Menugaskan Pelaksana menyusun konsep rencana kerja"
+    assert text_of(one(row, ".//a[@href=$href]", href=f"/kampanye/{sop}")) == "Kampanye uji"  # title, linked
+    assert "Kepala Seksi Operasional" in text_of(row)  # lane
     status, html = page(client, "pelaksana", "/")
-    assert status == 200 and "Menugaskan Pelaksana" not in html
-    assert "Tidak ada tugas yang menunggu Anda." in html
+    assert status == 200 and "Menugaskan Pelaksana" not in main_text(html)
+    assert "Tidak ada tugas yang menunggu Anda." in empty_state(html)
 
 
 def test_filters_split_my_tasks_from_open_lane_tasks(client, make_ctx, sop) -> None:
     _, mine = page(client, "kasi", "/?filter=mine")
-    assert "Menugaskan Pelaksana" not in mine and "Belum ada tugas yang ditugaskan" in mine
+    assert "Menugaskan Pelaksana" not in main_text(mine) and "Belum ada tugas yang ditugaskan" in empty_state(mine)
     _, lane = page(client, "kasi", "/?filter=lane")
-    assert "Menugaskan Pelaksana" in lane
+    assert any("Menugaskan Pelaksana" in text_of(row) for row in rows(lane))
     do(make_ctx, "kasi", "tugaskan_pelaksana", sop, {"pelaksana": "pelaksana"})
     _, mine = page(client, "pelaksana", "/?filter=mine")
-    assert "Menyusun konsep rencana kerja" in mine and "(ditugaskan)" in mine
+    assert any("Menyusun konsep rencana kerja" in text_of(row) and "pelaksana (ditugaskan)" in text_of(row)
+               for row in rows(mine))
     _, lane = page(client, "pelaksana", "/?filter=lane")
-    assert "Menyusun konsep rencana kerja" not in lane  # assigned to one person, not open to the lane
+    assert "Menyusun konsep rencana kerja" not in main_text(lane)  # assigned to one person, not open to the lane
     _, overdue = page(client, "pelaksana", "/?filter=overdue")
-    assert "Tidak ada tugas yang terlambat." in overdue
+    assert "Tidak ada tugas yang terlambat." in empty_state(overdue)
     status, _ = page(client, "pelaksana", "/?filter=nonsense")
     assert status == 200
 
@@ -95,17 +148,19 @@ def test_overdue_report_task_is_red_with_a_badge(client, make_ctx, clock, sop) -
     finish_calls(make_ctx, sop, "agen2")
     _, html = page(client, "pelaksana", "/")
     [row] = rows(html)
-    assert "Menyusun konsep laporan" in row or "laporan" in row
-    assert "overdue" not in row and "31 Mar 2026 16:00 WIB" in row
+    assert "Menyusun konsep laporan" in text_of(row) or "laporan" in text_of(row)
+    assert not row.xpath(f"descendant-or-self::*[{has_class('overdue')}]") and "31 Mar 2026 16:00 WIB" in text_of(row)
     clock.set(LATE)
     assert tick(make_ctx()) == 1
     _, html = page(client, "pelaksana", "/?filter=overdue")
     [row] = rows(html)
-    assert 'class="overdue' in row and "Terlambat" in row and "31 Mar 2026 16:00 WIB" in row
-    assert "14 hari" in row  # ready since 17 Mar 10:00 WIB
+    assert "overdue" in row.get("class", "").split()
+    assert "Terlambat" in text_of(row) and "31 Mar 2026 16:00 WIB" in text_of(row)
+    assert "14 hari" in text_of(row)  # ready since 17 Mar 10:00 WIB
     _, html = page(client, "kasi", "/")
-    assert re.search(r'class="badge red">2</span>\s*pemberitahuan belum dibaca', html) is None  # kasi has 1
-    assert re.search(r'class="badge red">1</span>\s*pemberitahuan belum dibaca', html)
+    notice = one(html, f"//a[{has_class('notice-link')}]")
+    assert text_of(one(notice, f"./span[{has_class('badge')}][{has_class('red')}]")) == "1"  # kasi has 1, not 2
+    assert text_of(notice) == "1 pemberitahuan belum dibaca"
 
 
 def test_claim_and_unclaim_a_lane_task(client, make_ctx, sop) -> None:
@@ -114,18 +169,20 @@ def test_claim_and_unclaim_a_lane_task(client, make_ctx, sop) -> None:
     response = post(client, "kasi", f"/tugas/{tid}/klaim", {"filter": "lane"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/?filter=lane")
     _, html = page(client, "kasi", "/?filter=mine")
-    assert "Tugas Anda klaim" in html and "Menugaskan Pelaksana" in html and "Lepas klaim" in html
+    assert "Tugas Anda klaim" in flashes(html)
+    assert row_of(html, "Menugaskan Pelaksana").xpath(".//button[normalize-space()='Lepas klaim']")
     _, other = page(client, "kasi2", "/")
-    assert "kasi <span class=\"muted small\">(diklaim)</span>" in other
-    assert f'href="/tugas/{tid}"' not in other  # someone else works on it
+    row = row_of(other, "Menugaskan Pelaksana")
+    assert "kasi (diklaim)" in [text_of(cell) for cell in row.xpath("./td")]
+    assert not other.xpath("//a[@href=$href]", href=f"/tugas/{tid}")  # someone else works on it
     assert page(client, "kasi2", f"/tugas/{tid}")[0] == 403
     response = post(client, "kasi2", f"/tugas/{tid}/klaim", {})
     assert response.status_code == 302
     _, other = page(client, "kasi2", "/")
-    assert "sedang dikerjakan oleh kasi" in other  # refusal shown as a flash message
+    assert "sedang dikerjakan oleh kasi" in flashes(other)  # refusal shown as a flash message
     post(client, "kasi", f"/tugas/{tid}/lepas", {})
     _, html = page(client, "kasi", "/")
-    assert "Klaim dilepas" in html and ">Klaim</button>" in html
+    assert "Klaim dilepas" in flashes(html) and html.xpath("//button[normalize-space()='Klaim']")
     assert page(client, "kasi2", f"/tugas/{tid}")[0] == 200
 
 
@@ -135,25 +192,30 @@ def test_task_page_shows_sop_text_and_a_user_picker_of_pelaksana(client, make_ct
     tid = task_id(make_ctx, "kasi", "tugaskan_pelaksana", sop)
     status, html = page(client, "kasi", f"/tugas/{tid}")
     assert status == 200
-    sop_box = re.search(r'<div class="sop-text">(.*?)</div>', html, flags=re.S)
-    assert sop_box and "menugaskan Pelaksana Seksi Operasional untuk membuat konsep rencana kerja" in sop_box.group(1)
-    picker = re.search(r'<select id="f-pelaksana" name="pelaksana".*?</select>', html, flags=re.S)
-    assert picker, "x-role pelaksana renders as a select"
-    options = re.findall(r'<option value="([^"]*)"', picker.group(0))
-    assert options == ["", "agen1", "agen2", "agen3", "pelaksana"]
-    assert "Pelaksana Seksi Operasional (demo)" in picker.group(0) and "Agen 1 (demo)" in picker.group(0)
-    assert '<textarea id="f-catatan" name="catatan"' in html
-    assert 'class="req"' in html  # required marker
-    assert f'href="/proses/{instance_of(make_ctx, sop)}"' in html and "Langkah SOP 1" in html
+    sop_box = one(html, f"//div[{has_class('sop-text')}]")
+    assert "menugaskan Pelaksana Seksi Operasional untuk membuat konsep rencana kerja" in text_of(sop_box)
+    picker = control(html, "pelaksana")
+    assert picker.tag == "select" and picker.get("id") == "f-pelaksana", "x-role pelaksana renders as a select"
+    assert [option.get("value") for option in picker.xpath("./option")] == ["", "agen1", "agen2", "agen3", "pelaksana"]
+    assert "Pelaksana Seksi Operasional (demo)" in text_of(picker) and "Agen 1 (demo)" in text_of(picker)
+    notes = control(html, "catatan")
+    assert notes.tag == "textarea" and notes.get("id") == "f-catatan"
+    assert field(html, "pelaksana").xpath(f".//span[{has_class('req')}]")  # required marker
+    assert html.xpath("//a[@href=$href]", href=f"/proses/{instance_of(make_ctx, sop)}")
+    assert "Langkah SOP 1" in text_of(one(html, f"//p[{has_class('eyebrow')}]"))
 
 
 def test_work_plan_form_widgets(client, make_ctx, sop) -> None:
     do(make_ctx, "kasi", "tugaskan_pelaksana", sop, {"pelaksana": "pelaksana"})
     _, html = page(client, "pelaksana", f"/tugas/{task_id(make_ctx, 'pelaksana', 'susun_rencana_kerja', sop)}")
-    assert 'name="rencana_mulai" type="date"' in html
-    assert 'name="target_kontak" type="number" step="1"' in html
-    assert '<textarea id="f-naskah" name="naskah"' in html
-    assert "Jumlah masyarakat dan/atau Wajib Pajak yang akan dihubungi." in html  # description as hint
+    start = control(html, "rencana_mulai")
+    assert (start.tag, start.get("type")) == ("input", "date")
+    target = control(html, "target_kontak")
+    assert (target.tag, target.get("type"), target.get("step")) == ("input", "number", "1")
+    script = control(html, "naskah")
+    assert script.tag == "textarea" and script.get("id") == "f-naskah"
+    hint = one(field(html, "target_kontak"), f".//*[{has_class('hint')}]")  # the description, as a hint
+    assert text_of(hint) == "Jumlah masyarakat dan/atau Wajib Pajak yang akan dihubungi."
 
 
 def test_completing_a_task_moves_the_work_to_the_next_user(client, make_ctx, sop) -> None:
@@ -161,10 +223,10 @@ def test_completing_a_task_moves_the_work_to_the_next_user(client, make_ctx, sop
     response = post(client, "kasi", f"/tugas/{tid}", {"pelaksana": "pelaksana", "catatan": ""})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     _, html = page(client, "kasi", "/")
-    assert "selesai." in html and "Menugaskan Pelaksana menyusun" in html  # flash names the task
+    assert "selesai." in flashes(html) and "Menugaskan Pelaksana menyusun" in flashes(html)  # names the task
     assert ready(make_ctx, "kasi", sop) == []
     _, html = page(client, "pelaksana", "/")
-    assert "Menyusun konsep rencana kerja" in html
+    assert any("Menyusun konsep rencana kerja" in text_of(row) for row in rows(html))
 
 
 def test_invalid_post_is_422_with_inline_messages_and_keeps_the_input(client, make_ctx, sop) -> None:
@@ -173,29 +235,28 @@ def test_invalid_post_is_422_with_inline_messages_and_keeps_the_input(client, ma
     response = post(client, "pelaksana", f"/tugas/{tid}", {
         "rencana_mulai": "2026-03-10", "rencana_selesai": "", "materi": "   ", "naskah": "Selamat pagi, Kring Pajak",
         "target_kontak": "12", "kebutuhan_agen": "0"})
-    html = unescape(response.get_data(as_text=True))
+    html = page_tree(response)
     assert response.status_code == 422
-    assert "Isian formulir belum benar." in html
+    assert "Isian formulir belum benar." in flashes(html)
     expected = (("rencana_selesai", "wajib diisi"), ("materi", "wajib diisi"), ("kebutuhan_agen", "paling kecil 1"))
     for name, message in expected:
-        block = re.search(rf'<div class="form-field has-error" id="field-{name}">.*?</div>'
-                          r'\s*(?=<div class="form-field|<div class="actions)',
-                          html, flags=re.S)
-        assert block and message in block.group(0), name
-    assert 'value="2026-03-10"' in html and "Selamat pagi, Kring Pajak</textarea>" in html and 'value="12"' in html
+        assert message in field_error(html, name), name
+    assert control(html, "rencana_mulai").get("value") == "2026-03-10"
+    assert control(html, "naskah").text == "Selamat pagi, Kring Pajak"
+    assert control(html, "target_kontak").get("value") == "12"
     assert ready(make_ctx, "pelaksana", sop) == ["susun_rencana_kerja"]  # nothing completed
 
 
 def test_wrong_role_unknown_and_completed_tasks(client, make_ctx, sop) -> None:
     tid = task_id(make_ctx, "kasi", "tugaskan_pelaksana", sop)
     status, html = page(client, "pelaksana", f"/tugas/{tid}")
-    assert status == 403 and "Akses ditolak" in html
+    assert status == 403 and "Akses ditolak" in error_page(html)
     assert post(client, "pelaksana", f"/tugas/{tid}", {"pelaksana": "pelaksana"}).status_code == 403
     assert page(client, "kasi", f"/tugas/{uuid.uuid4()}")[0] == 404
     assert page(client, "kasi", "/tugas/bukan-id")[0] == 404
     assert post(client, "kasi", f"/tugas/{tid}", {"pelaksana": "pelaksana"}).status_code == 302
     status, html = page(client, "kasi", f"/tugas/{tid}")
-    assert status == 409 and "sudah diselesaikan" in html
+    assert status == 409 and "sudah diselesaikan" in error_page(html)
     assert post(client, "kasi", f"/tugas/{tid}", {"pelaksana": "pelaksana"}).status_code == 409
 
 
@@ -204,24 +265,25 @@ def test_return_notes_are_shown_to_whoever_redrafts(client, make_ctx, sop) -> No
     do(make_ctx, "pelaksana", "susun_rencana_kerja", sop, WORK_PLAN)
     tid = task_id(make_ctx, "kasi", "teliti_rencana_kerja", sop)
     _, html = page(client, "kasi", f"/tugas/{tid}")
-    assert 'type="radio" name="keputusan" value="setuju"' in html
-    assert "Kembalikan kepada Pelaksana Seksi Operasional" in html
+    assert control(html, "keputusan", "setuju").get("type") == "radio"
+    give_back = one(html, "//label[input[@name='keputusan'][@value='kembalikan']]")
+    assert text_of(give_back) == "Kembalikan kepada Pelaksana Seksi Operasional"
     response = post(client, "kasi", f"/tugas/{tid}", {"keputusan": "kembalikan", "catatan": ""})
     assert response.status_code == 422  # the if/then rule: notes are required when returning
-    html = unescape(response.get_data(as_text=True))
-    assert re.search(r'id="field-catatan">.*?wajib diisi', html, flags=re.S)
-    assert re.search(r'value="kembalikan"\s+checked', html)
+    html = page_tree(response)
+    assert "wajib diisi" in field_error(html, "catatan")
+    assert is_checked(control(html, "keputusan", "kembalikan"))
     post(client, "kasi", f"/tugas/{tid}", {"keputusan": "kembalikan", "catatan": "Tambahkan jadwal shift sore."})
     redraft = task_id(make_ctx, "pelaksana", "susun_rencana_kerja", sop)
     _, html = page(client, "pelaksana", f"/tugas/{redraft}")
-    notes = re.search(r'<section class="notes".*?</section>', html, flags=re.S)
-    assert notes and "Catatan pengembalian" in notes.group(0) and "Tambahkan jadwal shift sore." in notes.group(0)
-    assert WORK_PLAN["naskah"] in html  # the earlier draft is prefilled ...
-    assert re.search(r'name="catatan"[^>]*></textarea>', html)  # ... but not with the Kasi's notes
+    notes = text_of(one(html, f"//section[{has_class('notes')}]"))
+    assert "Catatan pengembalian" in notes and "Tambahkan jadwal shift sore." in notes
+    assert control(html, "naskah").text == WORK_PLAN["naskah"]  # the earlier draft is prefilled ...
+    assert not control(html, "catatan").text  # ... but not with the Kasi's notes
     post(client, "pelaksana", f"/tugas/{redraft}", {**WORK_PLAN, "target_kontak": "20", "kebutuhan_agen": "3"})
     _, html = page(client, "kasi", f"/tugas/{task_id(make_ctx, 'kasi', 'teliti_rencana_kerja', sop)}")
-    assert "checked" not in html  # a second examination decides afresh
-    assert re.search(r'name="catatan"[^>]*></textarea>', html)
+    assert not html.xpath("//input[@checked]")  # a second examination decides afresh
+    assert not control(html, "catatan").text
 
 
 def test_a_comment_is_visible_on_the_next_task_page(client, make_ctx, sop) -> None:
@@ -230,11 +292,12 @@ def test_a_comment_is_visible_on_the_next_task_page(client, make_ctx, sop) -> No
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/tugas/{tid}#komentar")
     assert post(client, "kasi", f"/tugas/{tid}/komentar", {"text": "  "}).status_code == 302
     _, html = page(client, "kasi", f"/tugas/{tid}")
-    assert "Komentar tidak disimpan" in html and "Tolong prioritaskan wilayah Gambir." in html
+    assert "Komentar tidak disimpan" in flashes(html)
+    assert "Tolong prioritaskan wilayah Gambir." in text_of(one(html, "//section[@id='komentar']"))
     post(client, "kasi", f"/tugas/{tid}", {"pelaksana": "pelaksana"})
     _, html = page(client, "pelaksana", f"/tugas/{task_id(make_ctx, 'pelaksana', 'susun_rencana_kerja', sop)}")
-    comments = re.search(r'<section class="card comments" id="komentar">.*?</section>', html, flags=re.S)
-    assert comments and "Tolong prioritaskan wilayah Gambir." in comments.group(0) and "kasi" in comments.group(0)
+    [comment] = one(html, "//section[@id='komentar']").xpath(f".//div[{has_class('comment')}]")
+    assert "Tolong prioritaskan wilayah Gambir." in text_of(comment) and text_of(one(comment, ".//strong")) == "kasi"
     assert post(client, "pelaksana", f"/tugas/{tid}/komentar", {"text": "x"}).status_code == 409  # task is done
 
 
@@ -242,20 +305,21 @@ def test_distribution_preview_counts_without_completing(client, make_ctx, sop) -
     to_distribution(make_ctx, sop)
     tid = task_id(make_ctx, "kasi", "distribusi_pekerjaan", sop)
     _, html = page(client, "kasi", f"/tugas/{tid}")
-    boxes = re.findall(r'type="checkbox" name="agen" value="([^"]+)"', html)
-    assert boxes == ["agen1", "agen2", "agen3"] and "Agen 2 (demo)" in html and "Pratinjau pembagian" in html
+    boxes = html.xpath("//input[@type='checkbox'][@name='agen']")
+    assert [box.get("value") for box in boxes] == ["agen1", "agen2", "agen3"]
+    assert text_of(boxes[1].getparent()).startswith("Agen 2 (demo)")  # the label of the box
+    assert text_of(one(html, "//button[@value='preview']")) == "Pratinjau pembagian"
     response = post(client, "kasi", f"/tugas/{tid}",
                     MultiDict([("agen", "agen1"), ("agen", "agen3"), ("action", "preview")]))
-    html = unescape(response.get_data(as_text=True))
+    html = page_tree(response)
     assert response.status_code == 200
-    table = re.search(r'<div class="preview" id="pratinjau">.*?</table>', html, flags=re.S)
-    assert table, "preview table shown"
-    counts = re.findall(r'<span class="muted small">(agen\d)</span></td><td class="num">(\d+)</td>', table.group(0))
-    assert counts == [("agen1", "5"), ("agen3", "4")] and "Agen 1 (demo)" in table.group(0)
-    assert re.search(r'value="agen3"\s+checked', html) and not re.search(r'value="agen2"\s+checked', html)
+    table = one(html, "//div[@id='pratinjau']//table")  # the preview table is shown
+    counts = [(text_of(one(row, "./td[1]/span")), text_of(one(row, "./td[2]"))) for row in table.xpath("./tbody/tr")]
+    assert counts == [("agen1", "5"), ("agen3", "4")] and rows_of(table)[0][0] == "Agen 1 (demo) agen1"
+    assert is_checked(control(html, "agen", "agen3")) and not is_checked(control(html, "agen", "agen2"))
     assert ready(make_ctx, "kasi", sop) == ["distribusi_pekerjaan"]  # nothing completed
     response = post(client, "kasi", f"/tugas/{tid}", {"action": "preview"})
-    assert response.status_code == 422 and "Pilih sedikitnya satu agen." in response.get_data(as_text=True)
+    assert response.status_code == 422 and "Pilih sedikitnya satu agen." in field_error(page_tree(response), "agen")
     post(client, "kasi", f"/tugas/{tid}", MultiDict([("agen", "agen1"), ("agen", "agen3"), ("action", "complete")]))
     assert ready(make_ctx, "agen1", sop) == ["hubungi_wajib_pajak"] and ready(make_ctx, "agen2", sop) == []
 
@@ -264,16 +328,17 @@ def test_agent_and_report_pages_render_their_step_views(client, make_ctx, sop) -
     to_distribution(make_ctx, sop)
     do(make_ctx, "kasi", "distribusi_pekerjaan", sop, {"agen": ["agen1"]})
     status, html = page(client, "agen1", f"/tugas/{task_id(make_ctx, 'agen1', 'hubungi_wajib_pajak', sop)}")
-    assert status == 200 and "Selesaikan penugasan" in html
+    assert status == 200 and text_of(one(html, "//button[@value='complete']")) == "Selesaikan penugasan"
     finish_calls(make_ctx, sop, "agen1")
     do(make_ctx, "pelaksana", "susun_laporan", sop, {"ringkasan_pelaksanaan": "Selesai."})
     do(make_ctx, "kasi", "teliti_laporan", sop, {"keputusan": "setuju"})
     tid = task_id(make_ctx, "kepala", "tandatangani_laporan", sop)
     status, html = page(client, "kepala", f"/tugas/{tid}")
-    assert status == 200 and 'class="task-grid report"' in html
-    assert re.search(r'value="tandatangani"[^>]*>\s*<span>Tandatangani</span>', html)
-    assert re.search(r'value="kembalikan"[^>]*>\s*<span>Kembalikan</span>', html)
-    assert "SHA-256" in html and "Simpan keputusan" in html
+    assert status == 200 and html.xpath(f"//div[{has_class('task-grid')}][{has_class('report')}]")
+    for value, label in (("tandatangani", "Tandatangani"), ("kembalikan", "Kembalikan")):
+        assert text_of(one(control(html, "keputusan", value), "./following-sibling::span[1]")) == label
+    assert "SHA-256" in text_of(one(html, f"//div[{has_class('sign-note')}]"))
+    assert text_of(one(html, "//button[@value='complete']")) == "Simpan keputusan"
     assert page(client, "kasi", f"/tugas/{tid}")[0] == 403
 
 
@@ -284,24 +349,25 @@ def test_pkl_sends_the_report_and_the_process_ends(client, make_ctx, sop) -> Non
     do(make_ctx, "kepala", "tandatangani_laporan", sop, {"keputusan": "tandatangani"})
     tid = task_id(make_ctx, "pkl", "sampaikan_laporan", sop)
     _, html = page(client, "pkl", f"/tugas/{tid}")
-    assert 'type="checkbox" name="diteruskan_ke_pkl" value="true"' in html
-    assert 'name="tanggal_kirim" type="date"' in html
+    assert control(html, "diteruskan_ke_pkl", "true").get("type") == "checkbox"
+    assert control(html, "tanggal_kirim").get("type") == "date"
     response = post(client, "pkl", f"/tugas/{tid}", {"nomor_surat": "ND-12/KLIP/2026", "tanggal_kirim": "2026-03-27"})
     assert response.status_code == 422  # an unticked checkbox is false, and this box must be ticked
-    assert re.search(r'id="field-diteruskan_ke_pkl">.*?harus bernilai True', response.get_data(as_text=True),
-                     flags=re.S)
+    assert "harus bernilai True" in field_error(page_tree(response), "diteruskan_ke_pkl")
     response = post(client, "pkl", f"/tugas/{tid}", {"nomor_surat": "ND-12/KLIP/2026", "tanggal_kirim": "2026-03-27",
                                                      "diteruskan_ke_pkl": "true"})
     assert response.status_code == 302
     _, html = page(client, "pkl", f"/proses/{instance_of(make_ctx, sop)}")
-    assert 'class="badge green">Selesai' in html and "Tidak ada tugas yang sedang menunggu." in html
+    badge = one(html, f"//h1/span[{has_class('badge')}]")
+    assert "green" in badge.get("class").split() and text_of(badge) == "Selesai"
+    assert "Tidak ada tugas yang sedang menunggu." in text_of(current_tasks(html))
 
 
 @pytest.mark.parametrize("user", ["kasi", "pelaksana", "agen1", "kepala", "pkl", "unit", "admin"])
 def test_every_role_has_an_inbox_and_a_notifications_page(client, make_ctx, sop, user) -> None:
     status, html = page(client, user, "/")
-    assert status == 200 and re.search(r"<h1>\s*Kotak Tugas\s*</h1>", html)
-    assert ("Menugaskan Pelaksana" in html) == (user == "kasi")
+    assert status == 200 and text_of(one(html, "//h1")) == "Kotak Tugas"
+    assert ("Menugaskan Pelaksana" in main_text(html)) == (user == "kasi")
     assert page(client, user, "/pemberitahuan")[0] == 200
 
 
@@ -312,14 +378,19 @@ def test_notifications_can_be_marked_read(client, make_ctx, clock, sop) -> None:
     clock.set(LATE)
     assert tick(make_ctx()) == 1
     _, html = page(client, "kepala", "/pemberitahuan")
-    assert re.search(r"belum ditandatangani sampai batas waktu \d+ Mar 2026 16:00 WIB", html) and "Belum dibaca" in html
-    [note_id] = re.findall(r'/pemberitahuan/(\d+)/dibaca', html)
-    assert post(client, "pelaksana", f"/pemberitahuan/{note_id}/dibaca", {}).status_code == 404  # not theirs
-    assert post(client, "kepala", f"/pemberitahuan/{note_id}/dibaca", {}).status_code == 302
+    [note] = html.xpath(f"//ul[{has_class('notification-list')}]/li")
+    message = text_of(one(note, f".//div[{has_class('notification-body')}]/p"))
+    assert re.search(r"belum ditandatangani sampai batas waktu \d+ Mar 2026 16:00 WIB", message)  # plain text
+    assert text_of(one(note, f".//span[{has_class('badge')}]")) == "Belum dibaca"
+    mark_read = one(note, ".//form/@action")
+    assert mark_read.startswith("/pemberitahuan/") and mark_read.endswith("/dibaca")
+    assert post(client, "pelaksana", mark_read, {}).status_code == 404  # not theirs
+    assert post(client, "kepala", mark_read, {}).status_code == 302
     _, html = page(client, "kepala", "/pemberitahuan")
-    assert "Belum dibaca" not in html and "belum ditandatangani" in html
+    assert "Belum dibaca" not in main_text(html)
+    assert "belum ditandatangani" in text_of(one(html, f"//ul[{has_class('notification-list')}]"))
     _, html = page(client, "kepala", "/")
-    assert "Tidak ada pemberitahuan baru" in html
+    assert text_of(one(html, f"//a[{has_class('notice-link')}]")) == "Tidak ada pemberitahuan baru"
 
 
 def test_instance_page_shows_the_audit_trail(client, make_ctx, sop) -> None:
@@ -329,20 +400,18 @@ def test_instance_page_shows_the_audit_trail(client, make_ctx, sop) -> None:
        {"keputusan": "kembalikan", "catatan": "Tambahkan jadwal shift sore."})
     instance_id = instance_of(make_ctx, sop)
     status, html = page(client, "kasi", f"/proses/{instance_id}")
-    assert status == 200 and "Kampanye uji" in html and "Berjalan" in html
-    trail = re.search(r'<ol class="timeline audit-trail">.*?</ol>', html, flags=re.S)
-    assert trail
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", trail.group(0)))
+    assert status == 200 and text_of(one(html, "//h1")) == "Kampanye uji Berjalan"  # title and status badge
+    text = text_of(one(html, f"//ol[{has_class('audit-trail')}]"))
     assert "unit mengunggah data layanan" in text and "unit memulai proses" in text
     assert "kasi menyelesaikan Menugaskan Pelaksana menyusun konsep rencana kerja" in text
     assert "Keputusan: Dikembalikan" in text and "Tambahkan jadwal shift sore." in text
     assert text.index("mengunggah data") < text.index("memulai proses") < text.index("Dikembalikan")
-    current = re.search(r"<h2 class=\"card-title\">Tugas saat ini</h2>.*?</table>", html, flags=re.S)
-    assert current and "Menyusun konsep rencana kerja" in current.group(0) and "pelaksana" in current.group(0)
+    assert any(row[0] == "Menyusun konsep rencana kerja" and "pelaksana" in row
+               for row in rows_of(one(current_tasks(html), ".//table")))
     assert page(client, "unit", f"/proses/{instance_id}")[0] == 200  # the requester sees their own campaign
     create_user(make_ctx(), "unit2", ["pengguna_layanan"])
     status, html = page(client, "unit2", f"/proses/{instance_id}")
-    assert status == 403 and "Akses ditolak" in html
+    assert status == 403 and "Akses ditolak" in error_page(html)
     assert page(client, "kasi", "/proses/999999")[0] == 404
 
 
@@ -351,7 +420,7 @@ def test_instance_trail_groups_calls_per_agent(client, make_ctx, sop) -> None:
     do(make_ctx, "kasi", "distribusi_pekerjaan", sop, {"agen": ["agen1"]})
     finish_calls(make_ctx, sop, "agen1")
     _, html = page(client, "kasi", f"/proses/{instance_of(make_ctx, sop)}")
-    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    text = text_of(one(html, f"//ol[{has_class('audit-trail')}]"))
     assert "agen1 mencatat 9 panggilan" in text and "agen1 membuka daftar kontak 1 kali" in text
 
 
@@ -360,11 +429,13 @@ def test_instance_trail_groups_calls_per_agent(client, make_ctx, sop) -> None:
 def test_english_switch_translates_the_inbox(client, make_ctx, sop) -> None:
     login_as(client, "kasi")
     client.get("/bahasa/en")
-    html = client.get("/").get_data(as_text=True)
-    assert re.search(r"<h1>\s*Task inbox\s*</h1>", html) and ">Overdue" in html and "Mine" in html
+    html = page_tree(client.get("/"))
+    assert text_of(one(html, "//h1")) == "Task inbox"
+    tabs = [text_of(tab) for tab in html.xpath(f"//nav[{has_class('tabs')}]/a")]
+    assert any(tab.startswith("Overdue") for tab in tabs) and any(tab.startswith("Mine") for tab in tabs)
     tid = task_id(make_ctx, "kasi", "tugaskan_pelaksana", sop)
-    html = client.get(f"/tugas/{tid}").get_data(as_text=True)
-    assert "Operations officer" in html  # x-title-en
+    html = page_tree(client.get(f"/tugas/{tid}"))
+    assert text_of(one(html, "//label[@for='f-pelaksana']")).startswith("Operations officer")  # x-title-en
 
 
 def test_post_without_csrf_token_is_refused(settings, clock, make_ctx, sop) -> None:
@@ -375,8 +446,9 @@ def test_post_without_csrf_token_is_refused(settings, clock, make_ctx, sop) -> N
         assert client.post(f"/tugas/{tid}/klaim").status_code == 400
         assert client.post(f"/tugas/{tid}", data={"pelaksana": "pelaksana"}).status_code == 400
         assert ready(make_ctx, "kasi", sop) == ["tugaskan_pelaksana"]
-        html = client.get(f"/tugas/{tid}").get_data(as_text=True)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+        html = page_tree(client.get(f"/tugas/{tid}"))
+        token = one(html, "//form[@action=$action]/input[@name='csrf_token']/@value", action=f"/tugas/{tid}")
+        assert token
         assert client.post(f"/tugas/{tid}", data={"pelaksana": "pelaksana", "csrf_token": token}).status_code == 302
     finally:
         app.extensions["klip"].engine.dispose()

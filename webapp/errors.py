@@ -50,7 +50,7 @@ def _signed_out(exc: NotAuthenticated) -> Any:
         return error_response(401, exc.code, exc.message)
     forget()
     flash(exc.message, "error")
-    return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 def init_app(app: Flask) -> None:

@@ -4,6 +4,7 @@ their outcomes, the report's figures, and the domain actions the model names (``
 Apart from the generic process engine (``engine.process``): a second process adds its domain beside this one.
 """
 from ..models import CampaignStatus
+from .actions import run_action
 from .contacts import MAX_DURATION_S, ContactView
 from .outcomes import CALLBACK_OUTCOME, OUTCOMES, Outcome
 from .services import (
@@ -22,4 +23,4 @@ from .services import (
 
 __all__ = ["CALLBACK_OUTCOME", "MAX_DURATION_S", "OUTCOMES", "CallView", "CampaignStatus", "CampaignView",
            "ContactView", "Outcome", "contact_detail", "create_campaign", "get_campaign", "get_report",
-           "list_campaigns", "list_contacts", "next_contact", "preview_distribution", "record_call"]
+           "list_campaigns", "list_contacts", "next_contact", "preview_distribution", "record_call", "run_action"]

@@ -38,22 +38,7 @@ REACHED_OUTCOMES: frozenset[str] = frozenset(c for c, o in OUTCOMES.items() if o
 CALLBACK_OUTCOME = "minta_dihubungi_kembali"
 
 
-def is_final(code: str) -> bool:
-    """Return whether the outcome ends the contact."""
-    return code in FINAL_OUTCOMES
-
-
-def is_reached(code: str) -> bool:
-    """Return whether the outcome means the right party was talked to (terhubung)."""
-    return code in REACHED_OUTCOMES
-
-
 def label(code: str, lang: str = "id") -> str:
     """Return the Indonesian (default) or English label of an outcome code."""
     outcome = OUTCOMES[code]
     return outcome.label_en if lang == "en" else outcome.label_id
-
-
-def choices(lang: str = "id") -> list[tuple[str, str]]:
-    """Return (code, label) pairs in display order, for forms."""
-    return [(code, label(code, lang)) for code in OUTCOMES]

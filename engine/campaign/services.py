@@ -29,6 +29,8 @@ ASSIGNMENT_VIEW = "call_list"  # the view property of the agent's step-5 task
 
 @dataclass(frozen=True)
 class CampaignView:
+    """A campaign as its pages and the API show it: the import report and the call progress included."""
+
     id: int
     title: str
     requester: str
@@ -43,6 +45,8 @@ class CampaignView:
 
 @dataclass(frozen=True)
 class CallView:
+    """One call attempt, as a contact's call history shows it."""
+
     at: datetime
     agent: str
     outcome: str
@@ -145,7 +149,7 @@ def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, o
                   callback_at: datetime | None = None, duration_s: int | None = None,
                   recording_ref: str = "", phone: str = "") -> Contact:
     """Record one call attempt on one of the agent's own contacts, while their assignment runs."""
-    contact = access.own_contact(session, user, contact_id)
+    contact = access.readable_contact(session, user, contact_id, to_call=True)
     if assignment_task(session, user.username, contact.campaign_id, lock=True) is None:
         raise TaskNotReady("Penugasan Anda pada kampanye ini tidak sedang berjalan.")
     attempt = contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome, clean_text(notes),

@@ -21,6 +21,8 @@ SOURCE, SIDECAR = "bpmn/lip20-0008.bpmn", "bpmn/lip20-0008.sop.json"
 
 @dataclass(frozen=True)
 class InstanceDiagram:
+    """An instance's flowchart coloured by the state of each element."""
+
     svg: str
     completed: tuple[str, ...]
     active: tuple[str, ...]
@@ -32,6 +34,8 @@ class InstanceDiagram:
 
 @dataclass(frozen=True)
 class VersionDoc:
+    """A deployed version of the model (its flowchart and BPMN only when it is the one shown)."""
+
     id: int
     sha256: str
     deployed_by: str

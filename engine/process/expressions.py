@@ -122,31 +122,32 @@ def _expression_problems(tree: ast.AST) -> list[str]:
     return list(dict.fromkeys(problems))
 
 
+def _parse(source: str, kind: str) -> ast.AST | str:
+    """The AST of an expression (``kind`` "expression") or a script, or why it cannot be checked."""
+    if len(source) > MAX_SOURCE:
+        return f"{kind} is longer than {MAX_SOURCE} characters"
+    try:
+        return ast.parse(source.strip(), mode="eval" if kind == "expression" else "exec")
+    except SyntaxError as exc:
+        return f"syntax error: {exc.msg}" if kind == "expression" else f"syntax error on line {exc.lineno}: {exc.msg}"
+    except (RecursionError, MemoryError):
+        return f"{kind} is nested too deeply"
+
+
 @lru_cache(maxsize=1024)
 def check_expression(source: str) -> tuple[str, ...]:
     """Return the reasons ``source`` is not an allowed expression (empty when it is)."""
-    if len(source) > MAX_SOURCE:
-        return (f"expression is longer than {MAX_SOURCE} characters",)
-    try:
-        tree = ast.parse(source.strip(), mode="eval")
-    except SyntaxError as exc:
-        return (f"syntax error: {exc.msg}",)
-    except (RecursionError, MemoryError):
-        return ("expression is nested too deeply",)
-    return tuple(_expression_problems(tree))
+    tree = _parse(source, "expression")
+    return (tree,) if isinstance(tree, str) else tuple(_expression_problems(tree))
 
 
 @lru_cache(maxsize=1024)
 def check_script(source: str) -> tuple[str, ...]:
     """Return the reasons ``source`` is not an allowed script: simple assignments only."""
-    if len(source) > MAX_SOURCE:
-        return (f"script is longer than {MAX_SOURCE} characters",)
-    try:
-        tree = ast.parse(source.strip(), mode="exec")
-    except SyntaxError as exc:
-        return (f"syntax error on line {exc.lineno}: {exc.msg}",)
-    except (RecursionError, MemoryError):
-        return ("script is nested too deeply",)
+    tree = _parse(source, "script")
+    if isinstance(tree, str):
+        return (tree,)
+    assert isinstance(tree, ast.Module)
     problems: list[str] = []
     for stmt in tree.body:
         if not isinstance(stmt, ast.Assign) or len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):

@@ -84,11 +84,12 @@ class LoadedInstance:
     def complete(self, task_id: str, data: dict[str, Any]) -> None:
         """Store the submitted data on a READY task, run it and everything that follows it.
 
-        A multi-instance child (one agent's step 5) stores it as its output item, so each agent's result
-        reaches the parent under that agent's entry (SpiffWorkflow pitfalls 4–6).
+        A multi-instance child (one agent's step 5) stores it as its output item: SpiffWorkflow collects only
+        that item into the parent, so each agent's result arrives whole (``update`` on a child would merge its
+        lists into the shared data, and a return to step 5 would fail on leftovers).
         """
         task = self._spiff_task(task_id)
-        if task.state != TaskState.READY:  # run() would complete a task in any state (pitfall 1)
+        if task.state != TaskState.READY:  # SpiffWorkflow's run() would complete a task in any state
             raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.")
         output_item = getattr(task.parent.task_spec if task.parent else None, "output_item", None)
         if output_item is not None:

@@ -78,6 +78,8 @@ class Pengesahan:
 
 @dataclass(frozen=True)
 class SopDocument:
+    """Everything the SOP document prints: header data, actors, the steps in flow order, deadlines."""
+
     source: str
     sidecar: str
     meta: dict[str, Any]
