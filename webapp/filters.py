@@ -10,6 +10,7 @@ import phonenumbers
 from flask import Blueprint
 from markupsafe import Markup, escape
 
+from engine.access import TaskScope
 from engine.campaign import CampaignStatus, outcomes
 
 from .i18n import current_language, t
@@ -131,6 +132,10 @@ CAMPAIGN_STATUSES = {  # label and badge colour of each status; "berjalan" is wh
     CampaignStatus.PELAPORAN: ("Pelaporan", "amber"), CampaignStatus.PENGIRIMAN: ("Pengiriman laporan", ""),
     CampaignStatus.SELESAI: ("Selesai", "green"), "berjalan": ("Berjalan", ""),
 }
+
+
+bp.add_app_template_global(CampaignStatus, "CampaignStatus")
+bp.add_app_template_global(TaskScope, "TaskScope")
 
 
 @bp.app_template_global("campaign_status")
