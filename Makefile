@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite install system-deps lint bench clean serve docs
+.PHONY: run test test-sqlite install system-deps system-deps-run lint bench clean serve docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install
+run: install system-deps-run
 	$(BIN)/klip init-db
 	$(BIN)/klip deploy
 	KLIP_DEMO=1 $(BIN)/klip demo
@@ -23,8 +23,15 @@ run: install
 serve: install
 	$(BIN)/klip serve
 
+# Debian packages the app needs at run time: Pango and a font for WeasyPrint (the signed report's PDF).
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+system-deps-run:
+	@missing=$$(for p in $(RUN_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	  if [ -n "$$missing" ]; then echo "installing" $$missing "(Debian)"; apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
+
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).
-system-deps:
+system-deps: system-deps-run
 	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (Debian)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 

@@ -57,7 +57,8 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_user_add(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     roles = [r.strip() for value in args.role for r in value.split(",") if r.strip()]
-    user = users.create_user(_ctx(), args.name, roles, password=password, full_name=args.full_name or "")
+    profile = users.Profile(args.full_name or "", args.email, args.nip, args.position)
+    user = users.create_user(_ctx(), args.name, roles, password=password, profile=profile)
     print(f"Pengguna {user.username} dibuat dengan peran: {', '.join(user.roles)}")
     return 0
 
@@ -184,6 +185,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     add.add_argument("name")
     add.add_argument("--role", action="append", required=True, help="peran (boleh berulang atau dipisah koma)")
     add.add_argument("--full-name")
+    add.add_argument("--email", help="alamat e-mail untuk pemberitahuan")
+    add.add_argument("--nip", help="NIP (18 angka), dicetak di bawah tanda tangan")
+    add.add_argument("--position", help="jabatan, dicetak di bawah tanda tangan")
     add.add_argument("--password-stdin", action="store_true", help="baca kata sandi dari stdin")
     add.set_defaults(func=cmd_user_add)
     token = user.add_parser("token", help="cetak token API baru")

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -53,6 +54,10 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    email: Mapped[str | None] = mapped_column(String(255))  # where notifications are mailed (none: in-app only)
+    nip: Mapped[str | None] = mapped_column(String(32))  # Nomor Induk Pegawai, printed under a signature
+    position: Mapped[str | None] = mapped_column(String(255))  # jabatan, printed under a signature
+    language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")  # of mails and pages
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -171,20 +176,29 @@ class TaskComment(Base):
 
 
 class Outbox(Base):
-    """Messages thrown by the process, stored in the same transaction as the state that threw them."""
+    """Messages to deliver, stored in the same transaction as what caused them: the process's messages and
+    e-mails (``message_name`` "email"), sent later by a worker that retries until delivered."""
 
     __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "delivered_at", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), index=True)
     created_at: Mapped[datetime]
     message_name: Mapped[str] = mapped_column(String(128))
     payload: Mapped[dict[str, Any]]
     delivered_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Notification(Base):
+    """Something a user should know (in-app; mailed too when they have an address). ``kind`` + ``params`` let
+    it be shown in the reader's language; ``ref`` names what it is about, so it is sent once."""
+
     __tablename__ = "notifications"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "ref", name="uq_notification_once"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -192,6 +206,10 @@ class Notification(Base):
     created_at: Mapped[datetime]
     message: Mapped[str] = mapped_column(Text)
     read_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    ref: Mapped[str | None] = mapped_column(String(128))
+    url: Mapped[str | None] = mapped_column(String(255))  # where to go, relative to the app
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class CalendarOverride(Base):
@@ -258,6 +276,9 @@ class Contact(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     final_outcome: Mapped[str | None] = mapped_column(String(32))
     last_call_at: Mapped[datetime | None]
+    callback_at: Mapped[datetime | None] = mapped_column(index=True)  # the taxpayer asked to be called then
+    # Numbers found wrong (nomor salah): not dialled again; the contact stays open while another one is left.
+    closed_phones: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class CallAttempt(Base):
@@ -280,12 +301,20 @@ class Report(Base):
     """Laporan Pelaksanaan Layanan Penyampaian Informasi Perpajakan: figures snapshot + narrative + signature."""
 
     __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("number", name="uq_report_number"),)
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
     figures: Mapped[dict[str, Any]]
     narrative: Mapped[dict[str, Any]]
     drafted_by: Mapped[str] = mapped_column(String(64))
     drafted_at: Mapped[datetime]
-    sha256: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64))  # of ``pdf``: what was signed is what is sent
     signed_by: Mapped[str | None] = mapped_column(String(64))
     signed_at: Mapped[datetime | None]
+    number: Mapped[str | None] = mapped_column(String(64))  # given at signing
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary)  # rendered once, at signing
+    # Step 9: the cover letter (surat pengantar) with which PKL sent the signed report to the requester.
+    cover_letter_number: Mapped[str | None] = mapped_column(String(128))
+    cover_letter_date: Mapped[date | None] = mapped_column(Date)
+    sent_by: Mapped[str | None] = mapped_column(String(64))
+    sent_at: Mapped[datetime | None]

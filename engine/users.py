@@ -14,6 +14,7 @@ from datetime import datetime
 from functools import cache
 from types import MappingProxyType
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -44,9 +45,48 @@ class UserView:
     active: bool = True
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What a user is besides a login: name, where mail reaches them, and how they sign (NIP, jabatan)."""
+
+    full_name: str = ""
+    email: str | None = None
+    nip: str | None = None
+    position: str | None = None
+
+
 def view(user: User) -> UserView:
     """Return a detached, immutable summary of ``user``."""
     return UserView(user.username, user.full_name, tuple(sorted(user.role_names)), user.active)
+
+
+NIP_DIGITS = 18  # Nomor Induk Pegawai: birth date, appointment month, sex, sequence
+
+
+def _profile_errors(profile: Profile) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if profile.email:
+        try:
+            validate_email(profile.email, check_deliverability=False)
+        except EmailNotValidError as exc:
+            errors["email"] = f"Alamat e-mail tidak valid: {exc}"
+    if profile.nip and not (profile.nip.isascii() and profile.nip.isdigit() and len(profile.nip) == NIP_DIGITS):
+        errors["nip"] = f"NIP terdiri atas {NIP_DIGITS} angka."
+    if len(profile.full_name) > 200 or len(profile.position or "") > 255:
+        errors["full_name" if len(profile.full_name) > 200 else "position"] = "Terlalu panjang."
+    return errors
+
+
+def _normalized(profile: Profile) -> Profile:
+    """Blank values as None, the NIP without the spaces people type in it, the e-mail as the validator writes it."""
+    email = (profile.email or "").strip() or None
+    if email:
+        try:
+            email = validate_email(email, check_deliverability=False).normalized
+        except EmailNotValidError:
+            pass  # reported by _profile_errors
+    nip = "".join((profile.nip or "").split()) or None
+    return Profile(profile.full_name.strip(), email, nip, (profile.position or "").strip() or None)
 
 
 # --- validation --------------------------------------------------------------------------------------
@@ -90,18 +130,20 @@ def add_user(
     username: str,
     roles: Iterable[str],
     password: str | None = None,
-    full_name: str = "",
+    profile: Profile = Profile(),
 ) -> User:
-    """Create a user with the given roles (and password, if any)."""
-    roles = set(roles)
-    _raise_if(_username_errors(session, username) | _role_errors(roles) | _password_errors(password))
+    """Create a user with the given roles (and password and profile, if any)."""
+    roles, profile = set(roles), _normalized(profile)
+    _raise_if(_username_errors(session, username) | _role_errors(roles) | _password_errors(password)
+              | _profile_errors(profile))
     user = User(
         username=username,
-        full_name=full_name,
+        full_name=profile.full_name,
         password_hash=generate_password_hash(password) if password is not None else None,
         active=True,
         created_at=now,
         roles=[UserRole(role=r) for r in sorted(roles)],
+        email=profile.email, nip=profile.nip, position=profile.position,
     )
     session.add(user)
     session.flush()
@@ -213,11 +255,12 @@ def revoke_tokens(session: Session, username: str) -> int:
 # --- service wrappers (one transaction each) --------------------------------------------------------
 
 def create_user(
-    ctx: Context, username: str, roles: Iterable[str], password: str | None = None, full_name: str = ""
+    ctx: Context, username: str, roles: Iterable[str], password: str | None = None, full_name: str = "",
+    profile: Profile | None = None,
 ) -> UserView:
-    """Create a user and commit."""
+    """Create a user and commit (``profile`` wins over ``full_name``)."""
     with ctx.transaction() as session:
-        return view(add_user(session, ctx.now(), username, roles, password, full_name))
+        return view(add_user(session, ctx.now(), username, roles, password, profile or Profile(full_name)))
 
 
 def create_token(ctx: Context, username: str) -> str:
