@@ -16,4 +16,5 @@ def audit(session: Session, at: datetime, username: str, action: str, instance_i
                            action=action, task_id=task.task_id if task else None,
                            task_bpmn_id=task.bpmn_id if task else None, task_name=task.name if task else None,
                            task_ready_at=task.ready_at if task else None, task_due_at=task.due_at if task else None,
+                           task_form=task.form if task else None,
                            data=data or {}))

@@ -16,8 +16,9 @@ from . import users
 from .context import Context
 from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
 from .errors import KlipError
+from .jobs import run_jobs
 from .migrate import upgrade
-from .process import deploy, load_model_file, tick
+from .process import deploy, load_model_file
 from .render import RenderError, render_diagrams
 from .settings import DEFAULT_BPMN, Settings
 from .sopdoc import generate_docs
@@ -140,8 +141,9 @@ def cmd_calendar(args: argparse.Namespace) -> int:
 
 
 def cmd_tick(args: argparse.Namespace) -> int:
-    fired = tick(_ctx())
-    print(f"{fired} instans diperiksa ulang karena timer jatuh tempo.")
+    done = run_jobs(_ctx())
+    print(f"{done.timers} instans diperiksa ulang karena timer jatuh tempo; {done.reminders} pengingat; "
+          f"{done.mails_sent} e-mail terkirim, {done.mails_failed} gagal (dicoba lagi nanti).")
     return 0
 
 
@@ -206,7 +208,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     demo.add_argument("--run-through", action="store_true",
                       help="jalankan satu kampanye sampai selesai dan cetak jejak audit")
     demo.set_defaults(func=cmd_demo)
-    sub.add_parser("tick", help="jalankan timer yang jatuh tempo").set_defaults(func=cmd_tick)
+    sub.add_parser("tick", help="jalankan timer yang jatuh tempo, kirim pengingat dan e-mail").set_defaults(
+        func=cmd_tick)
     calendar = sub.add_parser("calendar", help="kalender hari kerja").add_subparsers(
         dest="calendar_command", required=True)
     calendar.add_parser("list", help="daftar koreksi kalender").set_defaults(func=cmd_calendar)

@@ -1,6 +1,7 @@
 """Validate submitted task data against the task's JSON Schema; messages per field, in Bahasa Indonesia."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -10,9 +11,11 @@ from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
 from .models import User, UserRole
+from .process import evaluate, names_in
 
 MAX_TEXT = 20_000  # characters of any one string in submitted task data
 MAX_ITEMS = 500  # items of any one array (or members of any one object) in submitted task data
+RULES = "x-rules"  # a form's cross-field rules, beside its JSON Schema
 
 _FORMATS = {"date": "harus berupa tanggal (YYYY-MM-DD)", "date-time": "harus berupa tanggal dan jam (ISO 8601)"}
 
@@ -98,8 +101,31 @@ def _size_errors(data: dict[str, Any]) -> dict[str, str]:
     return errors
 
 
-def validate_form(session: Session, schema: dict[str, Any], data: Any) -> dict[str, Any]:
-    """Return ``data`` when it satisfies the form; otherwise raise InvalidInput with one message per field."""
+def _rule_errors(schema: dict[str, Any], data: dict[str, Any], functions: Mapping[str, Callable[..., Any]],
+                 known: dict[str, str]) -> dict[str, str]:
+    """The form's cross-field rules (``x-rules``: ``{rule, field, message}``), each an expression of the
+    sandbox over the submitted fields that must hold. A rule waits until the fields it reads are filled in
+    and valid; its message goes on its ``field``."""
+    errors: dict[str, str] = {}
+    for rule in schema.get(RULES, []):
+        field, expression = rule["field"], rule["rule"]
+        needed = names_in(expression)
+        if field in known or field in errors or not needed <= data.keys() or needed & known.keys():
+            continue
+        try:
+            holds = bool(evaluate(expression, data, functions))
+        except Exception:  # odd submitted values (e.g. text compared with a number) break the rule
+            holds = False
+        if not holds:
+            errors[field] = rule["message"]
+    return errors
+
+
+def validate_form(session: Session, schema: dict[str, Any], data: Any,
+                  functions: Mapping[str, Callable[..., Any]] | None = None) -> dict[str, Any]:
+    """Return ``data`` when it satisfies the form; otherwise raise InvalidInput with one message per field,
+    every problem at once: the JSON Schema, the ``x-role`` pickers and the cross-field rules (``x-rules``,
+    evaluated with ``functions`` such as ``today``)."""
     if not isinstance(data, dict):
         raise InvalidInput("Data formulir harus berupa objek JSON.", {"_form": "harus berupa objek"})
     oversized = _size_errors(data)
@@ -110,8 +136,8 @@ def validate_form(session: Session, schema: dict[str, Any], data: Any) -> dict[s
     for error in sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path))):
         for name in _fields(error, data):
             errors.setdefault(name, _message(error))
-    if not errors:
-        errors = _role_errors(session, schema, data)
+    errors.update({k: v for k, v in _role_errors(session, schema, data).items() if k not in errors})
+    errors.update(_rule_errors(schema, data, functions or {}, errors))
     if errors:
         raise InvalidInput("Isian formulir belum benar.", errors)
     return data

@@ -1,7 +1,7 @@
 """Instance services: status, current tasks, audit trail; comments on tasks; notifications."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from .access import Who
 from .context import Context
 from .errors import InvalidInput, NotFound
 from .models import AuditEvent, Campaign, Instance, Notification, TaskComment, TaskIndex, User
+from .notifications import text_of
 from .tasks import CommentView, TaskView, comments_of, task_view
 
 MAX_COMMENT = 4000
@@ -88,18 +89,26 @@ def add_comment(ctx: Context, who: Who, task_id: str, text: str) -> CommentView:
 class NotificationView:
     id: int
     at: datetime
-    message: str
+    message: str  # in Bahasa Indonesia, as written when it was sent
     instance_id: int | None
     read: bool
+    kind: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None  # where to go: the task, the contact, the campaign
+
+    def text(self, lang: str) -> str:
+        """The notification in ``lang`` (its stored text when its kind is not known)."""
+        return text_of(self.kind, self.params, lang) if self.kind else self.message
 
 
-def notifications(ctx: Context, who: Who, unread_only: bool = False) -> list[NotificationView]:
+def notifications(ctx: Context, who: Who, unread_only: bool = False, limit: int = 100) -> list[NotificationView]:
+    """The user's notifications, newest first."""
     with access.acting(ctx, who) as (session, user):
         query = select(Notification).where(Notification.user_id == user.id).order_by(Notification.id.desc())
         if unread_only:
             query = query.where(Notification.read_at.is_(None))
-        return [NotificationView(n.id, n.created_at, n.message, n.instance_id, n.read_at is not None)
-                for n in session.scalars(query.limit(100))]
+        return [NotificationView(n.id, n.created_at, n.message, n.instance_id, n.read_at is not None, n.kind,
+                                 dict(n.params or {}), n.url) for n in session.scalars(query.limit(limit))]
 
 
 def mark_read(ctx: Context, who: Who, notification_id: int) -> None:

@@ -140,6 +140,7 @@ class TaskIndex(Base):
     view: Mapped[str | None] = mapped_column(String(64))
     due_at: Mapped[datetime | None]
     ready_at: Mapped[datetime]
+    case_file: Mapped[str | None] = mapped_column(Text)  # which earlier forms the task shows (``caseFile``)
 
 
 class AuditEvent(Base):
@@ -158,6 +159,7 @@ class AuditEvent(Base):
     task_name: Mapped[str | None] = mapped_column(String(255))
     task_ready_at: Mapped[datetime | None]  # when the completed task had become READY (process performance)
     task_due_at: Mapped[datetime | None]  # its due date then (deadline met or not)
+    task_form: Mapped[str | None] = mapped_column(String(255))  # the form ``data`` was submitted with
     data: Mapped[dict[str, Any]]
 
 

@@ -29,6 +29,11 @@ class Settings:
     deadline_hour: int = 16
     office_timezone: str = "Asia/Jakarta"
     demo_mode: bool = False
+    # Mail: notifications are mailed through this SMTP server when it is set (smtp://user:pass@host:port,
+    # smtps:// for TLS from the start; smtp:// upgrades with STARTTLS when the server offers it).
+    smtp_url: str | None = None
+    mail_from: str = "KLIP Kring Pajak <no-reply@klip.invalid>"
+    base_url: str = "http://127.0.0.1:5000"  # links in e-mails point here
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -43,4 +48,7 @@ class Settings:
             deadline_hour=int(env.get("KLIP_DEADLINE_HOUR") or defaults.deadline_hour),
             office_timezone=env.get("KLIP_TIMEZONE") or defaults.office_timezone,
             demo_mode=_bool(env.get("KLIP_DEMO"), False),
+            smtp_url=env.get("KLIP_SMTP_URL") or None,
+            mail_from=env.get("KLIP_MAIL_FROM") or defaults.mail_from,
+            base_url=(env.get("KLIP_BASE_URL") or defaults.base_url).rstrip("/"),
         )

@@ -15,12 +15,14 @@ from . import access
 from .access import TaskScope, Who
 from .audit import audit
 from .campaign import run_action
+from .case_file import CaseEntry, case_of
 from .context import Context
 from .errors import Conflict, NotAllowed, TaskNotReady
 from .forms import validate_form
 from .models import AuditEvent, Instance, TaskComment, TaskIndex, User
-from .process import load_instance, rules, save_instance
+from .process import load_instance, rules, save_instance, script_functions
 
+RETURN_DECISION = "kembalikan"  # the approval forms' decision that sends the work back (with ``catatan``)
 # The submitted form: the data itself, or a function that reads it once the task's JSON Schema is known.
 Submission = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -72,6 +74,7 @@ class TaskDetail:
     returns: tuple[ReturnNote, ...]
     properties: dict[str, str]
     comments: tuple[CommentView, ...]
+    case: tuple[CaseEntry, ...] = ()  # what earlier steps submitted that this task shows, newest first
 
 
 def task_view(row: TaskIndex, campaign_id: int | None, now: datetime) -> TaskView:
@@ -102,7 +105,7 @@ def _returns(session: Session, instance_id: int, bpmn_id: str) -> tuple[ReturnNo
     if last_done is None:
         return ()
     return tuple(ReturnNote(e.at, e.username, e.task_name or "", str(e.data.get("catatan", "")))
-                 for e in events if e.id > last_done and e.data.get("keputusan") == "kembalikan")
+                 for e in events if e.id > last_done and e.data.get("keputusan") == RETURN_DECISION)
 
 
 def comments_of(session: Session, instance_id: int) -> tuple[CommentView, ...]:
@@ -119,7 +122,8 @@ def task_detail(ctx: Context, session: Session, user: User, task_id: str) -> Tas
     data = {k: v for k, v in task.data.items() if k in schema.get("properties", {})}
     return TaskDetail(task_view(row, loaded.row.campaign_id, ctx.now()), task.documentation, schema, data,
                       _returns(session, row.instance_id, row.bpmn_id), dict(task.properties),
-                      comments_of(session, row.instance_id))
+                      comments_of(session, row.instance_id),
+                      case_of(session, row.instance_id, row.case_file, loaded.row.version.forms))
 
 
 def get_task(ctx: Context, who: Who, task_id: str) -> TaskDetail:
@@ -144,12 +148,14 @@ def _complete(ctx: Context, session: Session, user: User, task_id: str, submissi
     if not task.ready:
         raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.")
     schema = loaded.row.version.forms.get(row.form or "", {"type": "object"})
-    data = validate_form(session, schema, submission(schema) if callable(submission) else submission)
+    data = validate_form(session, schema, submission(schema) if callable(submission) else submission,
+                         script_functions(ctx, session))
     extra = run_action(task.properties.get(rules.ACTION_PROPERTY), ctx, session, loaded.row.campaign_id, row, user,
                        data)
     loaded.complete(task_id, {**data, **extra})
     audit(session, ctx.now(), user.username, "task_completed", loaded.row.id, loaded.row.campaign_id, row, data)
-    save_instance(loaded)
+    returned = str(data.get("catatan") or "") if data.get("keputusan") == RETURN_DECISION else None
+    save_instance(loaded, returned)
     return view
 
 

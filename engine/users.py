@@ -130,10 +130,10 @@ def add_user(
     username: str,
     roles: Iterable[str],
     password: str | None = None,
-    profile: Profile = Profile(),
+    profile: Profile | None = None,
 ) -> User:
     """Create a user with the given roles (and password and profile, if any)."""
-    roles, profile = set(roles), _normalized(profile)
+    roles, profile = set(roles), _normalized(profile or Profile())
     _raise_if(_username_errors(session, username) | _role_errors(roles) | _password_errors(password)
               | _profile_errors(profile))
     user = User(

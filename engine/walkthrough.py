@@ -5,6 +5,7 @@ import random
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -20,6 +21,13 @@ WORK_PLAN = {
     "naskah": "Selamat pagi, kami dari Kring Pajak 1500200, menghubungi Bapak/Ibu terkait SPT Tahunan ...",
     "jadwal": "Senin–Jumat 08.00–16.00 WIB", "kebutuhan_agen": 3,
 }
+
+
+def work_plan(ctx: Context) -> dict[str, Any]:
+    """WORK_PLAN moved to start today (office time) and end ten days later: a plan the form accepts now."""
+    today = ctx.now().astimezone(ZoneInfo(ctx.settings.office_timezone)).date()
+    end = today + timedelta(days=10)
+    return {**WORK_PLAN, "rencana_mulai": today.isoformat(), "rencana_selesai": end.isoformat()}
 
 
 def task_for(ctx: Context, username: str, bpmn_id: str, campaign_id: int) -> tasks.TaskView:
@@ -54,10 +62,11 @@ def run_through(new_ctx: ContextFactory, campaign_id: int, agents: tuple[str, ..
                 seed: int = 1) -> None:
     """Every SOP step, with one return of the work plan, calls by every agent, and signature."""
     complete(new_ctx, "kasi", "tugaskan_pelaksana", campaign_id, {"pelaksana": "pelaksana"})
-    complete(new_ctx, "pelaksana", "susun_rencana_kerja", campaign_id, WORK_PLAN)
+    plan = work_plan(new_ctx())
+    complete(new_ctx, "pelaksana", "susun_rencana_kerja", campaign_id, plan)
     complete(new_ctx, "kasi", "teliti_rencana_kerja", campaign_id,
              {"keputusan": "kembalikan", "catatan": "Tambahkan jadwal shift sore."})
-    complete(new_ctx, "pelaksana", "susun_rencana_kerja", campaign_id, {**WORK_PLAN, "jadwal": "Shift pagi dan sore"})
+    complete(new_ctx, "pelaksana", "susun_rencana_kerja", campaign_id, {**plan, "jadwal": "Shift pagi dan sore"})
     complete(new_ctx, "kasi", "teliti_rencana_kerja", campaign_id, {"keputusan": "setuju"})
     complete(new_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": list(agents)})
     rng = random.Random(seed)

@@ -11,7 +11,7 @@ from engine.context import Context
 from engine.demo import DEMO_USERS, sample_target_list
 from engine.process import deploy, tick
 from engine.users import create_user
-from engine.walkthrough import WORK_PLAN, task_for
+from engine.walkthrough import task_for, work_plan
 
 CtxFactory = Callable[[], Context]
 
@@ -48,7 +48,7 @@ def ready(make_ctx: CtxFactory, username: str, campaign_id: int) -> list[str]:
 def to_distribution(make_ctx: CtxFactory, campaign_id: int) -> None:
     """Steps 1–3 approved first time."""
     do(make_ctx, "kasi", "tugaskan_pelaksana", campaign_id, {"pelaksana": "pelaksana"})
-    do(make_ctx, "pelaksana", "susun_rencana_kerja", campaign_id, WORK_PLAN)
+    do(make_ctx, "pelaksana", "susun_rencana_kerja", campaign_id, work_plan(make_ctx()))
     do(make_ctx, "kasi", "teliti_rencana_kerja", campaign_id, {"keputusan": "setuju"})
 
 
@@ -73,7 +73,7 @@ def finished_campaign(make_ctx, clock, start: datetime, report_delay: timedelta)
     clock.set(clock() + timedelta(hours=1))
     do(make_ctx, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
     clock.set(clock() + timedelta(hours=2))
-    do(make_ctx, "pelaksana", "susun_rencana_kerja", cid, WORK_PLAN)
+    do(make_ctx, "pelaksana", "susun_rencana_kerja", cid, work_plan(make_ctx()))
     do(make_ctx, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "setuju"})
     do(make_ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1"]})
     finish_calls(make_ctx, cid, "agen1")

@@ -80,9 +80,9 @@ def aware(text: str) -> datetime:
 # --- the whole SOP through the API ---------------------------------------------------------------
 
 def call_until_final(api: Api, agent: str, contact: dict[str, Any], callback_at: str) -> int:
-    """Phone one contact: the first of each agent's list needs two attempts (no answer, then callback)."""
+    """Phone one contact: every third needs three attempts (no answer; a callback asked for; delivered then)."""
     first = contact["attempts"] == 0 and contact["id"] % 3 == 0
-    outcomes = ["tidak_diangkat", "minta_dihubungi_kembali"] if first else ["tersampaikan"]
+    outcomes = ["tidak_diangkat", "minta_dihubungi_kembali", "tersampaikan"] if first else ["tersampaikan"]
     for outcome in outcomes:
         body = {"outcome": outcome, "notes": "dicatat lewat API", "duration_s": 42}
         if outcome == "minta_dihubungi_kembali":

@@ -71,8 +71,7 @@ SOP_DEADLINE_STEP = "Jangka Waktu"  # the sopStep of work from the SOP's "Jangka
 SOP_PROPERTIES = ("sopStep", "mutuBakuKelengkapan", "mutuBakuWaktu", "mutuBakuOutput")  # read by engine.sopdoc
 
 # --- the engine
-ENGINE_PROPERTIES = (rules.FORM_PROPERTY, rules.ASSIGNEE_PROPERTY, rules.DUE_DATE_PROPERTY, rules.VIEW_PROPERTY,
-                     rules.PHASE_PROPERTY, rules.ACTION_PROPERTY)
+ENGINE_PROPERTIES = rules.TASK_PROPERTIES
 KNOWN_VALUES = {rules.VIEW_PROPERTY: rules.VIEWS, rules.ACTION_PROPERTY: rules.ACTIONS & set(actions.ACTIONS),
                 rules.PHASE_PROPERTY: set(rules.PHASES)}
 ROLES = set(rules.LANE_ROLES.values())

@@ -30,8 +30,10 @@ def reporting(make_ctx, clock):
 
 
 def notified(make_ctx) -> list[str]:
+    """Who has been told that the report is overdue."""
     with make_ctx().transaction() as session:
-        return sorted(session.scalars(select(User.username).join(Notification, Notification.user_id == User.id)))
+        return sorted(session.scalars(select(User.username).join(Notification, Notification.user_id == User.id)
+                                      .where(Notification.kind == "report_overdue")))
 
 
 def test_report_tasks_carry_the_working_day_due_date(make_ctx, reporting) -> None:

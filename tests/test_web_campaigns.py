@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -9,7 +10,9 @@ from flask_login import login_user
 
 from engine import campaign as campaigns
 from engine import pages
+from engine.campaign.identifiers import mask_npwp
 from engine.demo import npwp15, sample_target_list
+from engine.models import Campaign
 from engine.users import create_user
 from engine.walkthrough import task_for
 from tests.sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
@@ -90,12 +93,13 @@ def test_upload_with_bad_rows_lists_every_rejected_row(client, make_ctx) -> None
     assert page.status_code == 200
     assert "3 dari 7 baris diterima, 3 ditolak, 1 duplikat" in flashes(html)
     rejected = table_rows(html, "rejected-rows")
-    assert [row[0] for row in rejected] == ["4", "5", "6"]
-    assert "harus 15 atau 16 digit" in rejected[0][2] and "12.345" not in rejected[0][2]
-    assert rejected[1][1:] == ["nama", "Nama wajib pajak kosong"]
-    assert rejected[2][1] == "telepon" and "Tidak ada nomor telepon yang valid" in rejected[2][2]
+    assert [row[:3] for row in rejected] == [["4", "NPWP Pendek", "•••••"], ["5", "—", mask_npwp(npwp15(3))],
+                                             ["6", "Tanpa Telepon", mask_npwp(npwp15(4))]]
+    assert "npwp NPWP harus 15 atau 16 digit (terbaca 5 digit)" == rejected[0][3]
+    assert rejected[1][3] == "nama Nama wajib pajak kosong"
+    assert rejected[2][3].startswith("telepon Tidak ada nomor telepon yang valid")
     duplicates = one(html, "//details[summary/h3[starts-with(normalize-space(), 'Duplikat')]]//table")
-    assert "duplikat dari baris 2" in [row[-1] for row in rows_of(duplicates)]
+    assert rows_of(duplicates) == [["7", "Baris Ganda", mask_npwp(npwp15(1)), "duplikat dari baris 2"]]
 
 
 def test_upload_missing_required_column_is_rejected_and_stores_nothing(client, make_ctx) -> None:
@@ -152,6 +156,111 @@ def test_campaign_page_shows_data_progress_and_import_report(client, make_ctx) -
     listing = page_tree(client.get("/kampanye"))
     row = one(listing, f"//table[{has_class('campaign-table')}]/tbody/tr[.//a[normalize-space()='Kampanye A']]")
     assert "0 dari 5 kontak selesai" in text_of(row)
+
+
+def bad_check(number: str) -> str:
+    """The same NPWP with a wrong check digit."""
+    return number[:8] + str((int(number[8]) + 1) % 10) + number[9:]
+
+
+OFFICE_CSV = "\r\n".join([  # as Excel on an Indonesian Windows saves "CSV (semicolon delimited)": Windows-1252, ';'
+    "NPWP;Nama;Telepon;Alamat",
+    f"{npwp15(1)};Zoë O’Brien;0812-3456-7890;Jl. Merdeka 1, Bandung",       # row 2
+    f"{bad_check(npwp15(2))};José Müller;085712345678;Jl. Sudirman, Jakarta",  # row 3: check digit → warning
+    "12.345.678;Siti Pendek;081298765432;",                                  # row 4: wrong length → rejected
+    f"01A{npwp15(3)[3:]};Huruf Salah;081298765433;",                        # row 5: non-digits → rejected
+    f"{npwp15(4)};Ñoño Pérez;12;",                                           # row 6: no valid phone → rejected
+    f"{npwp15(5)};Agus Wijaya;12, 081311112222;",                            # row 7: one bad phone → warning
+]).encode("cp1252")
+
+
+def test_import_report_names_rows_with_masked_npwp_and_lists_accepted_rows_with_warnings(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    response = upload(login_as(client, "unit"), OFFICE_CSV, filename="sasaran.csv")
+    assert response.status_code == 302
+    html = page_tree(client.get(response.headers["Location"]))
+    report = one(html, f"//section[{has_class('import-report')}]")
+    assert stats(report)["Diterima"] == "3" and stats(report)["Diterima dengan peringatan"] == "2"
+    assert text_of(one(report, f".//p[{has_class('import-source')}]")) == (
+        "Berkas dibaca sebagai CSV: penyandian Windows-1252, pemisah titik koma (;).")
+    rejected = table_rows(report, "rejected-rows")
+    assert [row[:3] for row in rejected] == [["4", "Siti Pendek", "••••5678"], ["5", "Huruf Salah", "•" * 15],
+                                             ["6", "Ñoño Pérez", mask_npwp(npwp15(4))]]
+    assert [row[3] for row in rejected] == ["npwp NPWP harus 15 atau 16 digit (terbaca 8 digit)",
+                                            "npwp NPWP mengandung karakter selain angka",
+                                            "telepon Tidak ada nomor telepon yang valid (nomor ke-1 tidak valid)"]
+    warned = table_rows(report, "warning-rows")
+    assert warned == [
+        ["3", "José Müller", mask_npwp(bad_check(npwp15(2))),
+         "npwp NPWP 15 digit: digit pemeriksa (check digit) tidak cocok; periksa kembali"],
+        ["7", "Agus Wijaya", mask_npwp(npwp15(5)), "telepon Nomor telepon ke-1 tidak valid dan diabaikan"]]
+    assert "Zoë O’Brien" in {c.name for c in campaigns.list_contacts(make_ctx(), "kasi", _campaign_id(response),
+                                                                       assigned_to_me=False)}
+    stored = json.dumps(campaigns.get_campaign(make_ctx(), "kasi", _campaign_id(response)).import_report,
+                        ensure_ascii=False)
+    page_text = everywhere(html)
+    for secret in (npwp15(1), bad_check(npwp15(2)), npwp15(4), npwp15(5), "12.345.678", "12345678",
+                   f"01A{npwp15(3)[3:]}", "0812-3456-7890", "85712345678", "81311112222"):
+        assert secret not in page_text and secret not in stored, secret
+
+
+def _campaign_id(response: Any) -> int:
+    return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+
+
+def test_upload_page_states_which_npwp_problems_reject_and_which_warn(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    html = page_tree(login_as(client, "unit").get("/kampanye/unggah"))
+    rules = [text_of(li) for li in html.xpath("//aside//ul/li")]
+    assert any("ditolak bila NPWP-nya bukan 15 atau 16 digit atau berisi selain angka" in r for r in rules)
+    assert any("digit pemeriksanya (check digit) tidak cocok" in r and "tetap diterima dengan peringatan" in r
+               and "Laporan Penerimaan dan Pengolahan Data" in r for r in rules)
+    assert not any("NPWP tidak valid" in r for r in rules)
+    assert ".xls" in one(html, "//input[@type='file']").get("accept").split(",")
+
+
+def test_workbook_named_csv_is_read_and_legacy_xls_is_refused_with_advice(client, make_ctx) -> None:
+    import openpyxl
+
+    setup_sop(make_ctx)
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["npwp", "nama", "telepon"])
+    workbook.active.append([npwp15(7), "Dewi Lestari", "081311112222"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = upload(login_as(client, "unit"), buffer.getvalue(), filename="sasaran.csv")
+    assert response.status_code == 302
+    html = page_tree(client.get(response.headers["Location"]))
+    assert text_of(one(html, f"//p[{has_class('import-source')}]")) == (
+        "Berkas dibaca sebagai lembar kerja Excel (.xlsx), lembar pertama. "
+        "Nama berkas berakhiran .csv; berkas dibaca menurut isinya.")
+    legacy = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024
+    response = upload(client, legacy, filename="sasaran.xls", title="Berkas lama")
+    html = page_tree(response)
+    assert response.status_code == 422
+    assert "Format Excel 97-2003 (.xls) tidak didukung" in flashes(html)
+    assert "simpan ulang sebagai Excel Workbook (.xlsx) atau CSV UTF-8 (.csv)" in text_of(
+        one(html, "//*[@id='file-error']"))
+    assert "Berkas lama" not in main_text(page_tree(client.get("/kampanye")))
+
+
+def test_report_stored_before_rows_had_names_still_lists_its_rows(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    view = campaigns.create_campaign(make_ctx(), "unit", "data.csv", sample_target_list(5), "Lama", "Kanwil")
+    legacy = {"rows": 3, "accepted": 1, "rejected": 2, "duplicates": 0, "warning_count": 1, "error_count": 3,
+              "errors": [{"row": 3, "field": "npwp", "message": "NPWP kosong"},
+                         {"row": 3, "field": "nama", "message": "Nama wajib pajak kosong"},
+                         {"row": 4, "field": "telepon", "message": "Nomor telepon kosong"}],
+              "warnings": [{"row": 2, "field": "kolom", "message": "Baris memiliki sel di luar kolom judul"}],
+              "duplicate_rows": []}
+    with make_ctx().transaction() as session:
+        session.get(Campaign, view.id).import_report = legacy
+    html = page_tree(login_as(client, "kasi").get(f"/kampanye/{view.id}"))
+    assert table_rows(html, "rejected-rows") == [
+        ["3", "—", "—", "npwp NPWP kosong nama Nama wajib pajak kosong"],
+        ["4", "—", "—", "telepon Nomor telepon kosong"]]
+    assert stats(html)["Peringatan"] == "1"
+    assert not html.xpath(f"//p[{has_class('import-source')}]")
 
 
 # --- agent call list and contact page -------------------------------------------------------------

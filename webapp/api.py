@@ -19,20 +19,25 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, g, jsonify, request, url_for
+from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 
 from engine import campaign as campaigns
-from engine import instances, tasks
+from engine import instances, pages, tasks
 from engine.access import BearerToken, TaskScope
 from engine.campaign import ContactView
 from engine.errors import InvalidInput
+from engine.pages.listing import MAX_PAGE
 
 from .errors import error_response
+from .listing import kept, link_header
 from .services import ctx, me
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 TASK_SCOPES = tuple(TaskScope)
+TASK_SORTS = tuple(pages.TaskSort)  # the first is the default
+CAMPAIGN_SORTS = tuple(pages.CampaignSort)
+MAX_ID = 2**31 - 1
 CALL_TEXT_FIELDS = ("notes", "recording_ref", "phone")
 MAX_LIMIT = 1000  # ?limit= of a listing
 MAX_OFFSET = 10_000_000  # ?offset= of a listing
@@ -73,7 +78,7 @@ def _contact(view: ContactView) -> dict[str, Any]:
             "attempts": view.attempts, "final_outcome": view.final_outcome, "last_outcome": view.last_outcome}
 
 
-def _campaign(view: campaigns.CampaignView) -> dict[str, Any]:
+def _campaign(view: campaigns.CampaignView | pages.CampaignRow) -> dict[str, Any]:
     return {"id": view.id, "title": view.title, "status": view.status, "instance_id": view.instance_id,
             "progress": dict(view.progress), "requester": view.requester, "topic": view.topic,
             "created_by": view.created_by, "created_at": _iso(view.created_at)}
@@ -86,6 +91,10 @@ def _report(report: dict[str, Any]) -> dict[str, Any]:
         "totals": {k: figures[k] for k in ("contacts", "reached", "not_reached", "by_outcome")},
         "by_agent": [{k: a[k] for k in ("agent", "contacts", "attempts", "reached")} for a in figures["by_agent"]],
         "signed_by": report["signed_by"], "signed_at": _iso(report["signed_at"]), "sha256": report["sha256"],
+        "number": report["number"],
+        "pdf_url": url_for("api.report_pdf", campaign_id=report["campaign_id"]) if report["number"] else None,
+        "cover_letter_number": report["cover_letter_number"],
+        "cover_letter_date": report["cover_letter_date"].isoformat() if report["cover_letter_date"] else None,
     }
 
 
@@ -128,6 +137,22 @@ def _choice_arg(name: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise InvalidInput("Parameter tidak valid.", {name: "harus salah satu dari: " + ", ".join(choices)})
     return value
+
+
+def _page_args() -> dict[str, int]:
+    return {"page": _int_arg("page", 1, 1, MAX_PAGE) or 1,
+            "per_page": _int_arg("per_page", pages.DEFAULT_PER_PAGE, 1, pages.MAX_PER_PAGE) or pages.DEFAULT_PER_PAGE}
+
+
+def _paged(items: list[dict[str, Any]], paging: pages.Paging, args: dict[str, Any]) -> Any:
+    """A page of a list: the body stays a plain JSON list; ``X-Total-Count`` and ``Link`` (RFC 8288: first, prev,
+    next, last, as they apply) tell the rest. ``args``: the list's parameters, kept in every link."""
+    response = jsonify(items)
+    response.headers["X-Total-Count"] = str(paging.total)
+    links = link_header(paging, lambda page: url_for(request.endpoint or "", _external=True, **args, page=page))
+    if links:
+        response.headers["Link"] = links
+    return response
 
 
 def _call_args(body: dict[str, Any]) -> dict[str, Any]:
@@ -176,7 +201,13 @@ def create_campaign() -> Any:
 
 @bp.get("/campaigns")
 def campaign_list() -> Any:
-    return jsonify([_campaign(c) for c in campaigns.list_campaigns(ctx(), me())])
+    """``?q=&status=&sort=&page=&per_page=``: a page of the campaigns I may see (newest first)."""
+    filters = pages.CampaignFilters(q=request.args.get("q", ""), status=request.args.get("status", ""),
+                                    sort=_choice_arg("sort", CAMPAIGN_SORTS), **_page_args())
+    view = pages.campaign_list(ctx(), me(), filters)
+    args = kept({"q": filters.q, "status": filters.status, "sort": filters.sort, "per_page": filters.per_page},
+                {"sort": CAMPAIGN_SORTS[0], "per_page": pages.DEFAULT_PER_PAGE})
+    return _paged([_campaign(c) for c in view.campaigns], view.paging, args)
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -205,24 +236,56 @@ def report(campaign_id: int) -> Any:
     return jsonify(_report(campaigns.get_report(ctx(), me(), campaign_id)))
 
 
+@bp.get("/campaigns/<int:campaign_id>/report.pdf")
+def report_pdf(campaign_id: int) -> Any:
+    """The signed report's PDF, byte for byte what was signed (SHA-256 = the report's ``sha256``); 404 unsigned."""
+    filename, pdf = campaigns.signed_report_pdf(ctx(), me(), campaign_id)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+
+
 # --- tasks and instances -------------------------------------------------------------------------
 
 @bp.get("/tasks")
 def task_list() -> Any:
-    scope = _choice_arg("scope", TASK_SCOPES)
-    return jsonify([_task(t) for t in tasks.ready_tasks(ctx(), me(), scope)])
+    """``?q=&campaign=&step=&lane=&scope=&sort=&page=&per_page=``: a page of the tasks I can work (due first)."""
+    filters = pages.TaskFilters(q=request.args.get("q", ""), campaign=_int_arg("campaign", None, 1, MAX_ID),
+                                step=request.args.get("step", ""), lane=request.args.get("lane", ""),
+                                scope=_choice_arg("scope", TASK_SCOPES), sort=_choice_arg("sort", TASK_SORTS),
+                                **_page_args())
+    view = pages.task_list(ctx(), me(), filters)
+    args = kept({"q": filters.q, "campaign": filters.campaign, "step": filters.step, "lane": filters.lane,
+                 "scope": filters.scope, "sort": filters.sort, "per_page": filters.per_page},
+                {"scope": TASK_SCOPES[0], "sort": TASK_SORTS[0], "per_page": pages.DEFAULT_PER_PAGE})
+    return _paged([_task(t) for t in view.tasks], view.paging, args)
 
 
 @bp.get("/tasks/<task_id>")
 def task(task_id: str) -> Any:
     detail = tasks.get_task(ctx(), me(), task_id)
-    return jsonify({**_task(detail.task), "form": {"schema": detail.schema}, "data": detail.data})
+    case = [{"task": e.task, "form": e.form, "by": e.by, "at": _iso(e.at), "data": e.data} for e in detail.case]
+    return jsonify({**_task(detail.task), "form": {"schema": detail.schema}, "data": detail.data, "case": case})
 
 
 @bp.post("/tasks/<task_id>")
 def complete_task(task_id: str) -> Any:
     view = tasks.complete_task(ctx(), me(), task_id, _json_object())
     return jsonify({"id": task_id, "completed": True, "instance_id": view.instance_id})
+
+
+@bp.get("/notifications")
+def notification_list() -> Any:
+    unread = _choice_arg("unread", ("0", "1")) == "1"
+    items = instances.notifications(ctx(), me(), unread_only=unread, limit=_int_arg("limit", 100, 1, MAX_LIMIT) or 100)
+    lang = _choice_arg("lang", ("id", "en"))
+    return jsonify([{"id": n.id, "at": _iso(n.at), "kind": n.kind, "text": n.text(lang), "url": n.url,
+                     "instance_id": n.instance_id, "read": n.read} for n in items])
+
+
+@bp.post("/notifications/<int:notification_id>/read")
+def notification_read(notification_id: int) -> Any:
+    instances.mark_read(ctx(), me(), notification_id)
+    return jsonify({"id": notification_id, "read": True})
 
 
 @bp.get("/instances/<int:instance_id>")

@@ -64,6 +64,12 @@ def wib_in_text(text: str) -> str:
     return ISO_IN_TEXT.sub(lambda m: wib(m.group(0).replace("Z", "+00:00")), text or "")
 
 
+@bp.app_template_filter("is_past")
+def is_past(value: datetime | None) -> bool:
+    """Whether a moment has come (by the app's clock)."""
+    return value is not None and value <= ctx().now()
+
+
 @bp.app_template_filter("age")
 def age(value: datetime | None) -> str:
     """How long ago, coarsely: "3 hari", "2 jam", "15 menit", "baru saja"."""

@@ -18,7 +18,7 @@ STATES = (("state-completed", "Selesai dikerjakan"), ("state-active", "Sedang be
 
 
 def task_panel(page: pages.TaskPage) -> Markup | None:
-    """The step's richer panel: the agent's assignment at step 5, the report at steps 6–8."""
+    """The step's richer panel: the agent's assignment at step 5, the report at steps 6–9."""
     if page.assignment is not None:
         return assignment_panel(page.assignment)
     if page.report is not None:

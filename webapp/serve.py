@@ -10,7 +10,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from engine.context import Context
-from engine.process import tick
+from engine.jobs import run_jobs
 from engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,12 +33,12 @@ class _Server(BaseApplication):
 
 
 def timer_loop(ctx: Context, stop: threading.Event, interval: float) -> None:
-    """Fire due timers every ``interval`` seconds until ``stop``, with one Context (one connection pool)."""
+    """Every ``interval`` seconds until ``stop``: due timers, reminders, mail — with one Context (one pool)."""
     while not stop.wait(interval):
         try:
-            tick(ctx)
-        except Exception:  # keep the scheduler alive; the next tick retries
-            log.exception("klip tick failed; retrying at the next tick")
+            run_jobs(ctx)
+        except Exception:  # keep the scheduler alive; the next run retries
+            log.exception("klip jobs failed; retrying at the next run")
 
 
 def _shared_demo_secret() -> None:

@@ -6,7 +6,7 @@ Apart from the generic process engine (``engine.process``): a second process add
 from ..models import CampaignStatus
 from .actions import run_action
 from .contacts import MAX_DURATION_S, ContactView
-from .outcomes import CALLBACK_OUTCOME, OUTCOMES, Outcome
+from .outcomes import CALLBACK_OUTCOME, OUTCOMES, WRONG_NUMBER_OUTCOME, Outcome
 from .services import (
     CallView,
     CampaignView,
@@ -19,8 +19,28 @@ from .services import (
     next_contact,
     preview_distribution,
     record_call,
+    signed_report_pdf,
 )
 
-__all__ = ["CALLBACK_OUTCOME", "MAX_DURATION_S", "OUTCOMES", "CallView", "CampaignStatus", "CampaignView",
-           "ContactView", "Outcome", "contact_detail", "create_campaign", "get_campaign", "get_report",
-           "list_campaigns", "list_contacts", "next_contact", "preview_distribution", "record_call", "run_action"]
+__all__ = [
+    "CALLBACK_OUTCOME",
+    "CallView",
+    "CampaignStatus",
+    "CampaignView",
+    "ContactView",
+    "MAX_DURATION_S",
+    "OUTCOMES",
+    "Outcome",
+    "WRONG_NUMBER_OUTCOME",
+    "contact_detail",
+    "create_campaign",
+    "get_campaign",
+    "get_report",
+    "list_campaigns",
+    "list_contacts",
+    "next_contact",
+    "preview_distribution",
+    "record_call",
+    "run_action",
+    "signed_report_pdf",
+]

@@ -1,26 +1,22 @@
 """Domain actions named by a task's ``action`` property; they run in the completing task's transaction."""
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from ..context import Context
 from ..errors import InvalidInput
-from ..models import Report, TaskIndex, User
-from . import contacts, figures
+from ..models import Campaign, Instance, Report, TaskIndex, User
+from ..notifications import named, notify
+from . import contacts, figures, report_document
+
+COVER_LETTER_NUMBER_MAX = 128  # characters of the cover letter number (Report.cover_letter_number)
 
 Action = Callable[[Context, Session, int, TaskIndex, User, dict[str, Any]], dict[str, Any]]
-
-
-def report_content(report: Report) -> bytes:
-    """The canonical bytes of a report: what the Kepala Kantor signs and what the SHA-256 covers."""
-    body = {"campaign_id": report.campaign_id, "figures": report.figures, "narrative": report.narrative,
-            "drafted_by": report.drafted_by, "drafted_at": report.drafted_at.isoformat()}
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _distribute(ctx: Context, session: Session, campaign_id: int, row: TaskIndex, user: User,
@@ -39,7 +35,8 @@ def _draft_report(ctx: Context, session: Session, campaign_id: int, row: TaskInd
     report.figures = figures.compute_figures(session, campaign_id)
     report.narrative = dict(data)
     report.drafted_by, report.drafted_at = user.username, ctx.now()
-    report.sha256 = report.signed_by = report.signed_at = None
+    report.sha256 = report.signed_by = report.signed_at = report.number = None
+    report.pdf = None
     session.add(report)
     return {}
 
@@ -51,9 +48,10 @@ def _sign_report(ctx: Context, session: Session, campaign_id: int, row: TaskInde
     report = session.get(Report, campaign_id)
     if report is None:
         raise InvalidInput("Konsep laporan belum ada.", {"keputusan": "laporan belum disusun"})
-    report.sha256 = hashlib.sha256(report_content(report)).hexdigest()
-    report.signed_by, report.signed_at = user.username, ctx.now()
-    return {"sha256_laporan": report.sha256}
+    # The PDF is rendered once, here: its number, bytes and SHA-256 are what the requester receives.
+    report_document.sign(session, report, session.get(Instance, row.instance_id), user, ctx.now(),
+                         ZoneInfo(ctx.settings.office_timezone))
+    return {"sha256_laporan": report.sha256, "nomor_laporan": report.number}
 
 
 def _send_report(ctx: Context, session: Session, campaign_id: int, row: TaskIndex, user: User,
@@ -61,7 +59,30 @@ def _send_report(ctx: Context, session: Session, campaign_id: int, row: TaskInde
     report = session.get(Report, campaign_id)
     if report is None or report.signed_at is None:
         raise InvalidInput("Laporan belum ditandatangani Kepala Kantor.", {"nomor_surat": "laporan belum sah"})
+    # The cover letter (surat pengantar) the signed report went out with: shown to the requesting unit.
+    number = " ".join(str(data.get("nomor_surat") or "").split())
+    if len(number) > COVER_LETTER_NUMBER_MAX:
+        raise InvalidInput("Nomor surat pengantar terlalu panjang.",
+                           {"nomor_surat": f"paling panjang {COVER_LETTER_NUMBER_MAX} karakter"})
+    try:
+        sent_on = date.fromisoformat(str(data.get("tanggal_kirim") or ""))
+    except ValueError:
+        raise InvalidInput("Tanggal kirim tidak valid.", {"tanggal_kirim": "format harus tanggal"}) from None
+    report.cover_letter_number, report.cover_letter_date = number or None, sent_on
+    report.sent_by, report.sent_at = user.username, ctx.now()
+    _tell_the_requester(ctx, session, campaign_id, report)
     return {}
+
+
+def _tell_the_requester(ctx: Context, session: Session, campaign_id: int, report: Report) -> None:
+    """The requesting unit learns that its report was sent, with the cover letter, and where to download it."""
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        return
+    params = {"campaign": campaign.title, "number": report.cover_letter_number or "-",
+              "date": report.cover_letter_date.strftime("%d-%m-%Y") if report.cover_letter_date else "-"}
+    notify(session, ctx.settings, ctx.now(), named(session, [campaign.created_by]), "report_sent", params,
+           ref=f"report:{campaign_id}", url=f"/kampanye/{campaign_id}")
 
 
 ACTIONS: dict[str, Action] = {

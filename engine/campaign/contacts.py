@@ -15,11 +15,17 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInput, NotFound, TaskNotReady
 from ..models import CallAttempt, Campaign, CampaignStatus, Contact
 from ..settings import Settings
-from .outcomes import CALLBACK_OUTCOME, FINAL_OUTCOMES, OUTCOMES, REACHED_OUTCOMES
-from .target_list import phone_e164
+from .identifiers import mask_npwp, phone_e164
+from .outcomes import (
+    CALLBACK_OUTCOME,
+    FINAL_OUTCOMES,
+    OUTCOMES,
+    REACHED_OUTCOMES,
+    UNREACHED_ATTEMPTS,
+    WRONG_NUMBER_OUTCOME,
+)
 
 INSERT_BATCH = 10_000
-MASK = "•"
 MAX_NOTES = 4000  # characters of a call's notes
 MAX_RECORDING_REF = 255  # CallAttempt.recording_ref column size
 MAX_DURATION_S = 86_400  # one day
@@ -43,6 +49,12 @@ class ContactView:
     final_outcome: str | None
     last_outcome: str | None
     last_call_at: datetime | None
+    callback_at: datetime | None = None  # the taxpayer asked to be called again then (open contacts only)
+    closed_phones: tuple[str, ...] = ()  # numbers found wrong: not dialled again
+
+    @property
+    def open_phones(self) -> tuple[str, ...]:
+        return tuple(p for p in self.phones if p not in self.closed_phones)
 
 
 def add_contacts(session: Session, campaign_id: int, parsed_rows: Iterable[dict[str, Any]]) -> int:
@@ -117,7 +129,7 @@ def record_call(
         raise TaskNotReady("Kontak ini sudah selesai; tidak dapat dicatat panggilan baru")
     agent = contact.agent or ""
     phone = _check_call(contact, now, outcome, notes, callback_at, duration_s, recording_ref, phone)
-    if not _count_attempt(session, contact.id, agent, outcome, now, settings.max_attempts):
+    if not _count_attempt(session, contact, outcome, phone, callback_at, now, settings.max_attempts):
         raise TaskNotReady("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar")
     session.refresh(contact)
     attempt = CallAttempt(
@@ -129,16 +141,29 @@ def record_call(
     return attempt
 
 
-def _count_attempt(session: Session, contact_id: int, username: str, outcome: str, now: datetime,
-                   max_attempts: int) -> bool:
-    """Count one attempt in a single guarded UPDATE (no lost updates); False when the contact was closed."""
-    final = outcome if outcome in FINAL_OUTCOMES else case(
-        (Contact.attempts + 1 >= max_attempts, outcome), else_=None
-    )
+def _count_attempt(session: Session, contact: Contact, outcome: str, phone: str, callback_at: datetime | None,
+                   now: datetime, max_attempts: int) -> bool:
+    """Count one attempt in a single guarded UPDATE (no lost updates); False when the contact was closed.
+
+    A final outcome closes the contact; a callback keeps it open until the time the taxpayer asked for; a wrong
+    number closes that number, and the contact when no number is left; attempts that did not reach the
+    taxpayer close it after ``max_attempts`` (callbacks do not count).
+    """
+    closed = list(contact.closed_phones or [])
+    if outcome == WRONG_NUMBER_OUTCOME and phone and phone not in closed:
+        closed.append(phone)
+    unreached = session.scalar(select(func.count(CallAttempt.id)).where(
+        CallAttempt.contact_id == contact.id, CallAttempt.outcome.in_(sorted(UNREACHED_ATTEMPTS)))) or 0
+    final = None
+    if outcome in FINAL_OUTCOMES or (outcome == WRONG_NUMBER_OUTCOME and set(contact.phones) <= set(closed)):
+        final = outcome
+    elif outcome in UNREACHED_ATTEMPTS and unreached + 1 >= max_attempts:
+        final = outcome
     result = session.execute(
         update(Contact)
-        .where(Contact.id == contact_id, Contact.agent == username, Contact.final_outcome.is_(None))
-        .values(attempts=Contact.attempts + 1, last_call_at=now, final_outcome=final)
+        .where(Contact.id == contact.id, Contact.agent == contact.agent, Contact.final_outcome.is_(None))
+        .values(attempts=Contact.attempts + 1, last_call_at=now, final_outcome=final, closed_phones=closed,
+                callback_at=callback_at if outcome == CALLBACK_OUTCOME and final is None else None)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # UPDATE results have rowcount
@@ -162,8 +187,17 @@ def _check_call(contact: Contact, now: datetime, outcome: str, notes: str, callb
     if len(recording_ref) > MAX_RECORDING_REF:
         fields["recording_ref"] = "Referensi rekaman terlalu panjang (maksimal 255 karakter)."
     e164 = (phone_e164(phone) or phone) if phone.strip() else ""
+    closed = contact.closed_phones or []
     if e164 and e164 not in contact.phones:
         fields["phone"] = f"Nomor '{phone}' bukan nomor telepon kontak ini."
+    elif e164 and e164 in closed:
+        fields["phone"] = "Nomor ini sudah ditandai salah; hubungi nomor lain."
+    elif outcome == WRONG_NUMBER_OUTCOME and not e164:
+        left = [number for number in contact.phones if number not in closed]
+        if len(left) == 1:
+            e164 = left[0]
+        else:
+            fields["phone"] = "Pilih nomor yang ternyata salah."
     if fields:
         raise InvalidInput("Data panggilan tidak valid", fields)
     return e164
@@ -185,16 +219,24 @@ def _check_callback(now: datetime, outcome: str, callback_at: datetime | None) -
     return ""
 
 
+def work_order(now: datetime) -> tuple[Any, ...]:
+    """The order an agent works contacts in: callbacks that are due (earliest first), then the other open
+    contacts in row order, then callbacks planned for later, then the closed ones."""
+    due = Contact.callback_at <= now
+    rank = case((Contact.final_outcome.is_not(None), 3), (due, 0), (Contact.callback_at.is_(None), 1), else_=2)
+    return rank, case((due, Contact.callback_at), else_=None), Contact.row_number, Contact.id
+
+
 def list_contacts(
     session: Session, campaign_id: int, agent: str | None = None, limit: int | None = None,
-    offset: int = 0, open_first: bool = False,
+    offset: int = 0, now: datetime | None = None,
 ) -> list[ContactView]:
-    """Return a campaign's contacts (optionally one agent's), in row order or open ones first."""
+    """Return a campaign's contacts (optionally one agent's), in row order or, given ``now``, in work order."""
     query = _views_query(campaign_id)
     if agent is not None:
         query = query.where(Contact.agent == agent)
-    if open_first:
-        query = query.order_by(Contact.final_outcome.is_not(None))
+    if now is not None:
+        query = query.order_by(*work_order(now))
     query = query.order_by(Contact.row_number, Contact.id).offset(offset).limit(limit)
     return [_view(contact, last) for contact, last in session.execute(query)]
 
@@ -231,37 +273,36 @@ def _view(contact: Contact, last_outcome: str | None) -> ContactView:
         npwp_masked=mask_npwp(contact.npwp), phones=tuple(contact.phones), kpp=contact.kpp,
         extra=dict(contact.extra), agent=contact.agent, attempts=contact.attempts,
         final_outcome=contact.final_outcome, last_outcome=last_outcome, last_call_at=contact.last_call_at,
+        callback_at=contact.callback_at, closed_phones=tuple(contact.closed_phones or ()),
     )
 
 
-def mask_npwp(npwp: str) -> str:
-    """Mask an NPWP but for the digits an agent needs to tell taxpayers apart (UU PDP: mask what is not needed).
+PROGRESS_KEYS = ("contacts", "final", "attempts", "reached", "callbacks")
 
-    A 15-digit NPWP ends in the KPP and branch codes, which most taxpayers of one office share; so the last
-    four digits of the taxpayer's own part (serial end + check digit) stay visible, with the public KPP and
-    branch codes: ``••.•••.678.9-091.000``. The 16-digit form of an old NPWP (``0`` + 15 digits) is masked the
-    same way; a NIK-based NPWP shows its last four digits (the person's sequence number).
-    """
-    if len(npwp) == 16 and npwp.startswith("0"):
-        return MASK + mask_npwp(npwp[1:])
-    if len(npwp) != 15:
-        return MASK * max(len(npwp) - 4, 0) + npwp[-4:]
-    d = MASK * 5 + npwp[5:]
-    return f"{d[0:2]}.{d[2:5]}.{d[5:8]}.{d[8]}-{d[9:12]}.{d[12:15]}"
+
+def _progress_columns() -> tuple[Any, ...]:
+    """The aggregates of ``progress``: contacts, closed contacts, call attempts, reached contacts, and open
+    contacts waiting for a callback."""
+    return (func.count(Contact.id), func.count(Contact.final_outcome), func.coalesce(func.sum(Contact.attempts), 0),
+            func.coalesce(func.sum(case((Contact.final_outcome.in_(sorted(REACHED_OUTCOMES)), 1), else_=0)), 0),
+            func.count(case((Contact.final_outcome.is_(None) & Contact.callback_at.is_not(None), 1))))
 
 
 def progress(session: Session, campaign_id: int, agent: str | None = None) -> dict[str, int]:
-    """Return counts of contacts, closed contacts, call attempts and reached contacts."""
-    query: Select[int, int, int, int] = select(
-        func.count(Contact.id),
-        func.count(Contact.final_outcome),
-        func.coalesce(func.sum(Contact.attempts), 0),
-        func.coalesce(func.sum(case((Contact.final_outcome.in_(sorted(REACHED_OUTCOMES)), 1), else_=0)), 0),
-    ).where(Contact.campaign_id == campaign_id)
+    """Return counts of contacts, closed contacts, call attempts, reached contacts and open callbacks."""
+    query: Select[Any] = select(*_progress_columns()).where(Contact.campaign_id == campaign_id)
     if agent is not None:
         query = query.where(Contact.agent == agent)
-    contacts, final, attempts, reached = session.execute(query).one()
-    return {"contacts": contacts, "final": final, "attempts": int(attempts), "reached": int(reached)}
+    return dict(zip(PROGRESS_KEYS, (int(n) for n in session.execute(query).one()), strict=True))
+
+
+def progress_by_campaign(session: Session, campaign_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+    """``progress`` of many campaigns in one aggregate query (a list page's campaigns); zeros for none."""
+    ids = sorted(set(campaign_ids))
+    found = {row[0]: dict(zip(PROGRESS_KEYS, (int(n) for n in row[1:]), strict=True)) for row in session.execute(
+        select(Contact.campaign_id, *_progress_columns()).where(Contact.campaign_id.in_(ids))
+        .group_by(Contact.campaign_id))} if ids else {}
+    return {cid: found.get(cid, dict.fromkeys(PROGRESS_KEYS, 0)) for cid in ids}
 
 
 def _campaign(session: Session, campaign_id: int) -> Campaign:

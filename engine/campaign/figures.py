@@ -31,7 +31,14 @@ def compute_figures(session: Session, campaign_id: int) -> dict[str, Any]:
         "by_outcome": _contacts_by_final_outcome(session, campaign_id),
         "attempts_by_outcome": attempts_by_outcome,
         "by_agent": by_agent,
+        "callbacks_open": _callbacks_open(session, campaign_id),
     }
+
+
+def _callbacks_open(session: Session, campaign_id: int) -> int:
+    """Open contacts waiting for the callback their taxpayer asked for."""
+    return session.scalar(select(func.count(Contact.id)).where(
+        Contact.campaign_id == campaign_id, Contact.final_outcome.is_(None), Contact.callback_at.is_not(None))) or 0
 
 
 def _reached_flag() -> Any:

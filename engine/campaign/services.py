@@ -7,21 +7,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, defer
 
 from .. import access
 from ..access import Who
 from ..audit import audit
 from ..context import Context
-from ..errors import InvalidInput, TaskNotReady
+from ..errors import InvalidInput, NotFound, TaskNotReady
 from ..inputs import clean_text
 from ..models import CallAttempt, Campaign, CampaignStatus, Contact, Instance, Report, TaskIndex, User
 from ..process import current_version, start_instance
-from . import contacts, figures
+from . import contacts, figures, report_document
 from .target_list import parse_target_list
 
 ASSIGNMENT_VIEW = "call_list"  # the view property of the agent's step-5 task
@@ -93,11 +93,14 @@ def create_campaign(ctx: Context, who: Who, filename: str, content: bytes, title
         return campaign_view(session, campaign)
 
 
+def _view(campaign: Campaign, instance_id: int | None, progress: dict[str, int]) -> CampaignView:
+    return CampaignView(campaign.id, campaign.title, campaign.requester, campaign.topic, campaign.status,
+                        instance_id, campaign.created_by, campaign.created_at, campaign.import_report, progress)
+
+
 def campaign_view(session: Session, campaign: Campaign) -> CampaignView:
     instance_id = session.scalars(select(Instance.id).where(Instance.campaign_id == campaign.id)).first()
-    return CampaignView(campaign.id, campaign.title, campaign.requester, campaign.topic, campaign.status,
-                        instance_id, campaign.created_by, campaign.created_at, campaign.import_report,
-                        contacts.progress(session, campaign.id))
+    return _view(campaign, instance_id, contacts.progress(session, campaign.id))
 
 
 def get_campaign(ctx: Context, who: Who, campaign_id: int) -> CampaignView:
@@ -106,9 +109,16 @@ def get_campaign(ctx: Context, who: Who, campaign_id: int) -> CampaignView:
 
 
 def list_campaigns(ctx: Context, who: Who) -> list[CampaignView]:
+    """Every campaign the user may see, newest first, with import reports (pages and the API use the paged
+    ``engine.pages.campaign_list``); instances and progress in one query each, not one per campaign."""
     with access.acting(ctx, who) as (session, user):
-        query = select(Campaign).where(access.campaign_filter(user)).order_by(Campaign.id.desc())
-        return [campaign_view(session, c) for c in session.scalars(query)]
+        rows = session.scalars(select(Campaign).where(access.campaign_filter(user)).order_by(Campaign.id.desc())).all()
+        ids = [c.id for c in rows]
+        instances = {cid: iid for cid, iid in session.execute(
+            select(Instance.campaign_id, func.min(Instance.id)).where(Instance.campaign_id.in_(ids))
+            .group_by(Instance.campaign_id))} if ids else {}
+        progress = contacts.progress_by_campaign(session, ids)
+        return [_view(c, instances.get(c.id), progress[c.id]) for c in rows]
 
 
 # --- contacts and calls ----------------------------------------------------------------------------------
@@ -118,7 +128,7 @@ def contacts_of(session: Session, user: User, now: datetime, campaign: Campaign,
     """The contacts of a campaign the user may read, as they may list them (an agent: their own); audited."""
     access.may_list_contacts(user, assigned_to_me)
     agent = user.username if assigned_to_me else None
-    views = contacts.list_contacts(session, campaign.id, agent=agent, limit=limit, offset=offset, open_first=True)
+    views = contacts.list_contacts(session, campaign.id, agent=agent, limit=limit, offset=offset, now=now)
     audit(session, now, user.username, "contacts_listed", None, campaign.id,
           data={"assigned_to_me": assigned_to_me, "count": len(views)})
     return views
@@ -132,7 +142,7 @@ def list_contacts(ctx: Context, who: Who, campaign_id: int, assigned_to_me: bool
         return contacts_of(session, user, ctx.now(), campaign, assigned_to_me, limit, offset)
 
 
-def assignment_task(session: Session, username: str, campaign_id: int, lock: bool = False) -> str | None:
+def assignment(session: Session, username: str, campaign_id: int, lock: bool = False) -> TaskIndex | None:
     """The agent's READY step-5 task in the campaign (None once finished).
 
     ``lock`` share-locks the instance row (PostgreSQL), so the agent cannot finish step 5 while a call is
@@ -140,9 +150,15 @@ def assignment_task(session: Session, username: str, campaign_id: int, lock: boo
     """
     if lock:
         session.execute(select(Instance.id).where(Instance.campaign_id == campaign_id).with_for_update(read=True))
-    return session.scalars(select(TaskIndex.task_id).join(Instance, Instance.id == TaskIndex.instance_id)
+    return session.scalars(select(TaskIndex).join(Instance, Instance.id == TaskIndex.instance_id)
                            .where(Instance.campaign_id == campaign_id, TaskIndex.assignee == username,
                                   TaskIndex.view == ASSIGNMENT_VIEW)).first()
+
+
+def assignment_task(session: Session, username: str, campaign_id: int, lock: bool = False) -> str | None:
+    """The id of the agent's READY step-5 task in the campaign (None once finished); see ``assignment``."""
+    row = assignment(session, username, campaign_id, lock)
+    return row.task_id if row else None
 
 
 def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, outcome: str, notes: str = "",
@@ -168,23 +184,42 @@ def record_call(ctx: Context, who: Who, contact_id: int, outcome: str, notes: st
         return contacts.contact_views(session, [contact_id])[0]
 
 
-def next_open_contact(session: Session, username: str, campaign_id: int,
+def next_open_contact(session: Session, username: str, campaign_id: int, now: datetime,
                       after_id: int | None = None) -> contacts.ContactView | None:
-    """The agent's next open contact after ``after_id`` in list order (wrapping around), or None when done."""
-    open_ids = list(session.scalars(select(Contact.id).where(
-        Contact.campaign_id == campaign_id, Contact.agent == username, Contact.final_outcome.is_(None))
-        .order_by(Contact.row_number, Contact.id)))
+    """The agent's next contact to call: a callback that is due (earliest first), else the next open contact
+    after ``after_id`` in row order (wrapping around) that has no callback planned for later; None when there
+    is nothing to call now."""
+    mine = select(Contact.id).where(Contact.campaign_id == campaign_id, Contact.agent == username,
+                                    Contact.final_outcome.is_(None))
+    due = session.scalars(mine.where(Contact.callback_at <= now).order_by(Contact.callback_at).limit(1)).first()
+    if due is not None:
+        return contacts.contact_views(session, [due])[0]
+    open_ids = list(session.scalars(mine.where(Contact.callback_at.is_(None)).order_by(Contact.row_number, Contact.id)))
     if not open_ids:
         return None
     later = [i for i in open_ids if after_id is not None and i > after_id]
     return contacts.contact_views(session, [later[0] if later else open_ids[0]])[0]
 
 
-def next_contact(ctx: Context, who: Who, campaign_id: int,
-                 after_id: int | None = None) -> contacts.ContactView | None:
+def callbacks_waiting(session: Session, username: str, campaign_id: int, now: datetime) -> int:
+    """The agent's open contacts whose callback is planned for later."""
+    return session.scalar(select(func.count(Contact.id)).where(
+        Contact.campaign_id == campaign_id, Contact.agent == username, Contact.final_outcome.is_(None),
+        Contact.callback_at > now)) or 0
+
+
+@dataclass(frozen=True)
+class NextContact:
+    contact: contacts.ContactView | None  # None: nothing to call now
+    waiting: int  # callbacks planned for later
+
+
+def next_contact(ctx: Context, who: Who, campaign_id: int, after_id: int | None = None) -> NextContact:
+    """The agent's next contact to call (see ``next_open_contact``) and how many callbacks wait for later."""
     with access.acting(ctx, who) as (session, user):
         access.readable_campaign(session, user, campaign_id)
-        return next_open_contact(session, user.username, campaign_id, after_id)
+        return NextContact(next_open_contact(session, user.username, campaign_id, ctx.now(), after_id),
+                           callbacks_waiting(session, user.username, campaign_id, ctx.now()))
 
 
 def contact_history(session: Session, user: User, now: datetime,
@@ -219,9 +254,37 @@ def distribution_preview(session: Session, user: User, campaign_id: int, agents:
 
 # --- report ----------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class SignedReport:
+    """A signed report as the campaign page shows it: its number, signature and the cover letter it went with."""
+
+    number: str | None  # None: signed before reports were numbered and rendered (no PDF)
+    signed_by: str
+    signed_at: datetime
+    sha256: str | None  # of the PDF
+    cover_letter_number: str | None  # step 9 (None until PKL has sent it)
+    cover_letter_date: date | None
+    sent_by: str | None
+    sent_at: datetime | None
+
+
+def report_row(session: Session, campaign_id: int) -> Report | None:
+    """The campaign's report without its PDF bytes (loaded only when downloaded)."""
+    return session.get(Report, campaign_id, options=[defer(Report.pdf)])
+
+
+def signed_report(report: Report | None) -> SignedReport | None:
+    """A report's signature and cover letter (None until the Kepala Kantor has signed); anyone who may read the
+    campaign may know that its report is signed and sent, and when."""
+    if report is None or report.signed_at is None or report.signed_by is None:
+        return None
+    return SignedReport(report.number, report.signed_by, report.signed_at, report.sha256, report.cover_letter_number,
+                        report.cover_letter_date, report.sent_by, report.sent_at)
+
+
 def report_of(session: Session, user: User, campaign: Campaign) -> dict[str, Any]:
-    """The report: stored snapshot once drafted (live figures before), with its signature."""
-    report = session.get(Report, campaign.id)
+    """The report: stored snapshot once drafted (live figures before), with its signature and cover letter."""
+    report = report_row(session, campaign.id)
     access.may_read_report(user, report)
     figures_ = report.figures if report else figures.compute_figures(session, campaign.id)
     return {"campaign_id": campaign.id, "status": campaign.status, "figures": figures_,
@@ -229,9 +292,31 @@ def report_of(session: Session, user: User, campaign: Campaign) -> dict[str, Any
             "drafted_by": report.drafted_by if report else None,
             "signed_by": report.signed_by if report else None,
             "signed_at": report.signed_at if report else None,
-            "sha256": report.sha256 if report else None}
+            "sha256": report.sha256 if report else None,
+            "number": report.number if report else None,  # set with the PDF, at signing
+            "cover_letter_number": report.cover_letter_number if report else None,
+            "cover_letter_date": report.cover_letter_date if report else None,
+            "sent_by": report.sent_by if report else None,
+            "sent_at": report.sent_at if report else None}
 
 
 def get_report(ctx: Context, who: Who, campaign_id: int) -> dict[str, Any]:
     with access.acting(ctx, who) as (session, user):
         return report_of(session, user, access.readable_campaign(session, user, campaign_id))
+
+
+def signed_report_pdf(ctx: Context, who: Who, campaign_id: int) -> tuple[str, bytes]:
+    """The signed report's PDF exactly as it was signed (its SHA-256 is the report's), with a file name.
+
+    KLIP staff and the requesting unit that submitted the campaign, once the Kepala Kantor has signed (NotFound
+    before); every download is audited.
+    """
+    with access.acting(ctx, who) as (session, user):
+        campaign = access.readable_campaign(session, user, campaign_id)
+        report = session.get(Report, campaign.id)
+        if report is None or report.signed_at is None or report.pdf is None or report.number is None:
+            raise NotFound("Laporan kampanye ini belum ditandatangani; dokumennya belum ada.")
+        access.may_read_report(user, report)
+        audit(session, ctx.now(), user.username, "report_downloaded", None, campaign.id,
+              data={"number": report.number, "sha256": report.sha256})
+        return report_document.pdf_filename(report.number), bytes(report.pdf)

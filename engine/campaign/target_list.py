@@ -1,6 +1,12 @@
-"""Parse an uploaded target list (CSV/XLSX) into contact rows and a Laporan Penerimaan dan Pengolahan Data."""
+"""Parse an uploaded target list (CSV/XLSX) into contact rows and a Laporan Penerimaan dan Pengolahan Data.
+
+Offices send what their tools write: CSV in UTF-8 (with or without BOM), Windows-1252 or Latin-1, separated by
+commas, semicolons or tabs, and workbooks whose name does not say what they are. The content decides (an XLSX is
+a ZIP, a legacy .xls an OLE2 compound file, anything else is read as CSV); the name is only used in messages.
+"""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -11,23 +17,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, NoReturn
 
-import phonenumbers
+import charset_normalizer
 from stdnum.exceptions import InvalidFormat, InvalidLength, ValidationError
 from stdnum.id import npwp as stdnum_npwp
 
 from ..errors import InvalidInput
 from ..inputs import clean_text
+from .identifiers import compact_npwp, mask_npwp, mask_npwp_cell, phone_e164
 
 MAX_ROWS = 200_000
-MAX_LISTED = 5_000  # warnings/errors listed in the report; the counts are always complete
+MAX_LISTED = 5_000  # warnings/errors (and rows with them) listed in the report; the counts are always complete
 REQUIRED_COLUMNS = ("npwp", "nama", "telepon")
 OPTIONAL_COLUMNS = ("kpp",)
-DELIMITERS = (",", ";", "\t")
+DELIMITERS = (",", ";", "\t", "|")  # in order of preference when the header does not decide
 _PHONE_SPLIT = re.compile(r"[;,/]")
-_PHONE_PUNCT = re.compile(r"[\s\-.()]")
-_NPWP_SEPARATORS = re.compile(r"[\s.\-]")
-_MOBILE = re.compile(r"^(?:\+62|0)?(8\d{7,11})$")
 _NON_DIGITS = re.compile(r"\D")
+REPORT_NAME = 80  # characters of a taxpayer's name the import report repeats
 
 # Column sizes of engine.models.Contact: a longer value is a row error, not a database error.
 MAX_NAME = 255
@@ -42,7 +47,23 @@ MAX_XLSX_MEMBER = 60 * MB  # one member (worksheet, shared strings), uncompresse
 MAX_XLSX_RATIO = 100  # uncompressed:compressed of a member larger than XLSX_RATIO_FROM (real sheets: 5-20)
 XLSX_RATIO_FROM = 1 * MB
 
+# What the first bytes say a file is.
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip's first local header, or the end record of an empty zip
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 .xls, and Office files encrypted with a password
+OLE2_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")  # the stream holding a password-protected .xlsx
+EXCEL_EXTENSIONS = ("xlsx", "xlsm", "xls", "xlsb")
+
+# CSV encodings: UTF-8 whenever the bytes are valid UTF-8, else what charset-normalizer finds among these.
+LEGACY_ENCODINGS = ("cp1252", "latin_1")
+ENCODING_NAMES = {"cp1252": "Windows-1252", "latin_1": "Latin-1 (ISO-8859-1)"}
+DETECTION_SAMPLE = 64 * 1024  # bytes of non-ASCII lines given to charset-normalizer
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+_UTF8_SEQUENCE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+_SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)  # Excel's "sep=;" first line names the delimiter
+SNIFF_ROWS = 50
+
 Cells = list[Any]
+Problem = tuple[str, str, str]  # (kind "error"/"warning", field, message)
 
 
 @dataclass(frozen=True)
@@ -53,74 +74,117 @@ class ParsedTargetList:
     report: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class _Table:
+    """The rows of a file as read, and how it was read (shown on the import report)."""
+
+    header: Cells
+    records: list[tuple[int, Cells]]  # (spreadsheet row number, cells) of the non-blank data rows
+    source: dict[str, str]
+
+
 @dataclass
 class _Report:
-    """Accumulates the Laporan Penerimaan dan Pengolahan Data while rows are parsed."""
+    """Accumulates the Laporan Penerimaan dan Pengolahan Data while rows are parsed.
+
+    ``errors``/``warnings`` list every problem (row, field, message); ``rejected_rows``/``warning_rows`` list the
+    rejected rows and the accepted rows with warnings, each with the taxpayer's name and MASKED NPWP: the report
+    is shown to every staff member and to the requesting unit, so it never holds a full NPWP or phone number.
+    """
 
     rows: int = 0
     accepted: int = 0
     rejected: int = 0
     duplicates: int = 0
+    accepted_with_warnings: int = 0
     warnings: list[dict[str, Any]] = field(default_factory=list)
     errors: list[dict[str, Any]] = field(default_factory=list)
     warning_count: int = 0
     error_count: int = 0
-    duplicate_rows: list[dict[str, int]] = field(default_factory=list)
+    duplicate_rows: list[dict[str, Any]] = field(default_factory=list)
+    rejected_rows: list[dict[str, Any]] = field(default_factory=list)
+    warning_rows: list[dict[str, Any]] = field(default_factory=list)
 
-    def warn(self, row: int, field_name: str, message: str) -> None:
-        self.warning_count += 1
-        if len(self.warnings) < MAX_LISTED:
-            self.warnings.append({"row": row, "field": field_name, "message": message})
+    def record(self, row: int, identity: dict[str, str], problems: list[Problem], outcome: str) -> None:
+        """Count a row as ``accepted``, ``rejected`` or ``duplicate`` and list its problems."""
+        errors = [{"field": f, "message": m} for kind, f, m in problems if kind == "error"]
+        warned = [{"field": f, "message": m} for kind, f, m in problems if kind == "warning"]
+        self.error_count += len(errors)
+        self.warning_count += len(warned)
+        self.errors.extend({"row": row, **e} for e in errors[:max(MAX_LISTED - len(self.errors), 0)])
+        self.warnings.extend({"row": row, **w} for w in warned[:max(MAX_LISTED - len(self.warnings), 0)])
+        if outcome == "rejected":
+            self.rejected += 1
+            if len(self.rejected_rows) < MAX_LISTED:
+                self.rejected_rows.append({"row": row, **identity, "errors": errors, "warnings": warned})
+        elif outcome == "duplicate":
+            self.duplicates += 1
+        elif warned:
+            self.accepted += 1
+            self.accepted_with_warnings += 1
+            if len(self.warning_rows) < MAX_LISTED:
+                self.warning_rows.append({"row": row, **identity, "warnings": warned})
+        else:
+            self.accepted += 1
 
-    def error(self, row: int, field_name: str, message: str) -> None:
-        self.error_count += 1
-        if len(self.errors) < MAX_LISTED:
-            self.errors.append({"row": row, "field": field_name, "message": message})
-
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self, source: dict[str, str]) -> dict[str, Any]:
         return {
             "rows": self.rows, "accepted": self.accepted, "rejected": self.rejected,
             "duplicates": self.duplicates, "warnings": self.warnings, "errors": self.errors,
             "warning_count": self.warning_count, "error_count": self.error_count,
-            "duplicate_rows": self.duplicate_rows,
+            "duplicate_rows": self.duplicate_rows, "rejected_rows": self.rejected_rows,
+            "accepted_with_warnings": self.accepted_with_warnings, "warning_rows": self.warning_rows,
+            "file": source,
         }
 
 
 def parse_target_list(filename: str, content: bytes) -> ParsedTargetList:
     """Parse a target list; raise InvalidInput when the whole file must be rejected."""
-    header, records = _read_table(filename, content)
-    columns = _column_map(header)
+    table = _read_table(filename, content)
+    columns = _column_map(table.header)
     report = _Report()
     rows: list[dict[str, Any]] = []
     first_row_of: dict[str, int] = {}
-    for row_number, cells in records:
+    for row_number, cells in table.records:
         report.rows += 1
         row, problems = _parse_row(row_number, cells, columns)
-        for kind, field_name, message in problems:
-            (report.error if kind == "error" else report.warn)(row_number, field_name, message)
         if row is None:
-            report.rejected += 1
-        elif _is_duplicate(row, first_row_of, report):
+            report.record(row_number, _identity(cells, columns), problems, "rejected")
             continue
-        else:
+        first = _first_row_with_npwp(row, first_row_of)
+        if first == row_number and not problems:  # the common case, kept cheap: nothing to list
             report.accepted += 1
             rows.append(row)
+            continue
+        identity = {"name": _report_name(row["name"]), "npwp_masked": mask_npwp(row["npwp"])}
+        if first != row_number:
+            problems.append(("warning", "npwp", f"NPWP sama dengan baris {first}; baris ini tidak disimpan (duplikat)"))
+            report.record(row_number, identity, problems, "duplicate")
+            if len(report.duplicate_rows) < MAX_LISTED:
+                report.duplicate_rows.append({"row": row_number, "duplicate_of": first, **identity})
+            continue
+        report.record(row_number, identity, problems, "accepted")
+        rows.append(row)
     if not rows:
         _reject("Tidak ada baris yang valid dalam berkas", _error_examples(report))
-    return ParsedTargetList(rows=rows, report=report.as_dict())
+    return ParsedTargetList(rows=rows, report=report.as_dict(table.source))
 
 
-def _is_duplicate(row: dict[str, Any], first_row_of: dict[str, int], report: _Report) -> bool:
-    """Record a repeated NPWP (15 digits and its 16-digit '0' form count as the same)."""
+def _first_row_with_npwp(row: dict[str, Any], first_row_of: dict[str, int]) -> int:
+    """The first row with this NPWP (15 digits and its 16-digit '0' form count as the same)."""
     key = row["npwp"][1:] if len(row["npwp"]) == 16 and row["npwp"].startswith("0") else row["npwp"]
-    first = first_row_of.setdefault(key, row["row_number"])
-    if first == row["row_number"]:
-        return False
-    report.duplicates += 1
-    if len(report.duplicate_rows) < MAX_LISTED:
-        report.duplicate_rows.append({"row": row["row_number"], "duplicate_of": first})
-    report.warn(row["row_number"], "npwp", f"NPWP sama dengan baris {first}; baris ini tidak disimpan (duplikat)")
-    return True
+    return first_row_of.setdefault(key, row["row_number"])
+
+
+def _identity(cells: Cells, columns: dict[str, Any]) -> dict[str, str]:
+    """Name and masked NPWP of a rejected row, from its cells as they are (UU PDP: never the full NPWP)."""
+    known = columns["known"]
+    return {"name": _report_name(_cell_text(_cell_at(cells, known.get("nama")))),
+            "npwp_masked": mask_npwp_cell(_cell_text(_cell_at(cells, known.get("npwp"))))}
+
+
+def _report_name(name: str) -> str:
+    return name if len(name) <= REPORT_NAME else name[:REPORT_NAME - 1].rstrip() + "…"
 
 
 def _error_examples(report: _Report) -> str:
@@ -134,16 +198,170 @@ def _reject(message: str, detail: str) -> NoReturn:
     raise InvalidInput(message, fields={"file": detail})
 
 
-# --- reading the file ------------------------------------------------------------------------------
+# --- recognising and reading the file ---------------------------------------------------------------------
 
-def _read_table(filename: str, content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
-    """Return the header and the non-blank data rows with their spreadsheet row numbers."""
+def _read_table(filename: str, content: bytes) -> _Table:
+    """Recognise the file by its content (not its name) and return its rows."""
+    shown = filename if len(filename) <= 80 else filename[:79] + "…"
     extension = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
-    if extension not in ("csv", "xlsx"):
-        _reject("Format berkas tidak didukung", f"Berkas '{filename}' bukan .csv atau .xlsx.")
     if not content.strip():
-        _reject("Berkas kosong", f"Berkas '{filename}' tidak berisi data.")
-    return _read_csv(content) if extension == "csv" else _read_xlsx(content)
+        _reject("Berkas kosong", f"Berkas '{shown}' tidak berisi data.")
+    if content.startswith(OLE2_MAGIC):
+        _reject_ole2(shown, content)
+    if content.startswith(ZIP_MAGIC):
+        _check_workbook_archive(shown, content)
+        return _Table(*_read_xlsx(content), source={"format": "xlsx", "extension": extension})
+    text, encoding = _decode(content)
+    return _read_csv(shown, extension, text, encoding)
+
+
+def _reject_ole2(shown: str, content: bytes) -> NoReturn:
+    """An OLE2 compound file: an Excel 97-2003 workbook, or an .xlsx protected with a password."""
+    if OLE2_ENCRYPTED in content:
+        _reject("Berkas Excel dilindungi kata sandi",
+                f"Berkas '{shown}' dienkripsi dengan kata sandi sehingga tidak dapat dibaca. Buka di Excel, hapus "
+                "kata sandinya (File › Info › Protect Workbook › Encrypt with Password), simpan sebagai .xlsx atau "
+                ".csv, lalu unggah kembali.")
+    _reject("Format Excel 97-2003 (.xls) tidak didukung",
+            f"Berkas '{shown}' adalah lembar kerja Excel 97-2003 (.xls). Buka di Excel lalu simpan ulang sebagai "
+            "Excel Workbook (.xlsx) atau CSV UTF-8 (.csv), kemudian unggah kembali.")
+
+
+def _check_workbook_archive(shown: str, content: bytes) -> None:
+    """A ZIP is read only when it is an XLSX: after the size checks, look at the parts it holds."""
+    names = set(_check_xlsx_archive(content))
+    if "xl/workbook.bin" in names:
+        _reject("Format Excel Binary (.xlsb) tidak didukung",
+                f"Berkas '{shown}' adalah Excel Binary Workbook (.xlsb). Simpan ulang sebagai Excel Workbook (.xlsx) "
+                "atau CSV UTF-8 (.csv), lalu unggah kembali.")
+    if "mimetype" in names and "content.xml" in names:
+        _reject("Format OpenDocument (.ods) tidak didukung",
+                f"Berkas '{shown}' adalah dokumen OpenDocument (mis. LibreOffice Calc). Simpan ulang sebagai "
+                "Excel Workbook (.xlsx) atau CSV UTF-8 (.csv), lalu unggah kembali.")
+    if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
+        _reject("Berkas XLSX rusak atau tidak dapat dibaca",
+                f"Berkas '{shown}' adalah arsip ZIP, bukan lembar kerja Excel (.xlsx).")
+
+
+def _decode(content: bytes) -> tuple[str, str]:
+    """Decode a CSV: UTF-8 whenever it is valid, else the legacy encoding charset-normalizer finds.
+
+    Returns the text and the encoding's name for the report.
+    """
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
+        try:
+            return content.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:
+            _reject_encoding()
+    bom = content.startswith(codecs.BOM_UTF8)
+    try:
+        return content.decode("utf-8-sig"), "UTF-8 (BOM)" if bom else "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    body = content[len(codecs.BOM_UTF8):] if bom else content
+    sample = _non_ascii_sample(body)
+    utf8_bytes = sum(len(sequence) for sequence in _UTF8_SEQUENCE.findall(sample))
+    if bom or 2 * utf8_bytes >= len(_HIGH_BYTE.findall(sample)) > 0:
+        # Mostly UTF-8, with a few bytes an older program wrote as Windows-1252 (a name pasted in): decode each
+        # part as what it is instead of turning every UTF-8 letter into two Windows-1252 ones.
+        text, name = body.decode("utf-8", errors="klip-cp1252"), "UTF-8 (sebagian Windows-1252)"
+    else:
+        # charset-normalizer tells Windows-1252 from Latin-1 (C1 control characters are "mess" to it). Its mess
+        # threshold also turns down real names on short samples ("Bödi Ñoño"), so no answer is not taken as
+        # "not text": Windows-1252 is then read (Latin-1 letters are the same bytes) and the control
+        # characters below decide whether the file is text at all.
+        best = charset_normalizer.from_bytes(sample, cp_isolation=list(LEGACY_ENCODINGS)).best()
+        encoding = best.encoding if best is not None and best.encoding in LEGACY_ENCODINGS else "cp1252"
+        # Windows reads the 5 bytes Windows-1252 leaves undefined as Latin-1, and so does the error handler.
+        text, name = body.decode(encoding, errors="klip-cp1252"), ENCODING_NAMES[encoding]
+    if _is_binary(text[:DETECTION_SAMPLE]):
+        _reject_encoding()
+    return text, name
+
+
+def _is_binary(text: str) -> bool:
+    """More than 1 % control characters (other than tab and line ends): not a text file."""
+    controls = sum(1 for c in text if (c < " " and c not in "\t\r\n") or "\x7f" <= c <= "\x9f")
+    return controls * 100 > len(text)
+
+
+def _reject_encoding() -> NoReturn:
+    _reject("Berkas CSV tidak dapat dibaca",
+            "Penyandian (encoding) berkas tidak dikenali atau berkas bukan teks. Simpan sebagai CSV UTF-8 (.csv) "
+            "atau Excel Workbook (.xlsx), lalu unggah kembali.")
+
+
+def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    """Decoding error handler: the undecodable bytes as Windows-1252 (its 5 undefined bytes as Latin-1)."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    part = error.object[error.start:error.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in part), error.end
+
+
+codecs.register_error("klip-cp1252", _as_cp1252)
+
+
+def _non_ascii_sample(content: bytes) -> bytes:
+    """The lines holding non-ASCII bytes (at most 400 bytes around each), up to DETECTION_SAMPLE bytes.
+
+    What tells encodings apart may sit anywhere in a large file; ASCII lines say nothing.
+    """
+    parts: list[bytes] = []
+    size, position = 0, 0
+    while size < DETECTION_SAMPLE and (found := _HIGH_BYTE.search(content, position)):
+        start = max(content.rfind(b"\n", 0, found.start()) + 1, found.start() - 200)
+        end = content.find(b"\n", found.end())
+        end = min(len(content) if end < 0 else end, found.end() + 200)
+        parts.append(content[start:end])
+        size += end - start + 1
+        position = end
+    return b"\n".join(parts)
+
+
+def _read_csv(shown: str, extension: str, text: str, encoding: str) -> _Table:
+    text = clean_text(text)
+    if text.lstrip().startswith("<"):
+        _reject("Format berkas tidak didukung",
+                f"Berkas '{shown}' berisi HTML atau XML (mis. hasil ekspor 'Excel' dari aplikasi web), bukan "
+                ".csv atau .xlsx. Buka berkas di Excel lalu simpan sebagai Excel Workbook (.xlsx) atau CSV UTF-8.")
+    declared = _SEP_LINE.match(text)
+    if declared:
+        text = text[declared.end():]
+    delimiter = declared.group(1) if declared else _choose_delimiter(text)
+    line_end = text.find("\n")
+    if extension in EXCEL_EXTENSIONS and delimiter not in (text[:line_end] if line_end >= 0 else text):
+        _reject("Berkas XLSX rusak atau tidak dapat dibaca",
+                f"Berkas '{shown}' bukan lembar kerja Excel (.xlsx) yang valid dan isinya juga bukan tabel CSV.")
+    source = {"format": "csv", "extension": extension, "encoding": encoding, "delimiter": delimiter}
+    try:
+        return _Table(*_collect(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), source=source)
+    except csv.Error as exc:
+        _reject("Berkas CSV rusak", f"Berkas CSV tidak dapat dibaca: {exc}.")
+
+
+def _choose_delimiter(text: str) -> str:
+    """The delimiter under which the header holds the most required columns, then the most rows fit the header.
+
+    Counting characters in the first line fails when a quoted header cell holds the other separator; parsing
+    with each candidate and asking which reading makes sense does not. The csv module's Sniffer guesses from
+    character frequencies and picks letters or spaces on small files.
+    """
+    sample = text[:64 * 1024]
+
+    def score(delimiter: str) -> tuple[int, int, int]:
+        try:
+            rows = [r for _, r in zip(range(SNIFF_ROWS), csv.reader(io.StringIO(sample, newline=""),
+                                                                      delimiter=delimiter), strict=False)]
+        except csv.Error:
+            return (-1, 0, 0)
+        if not rows:
+            return (0, 0, 0)
+        header = [c.strip().lower() for c in rows[0]]
+        fitting = sum(1 for r in rows[1:] if len(r) == len(header))
+        return (sum(c in header for c in REQUIRED_COLUMNS), fitting if len(header) > 1 else 0, len(header))
+
+    return max(DELIMITERS, key=score)
 
 
 def _collect(table: Iterable[Sequence[Any]]) -> tuple[Cells, list[tuple[int, Cells]]]:
@@ -161,22 +379,11 @@ def _collect(table: Iterable[Sequence[Any]]) -> tuple[Cells, list[tuple[int, Cel
     return header, records
 
 
-def _read_csv(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        _reject("Berkas CSV tidak dapat dibaca", "Berkas CSV harus berpenyandian (encoding) UTF-8.")
-    text = clean_text(text)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(DELIMITERS, key=first_line.count)
-    try:
-        return _collect(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:
-        _reject("Berkas CSV rusak", f"Berkas CSV tidak dapat dibaca: {exc}.")
+def _check_xlsx_archive(content: bytes) -> list[str]:
+    """Reject an XLSX that is not a zip, or whose content would inflate far beyond a real target list.
 
-
-def _check_xlsx_archive(content: bytes) -> None:
-    """Reject an XLSX that is not a zip, or whose content would inflate far beyond a real target list."""
+    Returns the names of the archive's members. Every upload that starts like a ZIP passes here first.
+    """
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
@@ -198,6 +405,7 @@ def _check_xlsx_archive(content: bytes) -> None:
         if total > MAX_XLSX_TOTAL:
             _reject("Berkas XLSX terlalu besar",
                     f"Isi berkas XLSX berukuran lebih dari {_mb(MAX_XLSX_TOTAL)} MB setelah diekstrak. {advice}")
+    return [member.filename for member in members]
 
 
 def _mb(size: int) -> str:
@@ -206,7 +414,7 @@ def _mb(size: int) -> str:
 
 
 def _read_xlsx(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
-    _check_xlsx_archive(content)
+    _check_xlsx_archive(content)  # the caller checked already; kept here so no path opens an unchecked zip
     import openpyxl  # imported here: only XLSX uploads pay for it
 
     try:
@@ -255,9 +463,6 @@ def _column_map(header: Cells) -> dict[str, Any]:
 
 # --- parsing a row ---------------------------------------------------------------------------------
 
-Problem = tuple[str, str, str]  # (kind "error"/"warning", field, message)
-
-
 def _parse_row(
     row_number: int, cells: Cells, columns: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -304,7 +509,7 @@ def _parse_npwp(value: Any, problems: list[Problem]) -> tuple[str, str]:
     if len(raw) > MAX_NPWP_RAW:
         problems.append(("error", "npwp", f"NPWP terlalu panjang ({len(raw)} karakter; paling banyak {MAX_NPWP_RAW})"))
         return "", raw
-    number = _NPWP_SEPARATORS.sub("", raw)  # what stdnum's compact() strips, without its slow unicode pass
+    number = compact_npwp(raw)
     if isinstance(value, (int, float)) and 12 < len(number) < 15:
         number = number.zfill(15)  # Excel stored the NPWP as a number and dropped its leading zeros
         problems.append(("warning", "npwp", "NPWP tersimpan sebagai angka; nol di depan ditambahkan"))
@@ -355,19 +560,3 @@ def _phone_ref(position: int, text: str) -> str:
     """'ke-2' or 'ke-2 berakhiran 890': the last three digits only when at least three more stay hidden."""
     digits = _NON_DIGITS.sub("", text)
     return f"ke-{position} berakhiran {digits[-3:]}" if len(digits) >= 6 else f"ke-{position}"
-
-
-def phone_e164(text: str) -> str | None:
-    """Return the E.164 form of an Indonesian (or international) number, or None when invalid."""
-    mobile = _MOBILE.match(_PHONE_PUNCT.sub("", text))
-    if mobile:  # fast path for the common case; same result as phonenumbers.parse, 4x faster
-        number = phonenumbers.PhoneNumber(country_code=62, national_number=int(mobile.group(1)))
-        if phonenumbers.is_valid_number(number):
-            return f"+62{mobile.group(1)}"
-    try:
-        number = phonenumbers.parse(text, "ID")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -12,15 +13,18 @@ from ..campaign import contacts
 from ..campaign.services import (
     CallView,
     CampaignView,
+    assignment,
     assignment_task,
     call_recorded,
+    callbacks_waiting,
     campaign_view,
     contact_history,
     contacts_of,
     next_open_contact,
 )
+from ..case_file import CaseEntry, case_of
 from ..context import Context
-from ..models import Campaign, User
+from ..models import Campaign, Instance, User
 
 
 @dataclass(frozen=True)
@@ -47,13 +51,15 @@ class ContactPage:
     mine: bool  # the viewer is the contact's agent
     task_id: str | None  # the viewer's READY step-5 task in this campaign
     progress: dict[str, int]  # the viewer's progress in this campaign
+    case: tuple[CaseEntry, ...] = ()  # the call script and instruction from earlier steps
 
 
 @dataclass(frozen=True)
 class RecordResult:
     contact: contacts.ContactView
-    next_contact: contacts.ContactView | None
+    next_contact: contacts.ContactView | None  # None: nothing to call now
     campaign_id: int
+    waiting: int = 0  # the agent's callbacks planned for later
 
 
 def call_list(session: Session, user: User, now: datetime, campaign: Campaign, limit: int | None = None,
@@ -73,14 +79,22 @@ def call_list_page(ctx: Context, who: Who, campaign_id: int, limit: int | None =
 
 
 def contact_page(ctx: Context, who: Who, contact_id: int) -> ContactPage:
-    """A contact with its call history (access checked and the viewing audited)."""
+    """A contact with its call history (access checked and the viewing audited), and what the agent's step-5
+    task shows from earlier steps (the call script, the Kasi's instruction) while its assignment runs."""
     with access.acting(ctx, who) as (session, user):
         row, contact, calls = contact_history(session, user, ctx.now(), contact_id)
         campaign = session.get(Campaign, row.campaign_id)
+        task = assignment(session, user.username, row.campaign_id)
+        case = case_of(session, task.instance_id, task.case_file, _forms(session, task.instance_id)) if task else ()
         return ContactPage(contact, calls, row.campaign_id, campaign.title if campaign else "",
                            campaign.topic if campaign else "", row.agent == user.username,
-                           assignment_task(session, user.username, row.campaign_id),
-                           contacts.progress(session, row.campaign_id, agent=user.username))
+                           task.task_id if task else None,
+                           contacts.progress(session, row.campaign_id, agent=user.username), case)
+
+
+def _forms(session: Session, instance_id: int) -> dict[str, Any]:
+    instance = session.get(Instance, instance_id)
+    return instance.version.forms if instance else {}
 
 
 def record_and_next(ctx: Context, who: Who, contact_id: int, outcome: str, notes: str = "",
@@ -91,5 +105,6 @@ def record_and_next(ctx: Context, who: Who, contact_id: int, outcome: str, notes
         row = call_recorded(ctx, session, user, contact_id, outcome, notes, callback_at, duration_s,
                             recording_ref, phone)
         recorded = contacts.contact_views(session, [contact_id])[0]
-        following = next_open_contact(session, user.username, row.campaign_id, after_id=contact_id)
-        return RecordResult(recorded, following, row.campaign_id)
+        following = next_open_contact(session, user.username, row.campaign_id, ctx.now(), after_id=contact_id)
+        return RecordResult(recorded, following, row.campaign_id,
+                            callbacks_waiting(session, user.username, row.campaign_id, ctx.now()))

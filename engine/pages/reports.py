@@ -1,4 +1,5 @@
-"""Read model of the report page (and the report panel of steps 6–8), built in one transaction."""
+"""Read models of the report page (and the report panel of the report steps) and of the campaign page with its
+signed report, each built in one transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -10,9 +11,20 @@ from sqlalchemy.orm import Session
 
 from .. import access
 from ..access import Who
-from ..campaign.services import CampaignView, campaign_view, report_of
+from ..campaign.services import CampaignView, SignedReport, campaign_view, report_of, report_row, signed_report
 from ..context import Context
+from ..errors import NotAllowed
 from ..models import Campaign, User
+
+
+@dataclass(frozen=True)
+class CampaignPage:
+    """The campaign page: the campaign, its progress and, once signed, its report and cover letter."""
+
+    campaign: CampaignView
+    signed_report: SignedReport | None
+    may_read_report: bool  # the report page is open to the user (staff: always; the requesting unit: once signed)
+    names: dict[str, str]  # username -> full name of the signer and the sender
 
 
 @dataclass(frozen=True)
@@ -39,3 +51,18 @@ def report_of_campaign(session: Session, user: User, campaign: Campaign) -> Repo
 def report_page(ctx: Context, who: Who, campaign_id: int) -> ReportPage:
     with access.acting(ctx, who) as (session, user):
         return report_of_campaign(session, user, access.readable_campaign(session, user, campaign_id))
+
+
+def campaign_page(ctx: Context, who: Who, campaign_id: int) -> CampaignPage:
+    """A campaign the user may read, with its signed report and cover letter (what the requesting unit follows)."""
+    with access.acting(ctx, who) as (session, user):
+        campaign = access.readable_campaign(session, user, campaign_id)
+        report = report_row(session, campaign.id)
+        signed = signed_report(report)
+        try:
+            access.may_read_report(user, report)
+            may_read = True
+        except NotAllowed:
+            may_read = False
+        names = _names(session, [signed.signed_by, signed.sent_by] if signed else [])
+        return CampaignPage(campaign_view(session, campaign), signed, may_read, names)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, TypeVarTuple, Unpack
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import access
@@ -12,24 +14,81 @@ from ..access import TaskScope, Who
 from ..campaign.services import distribution_preview
 from ..context import Context
 from ..errors import InvalidInput
-from ..models import AuditEvent, Campaign, Notification, User
-from ..tasks import Submission, TaskDetail, TaskView, task_detail, workable_tasks
+from ..models import AuditEvent, Campaign, Instance, Notification, TaskIndex, User
+from ..tasks import Submission, TaskDetail, TaskView, task_detail, task_view
 from ..users import UserView, users_with_role, view
 from .calls import CallListPage, call_list
+from .listing import DEFAULT_PER_PAGE, Paging, check_list_args, matches, paging
 from .reports import ReportPage, report_of_campaign
 
 ASSIGNMENT_PANEL_SIZE = 12  # contacts shown on the agent's step-5 task page (the call list has them all)
-REPORT_VIEWS = frozenset({"report_draft", "report_review", "report_sign"})
+REPORT_VIEWS = frozenset({"report_draft", "report_review", "report_sign", "report_send"})
 AGENT_ROLE = "agen"  # the role of the step-4 agent picker, whose choice the preview splits
+
+
+Columns = TypeVarTuple("Columns")
+MAX_FILTER_VALUE = 128  # characters of a step (bpmn id or name) or lane filter
+MAX_CAMPAIGN_CHOICES = 100  # campaigns the inbox's campaign filter offers; beyond them, search their titles
+
+
+class TaskSort(StrEnum):
+    """The orders of a task list; each ends on the task id, so pages never overlap."""
+
+    DUE = "due"  # due date (none last), then the longest waiting
+    AGE = "age"  # the longest waiting first
+    CAMPAIGN = "campaign"  # campaign title, then due date
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """What a task list is asked for: a search (task name, campaign title), filters, scope, order and page."""
+
+    q: str = ""
+    campaign: int | None = None  # campaign id
+    step: str = ""  # the task's BPMN id (or its name)
+    lane: str = ""
+    scope: str = TaskScope.ALL
+    sort: str = TaskSort.DUE
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    def check(self) -> None:
+        """InvalidInput naming each bad parameter (the API's 422; the web app only passes good values)."""
+        fields = {name: f"paling panjang {MAX_FILTER_VALUE} karakter"
+                  for name in ("step", "lane") if len(getattr(self, name)) > MAX_FILTER_VALUE}
+        if self.campaign is not None and self.campaign < 1:
+            fields["campaign"] = "harus berupa nomor kampanye"
+        check_list_args(self.page, self.per_page, self.q,
+                        {"scope": (self.scope, tuple(TaskScope)), "sort": (self.sort, tuple(TaskSort))}, fields)
+
+    @property
+    def narrowed(self) -> bool:
+        """A search or a filter (beyond the scope tab) is applied."""
+        return bool(self.q.strip() or self.campaign or self.step or self.lane)
+
+
+@dataclass(frozen=True)
+class TaskList:
+    """One page of the tasks a user may work, as the API lists them."""
+
+    tasks: tuple[TaskView, ...]
+    paging: Paging
+    campaign_titles: dict[int, str]  # of the page's tasks whose campaign the user may read
 
 
 @dataclass(frozen=True)
 class Inbox:
     scope: str
-    tasks: tuple[TaskView, ...]
-    counts: dict[str, int]
+    tasks: tuple[TaskView, ...]  # the page shown
+    counts: dict[str, int]  # tasks per scope tab, search and filters applied
     campaign_titles: dict[int, str]
     unread: int
+    filters: TaskFilters
+    paging: Paging
+    campaigns: tuple[tuple[int, str], ...]  # the filter's choices: campaigns with work for the user, by title
+    more_campaigns: bool  # more campaigns have work for the user than the filter offers
+    steps: tuple[tuple[str, str], ...]  # (bpmn id, name)
+    lanes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -39,20 +98,9 @@ class TaskPage:
     role_holders: dict[str, tuple[UserView, ...]]
     prefill: dict[str, Any]
     assignment: CallListPage | None  # step 5: the agent's contacts and progress
-    report: ReportPage | None  # steps 6–8: the report beside the form
+    report: ReportPage | None  # steps 6–9: the report beside the form (step 9: the signed one)
     preview: dict[str, int] | None = None  # step 4: how the chosen agents would share the contacts
     preview_error: str = ""
-
-
-def in_scope(task: TaskView, scope: TaskScope, username: str) -> bool:
-    """mine: assigned to or claimed by me; lane: open to my whole lane; overdue: past due."""
-    if scope is TaskScope.MINE:
-        return username in (task.assignee, task.claimed_by)
-    if scope is TaskScope.LANE:
-        return task.assignee is None
-    if scope is TaskScope.OVERDUE:
-        return task.overdue
-    return True
 
 
 def _titles(session: Session, user: User, ids: set[int]) -> dict[int, str]:
@@ -63,17 +111,98 @@ def _titles(session: Session, user: User, ids: set[int]) -> dict[int, str]:
     return {cid: title for cid, title in session.execute(query)}
 
 
-def inbox(ctx: Context, who: Who, scope: str = TaskScope.ALL) -> Inbox:
-    """The user's READY tasks filtered by ``scope``, with the count per scope and unread notifications."""
-    chosen = TaskScope(scope) if scope in TaskScope.__members__.values() else TaskScope.ALL
+def _workable(query: Select[Unpack[Columns]], user: User) -> Select[Unpack[Columns]]:
+    """``query`` over the user's workable tasks, joined with their instance and (when readable) campaign."""
+    return (query.select_from(TaskIndex).join(Instance, Instance.id == TaskIndex.instance_id)
+            .outerjoin(Campaign, and_(Campaign.id == Instance.campaign_id, access.campaign_filter(user)))
+            .where(access.workable_filter(user)))
+
+
+def _narrowing(filters: TaskFilters) -> list[Any]:
+    """WHERE clauses of the search and the filters (the scope tab apart)."""
+    clauses = [matches(filters.q, TaskIndex.name, Campaign.title)]
+    if filters.campaign is not None:
+        clauses.append(Instance.campaign_id == filters.campaign)
+    if filters.step:
+        clauses.append(or_(TaskIndex.bpmn_id == filters.step, TaskIndex.name == filters.step))
+    if filters.lane:
+        clauses.append(TaskIndex.lane == filters.lane)
+    return clauses
+
+
+def _order(sort: TaskSort) -> tuple[Any, ...]:
+    due = (TaskIndex.due_at.is_(None), TaskIndex.due_at)
+    if sort is TaskSort.AGE:
+        return TaskIndex.ready_at, *due, TaskIndex.task_id
+    if sort is TaskSort.CAMPAIGN:
+        return (Campaign.title.is_(None), func.lower(Campaign.title), Instance.campaign_id, *due, TaskIndex.ready_at,
+                TaskIndex.task_id)
+    return *due, TaskIndex.ready_at, TaskIndex.task_id
+
+
+def _scope_counts(session: Session, user: User, now: datetime, filters: TaskFilters) -> dict[str, int]:
+    """Tasks per scope tab, search and filters applied: one aggregate query."""
+    def count(scope: TaskScope) -> Any:
+        if scope is TaskScope.ALL:
+            return func.count()
+        return func.coalesce(func.sum(case((access.scope_filter(scope, user.username, now), 1), else_=0)), 0)
+
+    row: Any = session.execute(_workable(select(*(count(s) for s in TaskScope)), user)
+                               .where(*_narrowing(filters))).one()
+    return {scope: int(n) for scope, n in zip(TaskScope, row, strict=True)}
+
+
+def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters,
+               clamp: bool) -> tuple[tuple[TaskView, ...], dict[int, str], dict[str, int], Paging]:
+    """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded)."""
+    counts = _scope_counts(session, user, now, filters)
+    scope = TaskScope(filters.scope)
+    shown = paging(filters.page, filters.per_page, counts[scope], clamp)
+    query = (_workable(select(TaskIndex, Instance.campaign_id, Campaign.title), user)
+             .where(*_narrowing(filters), access.scope_filter(scope, user.username, now))
+             .order_by(*_order(TaskSort(filters.sort))).limit(shown.per_page).offset(shown.offset))
+    rows = session.execute(query).all()
+    titles = {cid: title for _, cid, title in rows if cid is not None and title is not None}
+    return tuple(task_view(row, cid, now) for row, cid, _ in rows), titles, counts, shown
+
+
+def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp: bool = False) -> TaskList:
+    """A page of the READY tasks the user may work; InvalidInput naming a bad parameter."""
+    filters = filters or TaskFilters()
+    filters.check()
     with access.acting(ctx, who) as (session, user):
-        everything = workable_tasks(session, user, ctx.now())
+        tasks, titles, _, shown = _task_page(session, user, ctx.now(), filters, clamp)
+    return TaskList(tasks, shown, titles)
+
+
+def _choices(session: Session, user: User) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[str, str], ...],
+                                                    tuple[str, ...]]:
+    """What the inbox's filters offer: the campaigns (by title, one more than are offered: "there are more"),
+    steps and lanes of the user's workable tasks."""
+    campaigns = session.execute(_workable(select(Campaign.id, Campaign.title), user)
+                                .where(Campaign.id.is_not(None)).group_by(Campaign.id, Campaign.title)
+                                .order_by(func.lower(Campaign.title), Campaign.id)
+                                .limit(MAX_CAMPAIGN_CHOICES + 1)).all()
+    steps = session.execute(_workable(select(TaskIndex.bpmn_id, func.min(TaskIndex.name)), user)
+                            .group_by(TaskIndex.bpmn_id).order_by(func.min(TaskIndex.name))).all()
+    lanes = session.scalars(_workable(select(TaskIndex.lane), user).where(TaskIndex.lane.is_not(None))
+                            .group_by(TaskIndex.lane).order_by(TaskIndex.lane)).all()
+    return (tuple((cid, title) for cid, title in campaigns), tuple((b, n) for b, n in steps),
+            tuple(lane for lane in lanes if lane))
+
+
+def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
+    """A page of the user's READY tasks (search, filters, scope tab, order), the count per tab with the same
+    search and filters, the filters' choices and the unread notifications; a page past the last shows the last."""
+    filters = filters or TaskFilters()
+    filters.check()
+    with access.acting(ctx, who) as (session, user):
+        tasks, titles, counts, shown = _task_page(session, user, ctx.now(), filters, clamp=True)
+        campaigns, steps, lanes = _choices(session, user)
         unread = session.scalar(select(func.count(Notification.id)).where(
             Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
-        titles = _titles(session, user, {t.campaign_id for t in everything if t.campaign_id})
-        name = user.username
-    return Inbox(chosen, tuple(t for t in everything if in_scope(t, chosen, name)),
-                 {s: sum(in_scope(t, s, name) for t in everything) for s in TaskScope}, titles, unread)
+    return Inbox(filters.scope, tasks, counts, titles, unread, filters, shown, campaigns[:MAX_CAMPAIGN_CHOICES],
+                 len(campaigns) > MAX_CAMPAIGN_CHOICES, steps, lanes)
 
 
 def _roles_in(schema: dict[str, Any]) -> set[str]:

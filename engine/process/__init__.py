@@ -6,9 +6,11 @@ uses the names below and sees plain values, never SpiffWorkflow objects.
 """
 from . import rules
 from .deployment import VersionView, current_version, deploy
+from .expressions import ExpressionRejected, check_expression, evaluate, names_in
 from .loader import LoadedModel, load_model_file
-from .runtime import LoadedInstance, TaskSnapshot, load_instance, save_instance, start_instance
+from .runtime import LoadedInstance, TaskSnapshot, load_instance, save_instance, script_functions, start_instance
 from .timers import tick
 
-__all__ = ["LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "current_version", "deploy",
-           "load_instance", "load_model_file", "rules", "save_instance", "start_instance", "tick"]
+__all__ = ["ExpressionRejected", "LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "check_expression",
+           "current_version", "deploy", "evaluate", "load_instance", "load_model_file", "names_in", "rules",
+           "save_instance", "script_functions", "start_instance", "tick"]

@@ -20,7 +20,7 @@ PURE_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "len": len, "str": str, "int": int, "float": float, "bool": bool, "min": min, "max": max,
     "abs": abs, "round": round, "sum": sum, "any": any, "all": all, "sorted": sorted,
 }
-CONTEXT_FUNCTIONS = ("now", "add_working_days")
+CONTEXT_FUNCTIONS = ("now", "today", "add_working_days")
 REGISTERED_FUNCTIONS = frozenset(PURE_FUNCTIONS) | frozenset(CONTEXT_FUNCTIONS)
 
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
@@ -189,6 +189,17 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
 
     def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise ExpressionRejected("service tasks are not supported")
+
+
+def names_in(expression: str) -> frozenset[str]:
+    """The variable names an allowed expression reads (functions left out)."""
+    tree = ast.parse(expression.strip(), mode="eval")
+    return frozenset(n.id for n in ast.walk(tree) if isinstance(n, ast.Name)) - REGISTERED_FUNCTIONS
+
+
+def evaluate(expression: str, names: Mapping[str, Any], functions: Mapping[str, Callable[..., Any]]) -> Any:
+    """Evaluate an allowed expression outside a workflow, e.g. a form's cross-field rule over its fields."""
+    return SafeEnvironment({**PURE_FUNCTIONS, **functions}).evaluate(expression, dict(names))
 
 
 def make_script_engine(functions: Mapping[str, Callable[..., Any]]) -> PythonScriptEngine:

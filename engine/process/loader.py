@@ -17,7 +17,7 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from ..bpmn_xml import BPMN, BPMNDI, NS, SPIFF, Problem, parse_xml
 from . import rules
-from .expressions import check_expression, check_script
+from .expressions import check_expression, check_script, names_in
 
 EXPRESSION_TAGS = {
     BPMN + "conditionExpression", BPMN + "timeDate", BPMN + "timeDuration", BPMN + "timeCycle",
@@ -129,7 +129,25 @@ def user_task_problems(tree: etree._ElementTree, filename: str, forms: dict[str,
         for key in (rules.ASSIGNEE_PROPERTY, rules.DUE_DATE_PROPERTY):
             if key in props and not props[key].isidentifier():
                 add(f"{key} must be a variable name, got '{props[key]}'")
+        if props.get(rules.CASE_FILE_PROPERTY, "").strip():
+            messages += _case_file_problems(props[rules.CASE_FILE_PROPERTY], forms)
+        if props.get(rules.DUE_EXPRESSION_PROPERTY, "").strip():
+            messages += [f"{rules.DUE_EXPRESSION_PROPERTY} expression rejected: {reason}"
+                         for reason in check_expression(props[rules.DUE_EXPRESSION_PROPERTY].strip())]
         problems.extend(Problem(filename, line, message, task_id) for message in messages)
+    return problems
+
+
+def _case_file_problems(spec: str, forms: dict[str, Any]) -> list[str]:
+    """A ``caseFile`` may name only forms in forms/ and their fields."""
+    problems = []
+    for form, fields in rules.parse_case_file(spec).items():
+        if form not in forms:
+            problems.append(f"caseFile names form '{form}', which is not in forms/")
+            continue
+        unknown = [f for f in fields or () if f not in forms[form].get("properties", {})]
+        if unknown:
+            problems.append(f"caseFile names fields {', '.join(unknown)} that form '{form}' does not have")
     return problems
 
 
@@ -148,8 +166,28 @@ def load_forms(forms_dir: Path, filename: str) -> tuple[dict[str, Any], list[Pro
         except SchemaError as exc:
             problems.append(Problem(label, None, f"invalid JSON Schema: {exc.message}"))
             continue
+        problems += [Problem(label, None, message) for message in _rule_problems(schema)]
         forms[path.name] = schema
     return forms, problems
+
+
+def _rule_problems(schema: dict[str, Any]) -> list[str]:
+    """A form's cross-field rules (``x-rules``): each ``{rule, field, message}``, an allowed expression over the
+    form's own fields, its message on one of them."""
+    rules_, fields, problems = schema.get("x-rules", []), schema.get("properties", {}), []
+    if not isinstance(rules_, list):
+        return ["x-rules must be a list of {rule, field, message}"]
+    for number, rule in enumerate(rules_, start=1):
+        if not isinstance(rule, dict) or not all(isinstance(rule.get(k), str) for k in ("rule", "field", "message")):
+            problems.append(f"x-rules #{number}: needs text 'rule', 'field' and 'message'")
+            continue
+        reasons = check_expression(rule["rule"])
+        problems += [f"x-rules #{number}: rule rejected: {reason}" for reason in reasons]
+        unknown = [] if reasons else sorted(names_in(rule["rule"]) - set(fields))
+        if rule["field"] not in fields or unknown:
+            problems.append(f"x-rules #{number}: names a field the form does not have: "
+                            f"{', '.join(unknown or [rule['field']])}")
+    return problems
 
 
 def spiff_parse(tree: etree._ElementTree, filename: str) -> tuple[Any, list[Problem]]:

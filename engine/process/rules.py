@@ -14,15 +14,33 @@ LANE_ROLES: dict[str, str] = {
 
 FORM_PROPERTY = "formJsonSchemaFilename"
 ASSIGNEE_PROPERTY = "assigneeVariable"
-DUE_DATE_PROPERTY = "dueDateVariable"
+DUE_DATE_PROPERTY = "dueDateVariable"  # a variable holding the due date (a date or an ISO datetime)
+DUE_EXPRESSION_PROPERTY = "dueDate"  # an expression giving it, evaluated once when the task becomes ready
+TIME_STANDARD_PROPERTY = "mutuBakuWaktu"  # "N hari kerja": the due date when neither of the above is given
 VIEW_PROPERTY = "view"
 PHASE_PROPERTY = "campaignPhase"
 # The campaign statuses a task may name, in process order; it sets the campaign's status while it is READY.
 PHASES = tuple(status.value for status in CampaignStatus if status is not CampaignStatus.SELESAI)
 ACTION_PROPERTY = "action"
+CASE_FILE_PROPERTY = "caseFile"  # the earlier forms (and fields) the task shows: "a.json:x,y; b.json"
+# Every user-task property the engine reads (the SOP document reads sopStep and the mutuBaku* ones).
+TASK_PROPERTIES = (FORM_PROPERTY, ASSIGNEE_PROPERTY, DUE_DATE_PROPERTY, DUE_EXPRESSION_PROPERTY, VIEW_PROPERTY,
+                   PHASE_PROPERTY, ACTION_PROPERTY, CASE_FILE_PROPERTY)
+
+
+def parse_case_file(spec: str | None) -> dict[str, tuple[str, ...] | None]:
+    """``"a.json:x,y; b.json"`` → ``{"a.json": ("x", "y"), "b.json": None}`` (None: every field)."""
+    wanted: dict[str, tuple[str, ...] | None] = {}
+    for entry in (spec or "").split(";"):
+        form, _, fields = entry.strip().partition(":")
+        if form.strip():
+            names = tuple(f.strip() for f in fields.split(",") if f.strip())
+            wanted[form.strip()] = names or None
+    return wanted
 
 # Richer screens the web app offers; a task without a view gets the generic form.
-VIEWS = frozenset({"distribution", "call_list", "report_draft", "report_review", "report_sign"})
+VIEWS = frozenset({"distribution", "call_list", "report_draft", "report_review", "report_sign",
+                   "report_send"})
 # Domain actions the engine runs, in the same transaction, when a task with that property completes.
 ACTIONS = frozenset({"distribute_contacts", "finish_assignment", "draft_report", "sign_report", "send_report"})
 

@@ -5,6 +5,7 @@ answers with plain values (``TaskSnapshot``, element ids), never with SpiffWorkf
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,7 +25,8 @@ from sqlalchemy.orm import Session
 from ..audit import audit
 from ..context import Context, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
-from ..models import Campaign, CampaignStatus, Instance, Notification, Outbox, ProcessVersion, TaskIndex, User, UserRole
+from ..models import Campaign, CampaignStatus, Instance, Outbox, ProcessVersion, TaskIndex
+from ..notifications import holders, notify, task_recipients
 from ..workdays import deadline_at, load_calendar
 from . import rules
 from .expressions import ExpressionRejected, make_script_engine
@@ -53,12 +55,16 @@ def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., 
     def now() -> str:
         return ctx.now().isoformat()
 
+    def today() -> str:
+        """The office's date (ISO), e.g. to compare with a form's date field."""
+        return ctx.now().astimezone(ZoneInfo(ctx.settings.office_timezone)).date().isoformat()
+
     def add_working_days(start: str, days: int) -> str:
         nonlocal calendar
         calendar = calendar or load_calendar(session, ctx.settings)
         return deadline_at(calendar, datetime.fromisoformat(str(start)), int(days), ctx.settings).isoformat()
 
-    return {"now": now, "add_working_days": add_working_days}
+    return {"now": now, "today": today, "add_working_days": add_working_days}
 
 
 class LoadedInstance:
@@ -183,6 +189,29 @@ def _due_at(ctx: Context, value: Any) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
+WORKING_DAYS = re.compile(r"^\s*(\d{1,3})\s+hari\s+kerja\b", re.IGNORECASE)
+
+
+def _due_expression(props: Mapping[str, str]) -> str | None:
+    """A task's ``dueDate`` expression, or its time standard ("N hari kerja" from when it becomes ready)."""
+    if props.get(rules.DUE_EXPRESSION_PROPERTY, "").strip():
+        return props[rules.DUE_EXPRESSION_PROPERTY].strip()
+    standard = WORKING_DAYS.match(props.get(rules.TIME_STANDARD_PROPERTY, ""))
+    return f"add_working_days(now(), {int(standard.group(1))})" if standard else None
+
+
+def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str]) -> datetime | None:
+    """The due date of a task that has just become ready: its ``dueDateVariable`` (None while unset) or its
+    due-date expression, evaluated in the expression sandbox (a failing one is a ProcessFailed naming it)."""
+    if props.get(rules.DUE_DATE_PROPERTY):
+        return _due_at(loaded.ctx, task.data.get(props[rules.DUE_DATE_PROPERTY]))
+    expression = _due_expression(props)
+    if expression is None:
+        return None
+    with _named_failure(loaded.row.id):
+        return _due_at(loaded.ctx, loaded.workflow.script_engine.evaluate(task, expression))
+
+
 def _index_row(loaded: LoadedInstance, task: Any, previous: dict[str, TaskIndex]) -> TaskIndex:
     spec, props = task.task_spec, _properties(task.task_spec)
     assignee_var = props.get(rules.ASSIGNEE_PROPERTY)
@@ -193,15 +222,18 @@ def _index_row(loaded: LoadedInstance, task: Any, previous: dict[str, TaskIndex]
         assignee=task.data.get(assignee_var) if assignee_var else None,
         claimed_by=old.claimed_by if old else None, form=props.get(rules.FORM_PROPERTY),
         view=props.get(rules.VIEW_PROPERTY),
-        due_at=_due_at(loaded.ctx, task.data.get(props.get(rules.DUE_DATE_PROPERTY, ""))),
-        ready_at=old.ready_at if old else loaded.ctx.now())
+        due_at=old.due_at if old else _new_due_at(loaded, task, props),
+        ready_at=old.ready_at if old else loaded.ctx.now(), case_file=props.get(rules.CASE_FILE_PROPERTY))
 
 
-def _rebuild_task_index(loaded: LoadedInstance) -> None:
+def _rebuild_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
+    """Index the READY user tasks; return the ones that have just become ready."""
     session, instance_id = loaded.session, loaded.row.id
     previous = {t.task_id: t for t in session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id))}
     session.execute(delete(TaskIndex).where(TaskIndex.instance_id == instance_id))
-    session.add_all([_index_row(loaded, t, previous) for t in loaded._ready_user_tasks()])
+    rows = [_index_row(loaded, t, previous) for t in loaded._ready_user_tasks()]
+    session.add_all(rows)
+    return [row for row in rows if row.task_id not in previous]
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
@@ -216,28 +248,34 @@ def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
 
 
 def _drain_events(loaded: LoadedInstance) -> None:
-    """Messages thrown by the process go to the outbox; escalations also notify the named roles."""
-    now = loaded.ctx.now()
+    """Messages thrown by the process go to the outbox; one naming roles (``untuk_peran``) notifies them."""
+    ctx, session, now = loaded.ctx, loaded.session, loaded.ctx.now()
     for event in loaded.workflow.get_events():
         name = event.event_definition.name
         payload = dict(event.payload or {})
-        loaded.session.add(Outbox(instance_id=loaded.row.id, created_at=now, message_name=name, payload=payload))
+        session.add(Outbox(instance_id=loaded.row.id, created_at=now, message_name=name, payload=payload,
+                           delivered_at=now))  # recorded for the trail: no system outside receives it yet
         roles = payload.get("untuk_peran") or []
         if roles:
-            _notify_roles(loaded, roles, name, payload)
+            params = {"campaign_id": payload.get("campaign_id"), "due": str(payload.get("batas_laporan", ""))}
+            notify(session, ctx.settings, now, holders(session, roles), "report_overdue", params,
+                   ref=f"{name}:{loaded.row.id}:{params['due']}", url=f"/proses/{loaded.row.id}",
+                   instance_id=loaded.row.id)
 
 
-def _notify_roles(loaded: LoadedInstance, roles: list[str], name: str, payload: dict[str, Any]) -> None:
-    text = (f"Laporan pelaksanaan kampanye #{payload.get('campaign_id')} belum ditandatangani sampai batas waktu "
-            f"{payload.get('batas_laporan')}." if name == "eskalasi_laporan" else f"Pesan proses: {name}")
-    users = loaded.session.scalars(select(User).join(UserRole).where(UserRole.role.in_(roles), User.active.is_(True)))
-    for user in set(users):
-        loaded.session.add(Notification(user_id=user.id, instance_id=loaded.row.id, created_at=loaded.ctx.now(),
-                                        message=text, read_at=None))
+def _announce(loaded: LoadedInstance, opened: list[TaskIndex], campaign: Campaign | None,
+              returned: str | None) -> None:
+    """Tell whoever may work each task that has just opened (its assignee, else its lane) that it waits."""
+    for row in opened:
+        kind = "task_returned" if returned is not None else ("task_assigned" if row.assignee else "task_open")
+        params = {"task": row.name, "campaign": campaign.title if campaign else "", "notes": returned or ""}
+        notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(), task_recipients(loaded.session, row), kind,
+               params, ref=f"task:{row.task_id}", url=f"/tugas/{row.task_id}", instance_id=loaded.row.id)
 
 
-def save_instance(loaded: LoadedInstance) -> None:
-    """Persist state, task index, outbox and campaign status together (optimistic lock on the row)."""
+def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
+    """Persist state, task index, outbox and campaign status together (optimistic lock on the row), and tell
+    people about the tasks that have just opened (``returned``: the note of the return that reopened them)."""
     row, workflow, now = loaded.row, loaded.workflow, loaded.ctx.now()
     _drain_events(loaded)
     row.state_json = state_to_json(workflow)
@@ -245,10 +283,11 @@ def save_instance(loaded: LoadedInstance) -> None:
     row.next_timer_at = _next_timer(workflow)
     if workflow.is_completed() and row.status != "completed":
         row.status, row.completed_at = "completed", now
-    _rebuild_task_index(loaded)
+    opened = _rebuild_task_index(loaded)
     campaign = loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None else None
     if campaign is not None:
         campaign.status = _campaign_status(loaded, campaign.status)
+    _announce(loaded, opened, campaign, returned)
     loaded.session.flush()
 
 

@@ -10,7 +10,7 @@ from flask_login import login_required
 from werkzeug.datastructures import MultiDict
 
 from engine import campaign, pages
-from engine.campaign import CALLBACK_OUTCOME, MAX_DURATION_S, OUTCOMES
+from engine.campaign import CALLBACK_OUTCOME, MAX_DURATION_S, OUTCOMES, WRONG_NUMBER_OUTCOME
 from engine.errors import InvalidInput
 
 from ..filters import office_zone, outcome_label
@@ -96,16 +96,30 @@ def call_list(campaign_id: int) -> Any:
 @login_required
 def next_contact(campaign_id: int) -> Any:
     found = campaign.next_contact(ctx(), me(), campaign_id, after_id=request.args.get("setelah", type=int))
-    if found is None:
-        flash(t("Semua kontak selesai: tidak ada lagi kontak yang perlu dihubungi."), "success")
+    if found.contact is None:
+        _nothing_to_call(found.waiting)
         return redirect(url_for(".call_list", campaign_id=campaign_id))
-    return redirect(url_for(".contact", contact_id=found.id))
+    return redirect(url_for(".contact", contact_id=found.contact.id))
+
+
+def _nothing_to_call(waiting: int) -> None:
+    if waiting:
+        flash(t("Tidak ada kontak yang perlu dihubungi sekarang; {n} kontak menunggu waktu dihubungi kembali.",
+                n=waiting), "success")
+    else:
+        flash(t("Semua kontak selesai: tidak ada lagi kontak yang perlu dihubungi."), "success")
+
+
+# What each outcome does to the contact, shown beside its radio button.
+EFFECTS = {"final": "mengakhiri kontak", "callback": "kontak tetap terbuka; dihubungi lagi pada waktu yang diminta",
+           "closes_number": "menutup nomor ini; kontak tetap terbuka bila masih ada nomor lain",
+           "retry": "dapat dihubungi lagi"}
 
 
 def _render_contact(contact_id: int, form: Any = None, error: str = "", fields: Any = None) -> str:
     page = pages.contact_page(ctx(), me(), contact_id)
     return render_template("calls/contact.html", page=page, form=form or {}, error=error, fields=fields or {},
-                           groups=outcome_groups(), callback_outcome=CALLBACK_OUTCOME)
+                           groups=outcome_groups(), callback_outcome=CALLBACK_OUTCOME, effects=EFFECTS)
 
 
 @bp.get("/kontak/<int:contact_id>")
@@ -124,7 +138,7 @@ def record(contact_id: int) -> Any:
         return _render_contact(contact_id, request.form, t(exc.message), fields), 422
     flash(_recorded_message(result), "success")
     if result.next_contact is None:
-        flash(t("Semua kontak selesai: tidak ada lagi kontak yang perlu dihubungi."), "success")
+        _nothing_to_call(result.waiting)
         return redirect(url_for(".call_list", campaign_id=result.campaign_id))
     return redirect(url_for(".contact", contact_id=result.next_contact.id))
 
@@ -133,7 +147,11 @@ def _recorded_message(result: pages.RecordResult) -> str:
     recorded = result.contact
     message = t("Panggilan kepada {name} dicatat: {outcome}.", name=recorded.name,
                 outcome=outcome_label(recorded.last_outcome))
-    if recorded.final_outcome and not OUTCOMES[recorded.last_outcome or recorded.final_outcome].is_final:
+    if recorded.final_outcome == WRONG_NUMBER_OUTCOME:
+        message += " " + t("Semua nomor kontak ini salah; kontak ditutup.")
+    elif recorded.final_outcome and not OUTCOMES[recorded.final_outcome].is_final:
         message += " " + t("Kontak ditutup setelah {n} percobaan.", n=recorded.attempts)
+    elif recorded.last_outcome == WRONG_NUMBER_OUTCOME:
+        message += " " + t("Nomor itu ditutup; kontak tetap terbuka dengan nomor lainnya.")
     return message
 

@@ -1,4 +1,5 @@
-"""Campaign pages: list, upload of the target list, campaign page with its import report, report page."""
+"""Campaign pages: list, upload of the target list, campaign page with its import report, report page and the
+signed report's PDF."""
 from __future__ import annotations
 
 import csv
@@ -12,8 +13,10 @@ from engine import campaign as campaigns
 from engine import pages
 from engine.campaign import CampaignStatus
 from engine.errors import InvalidInput
+from engine.pages import CampaignSort
 
 from ..i18n import t
+from ..listing import kept, lenient_choice, lenient_text, page_args
 from ..panels import report_values
 from ..services import ctx, me
 
@@ -31,15 +34,25 @@ def may_upload() -> bool:
     return bool(current_user.may_upload)
 
 
+CAMPAIGN_SORT_LABELS = {CampaignSort.NEWEST: "Terbaru", CampaignSort.OLDEST: "Terlama",
+                        CampaignSort.TITLE: "Judul (A–Z)", CampaignSort.STATUS: "Status (urutan proses)"}
+CAMPAIGN_LIST_DEFAULTS = {"sort": CampaignSort.NEWEST, "page": 1, "per_page": pages.DEFAULT_PER_PAGE}
+
+
 @bp.get("/kampanye")
 @login_required
 def index() -> Any:
-    items = campaigns.list_campaigns(ctx(), me())
-    status = request.args.get("status", "")
-    counts = {s: sum(1 for c in items if c.status == s) for s in CampaignStatus}
-    shown = [c for c in items if c.status == status] if status in counts else items
-    return render_template("campaigns/index.html", campaigns=shown, total=len(items), counts=counts,
-                           statuses=tuple(CampaignStatus), status=status, may_upload=may_upload())
+    page, per_page = page_args()
+    filters = pages.CampaignFilters(q=lenient_text("q"), status=lenient_choice("status", CampaignStatus, ""),
+                                    sort=lenient_choice("sort", CampaignSort, CampaignSort.NEWEST), page=page,
+                                    per_page=per_page)
+    view = pages.campaign_list(ctx(), me(), filters, clamp=True)
+    args = kept({"q": filters.q, "status": filters.status, "sort": filters.sort, "per_page": filters.per_page},
+                CAMPAIGN_LIST_DEFAULTS)
+    return render_template("campaigns/index.html", view=view, campaigns=view.campaigns, total=view.total,
+                           counts=view.counts, statuses=tuple(CampaignStatus), status=filters.status,
+                           sorts=CAMPAIGN_SORT_LABELS.items(), args=args, paging=view.paging,
+                           CampaignSort=CampaignSort, may_upload=may_upload())
 
 
 def _upload_fields(exc: InvalidInput, has_file: bool) -> dict[str, str]:
@@ -84,8 +97,9 @@ def sample_file() -> Any:
 @bp.get("/kampanye/<int:campaign_id>")
 @login_required
 def show(campaign_id: int) -> Any:
-    campaign = campaigns.get_campaign(ctx(), me(), campaign_id)
-    return render_template("campaigns/show.html", campaign=campaign, report=campaign.import_report)
+    page = pages.campaign_page(ctx(), me(), campaign_id)
+    return render_template("campaigns/show.html", campaign=page.campaign, report=page.campaign.import_report,
+                           page=page)
 
 
 @bp.get("/kampanye/<int:campaign_id>/laporan")
@@ -93,4 +107,13 @@ def show(campaign_id: int) -> Any:
 def report(campaign_id: int) -> Any:
     page = pages.report_page(ctx(), me(), campaign_id)
     return render_template("campaigns/report.html", page=page, printed_at=ctx().now(), **report_values(page))
+
+
+@bp.get("/kampanye/<int:campaign_id>/laporan.pdf")
+@login_required
+def report_pdf(campaign_id: int) -> Any:
+    """The signed report's PDF, byte for byte as signed: shown by the browser, saved under its number."""
+    filename, pdf = campaigns.signed_report_pdf(ctx(), me(), campaign_id)
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
 

@@ -24,6 +24,7 @@ ACTIONS = {
     "call_recorded": "mencatat panggilan",
     "contacts_listed": "membuka daftar kontak",
     "contact_viewed": "membuka data kontak",
+    "report_downloaded": "mengunduh laporan bertanda tangan (PDF)",
 }
 # Grouped per-contact events: "{n}" is how many.
 GROUPED = {

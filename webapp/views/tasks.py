@@ -10,23 +10,47 @@ from engine import instances, pages
 from engine import tasks as engine_tasks
 from engine.access import TaskScope
 from engine.errors import InvalidInput, KlipError
+from engine.pages import TaskSort
+from engine.pages.tasks import MAX_FILTER_VALUE
 
 from .. import panels, schema_form
 from ..filters import office_tz
 from ..i18n import current_language, t
+from ..listing import kept, lenient_choice, lenient_int, lenient_text, page_args
 from ..services import ctx, me
 
 bp = Blueprint("tasks", __name__)
 
 SCOPE_LABELS = {TaskScope.ALL: "Semua", TaskScope.MINE: "Milik saya", TaskScope.LANE: "Lajur saya",
                 TaskScope.OVERDUE: "Terlambat"}
+SORT_LABELS = {TaskSort.DUE: "Batas waktu terdekat", TaskSort.AGE: "Paling lama menunggu",
+               TaskSort.CAMPAIGN: "Kampanye (A–Z)"}
+# The inbox's query parameters (the scope tab is ``filter``) and their defaults, left out of links.
+INBOX_PARAMS = ("filter", "q", "campaign", "step", "lane", "sort", "page", "per_page")
+INBOX_DEFAULTS = {"filter": TaskScope.ALL, "sort": TaskSort.DUE, "page": 1, "per_page": pages.DEFAULT_PER_PAGE}
+MAX_CAMPAIGN_ID = 2**31 - 1
+
+
+def _inbox_filters() -> pages.TaskFilters:
+    page, per_page = page_args()
+    return pages.TaskFilters(q=lenient_text("q"), campaign=lenient_int("campaign", None, 1, MAX_CAMPAIGN_ID),
+                             step=lenient_text("step", MAX_FILTER_VALUE), lane=lenient_text("lane", MAX_FILTER_VALUE),
+                             scope=lenient_choice("filter", TaskScope, TaskScope.ALL),
+                             sort=lenient_choice("sort", TaskSort, TaskSort.DUE), page=page, per_page=per_page)
+
+
+def _inbox_args(filters: pages.TaskFilters) -> dict[str, Any]:
+    """The parameters that show this list again (the page apart): for the tabs, the pager and the claim forms."""
+    return kept({"filter": filters.scope, "q": filters.q, "campaign": filters.campaign, "step": filters.step,
+                 "lane": filters.lane, "sort": filters.sort, "per_page": filters.per_page}, INBOX_DEFAULTS)
 
 
 @bp.get("/")
 @login_required
 def inbox() -> Any:
-    view = pages.inbox(ctx(), me(), request.args.get("filter", TaskScope.ALL))
-    return render_template("tasks/inbox.html", inbox=view, scopes=SCOPE_LABELS.items())
+    view = pages.inbox(ctx(), me(), _inbox_filters())
+    return render_template("tasks/inbox.html", inbox=view, scopes=SCOPE_LABELS.items(), sorts=SORT_LABELS.items(),
+                           args=_inbox_args(view.filters), paging=view.paging, TaskSort=TaskSort)
 
 
 def _claim(task_id: str, take: bool) -> Any:
@@ -36,7 +60,8 @@ def _claim(task_id: str, take: bool) -> Any:
               else t("Klaim dilepas; tugas kembali terbuka untuk lajur Anda."))
     except KlipError as exc:
         flash(exc.message, "error")
-    return redirect(url_for("tasks.inbox", filter=request.form.get("filter") or None))
+    back: dict[str, Any] = {name: request.form[name] for name in INBOX_PARAMS if request.form.get(name)}  # as it was
+    return redirect(url_for("tasks.inbox", **back))
 
 
 @bp.post("/tugas/<task_id>/klaim")

@@ -1,0 +1,111 @@
+"""Read model of the campaign list: search, status, order and page in SQL, the progress of a page's campaigns
+in one aggregate query."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import case, func, select
+
+from .. import access
+from ..access import Who
+from ..campaign import contacts
+from ..context import Context
+from ..models import Campaign, CampaignStatus, Instance
+from .listing import DEFAULT_PER_PAGE, Paging, check_list_args, matches, paging
+
+
+class CampaignSort(StrEnum):
+    """The orders of the campaign list; each ends on the campaign id, so pages never overlap."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    TITLE = "title"
+    STATUS = "status"  # in process order: perencanaan … selesai
+
+
+@dataclass(frozen=True)
+class CampaignFilters:
+    """What the campaign list is asked for: a search (title, requester), a status, an order and a page."""
+
+    q: str = ""
+    status: str = ""  # "" = every status
+    sort: str = CampaignSort.NEWEST
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    def check(self) -> None:
+        """InvalidInput naming each bad parameter (the API's 422; the web app only passes good values)."""
+        choices: dict[str, tuple[str, tuple[str, ...]]] = {"sort": (self.sort, tuple(CampaignSort))}
+        if self.status:
+            choices["status"] = (self.status, tuple(CampaignStatus))
+        check_list_args(self.page, self.per_page, self.q, choices)
+
+
+@dataclass(frozen=True)
+class CampaignRow:
+    """A campaign as lists show it: no import report, the call progress included."""
+
+    id: int
+    title: str
+    requester: str
+    topic: str
+    status: str
+    instance_id: int | None
+    created_by: str
+    created_at: datetime
+    progress: dict[str, int]
+
+
+@dataclass(frozen=True)
+class CampaignList:
+    filters: CampaignFilters
+    campaigns: tuple[CampaignRow, ...]  # the page shown
+    paging: Paging
+    counts: dict[str, int]  # campaigns per status, the search applied
+    total: int  # of every status, the search applied
+
+
+def _order(sort: CampaignSort) -> tuple[Any, ...]:
+    if sort is CampaignSort.OLDEST:
+        return Campaign.created_at, Campaign.id
+    if sort is CampaignSort.TITLE:
+        return func.lower(Campaign.title), Campaign.id
+    if sort is CampaignSort.STATUS:
+        rank = case({status.value: n for n, status in enumerate(CampaignStatus)}, value=Campaign.status,
+                    else_=len(CampaignStatus))
+        return rank, Campaign.created_at.desc(), Campaign.id.desc()
+    return Campaign.created_at.desc(), Campaign.id.desc()
+
+
+def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None,
+                  clamp: bool = False) -> CampaignList:
+    """A page of the campaigns the user may see; ``clamp``: a page past the last shows the last (the web).
+
+    Four queries whatever the page size: counts per status, the page, its instances, its progress.
+    """
+    filters = filters or CampaignFilters()
+    filters.check()
+    with access.acting(ctx, who) as (session, user):
+        where = (access.campaign_filter(user), matches(filters.q, Campaign.title, Campaign.requester))
+        counts = {status: int(n) for status, n in session.execute(
+            select(Campaign.status, func.count()).where(*where).group_by(Campaign.status))}
+        total = sum(counts.values())
+        shown = paging(filters.page, filters.per_page, counts.get(filters.status, 0) if filters.status else total,
+                       clamp)
+        query = select(Campaign.id, Campaign.title, Campaign.requester, Campaign.topic, Campaign.status,
+                       Campaign.created_by, Campaign.created_at).where(*where)
+        if filters.status:
+            query = query.where(Campaign.status == filters.status)
+        rows = session.execute(query.order_by(*_order(CampaignSort(filters.sort)))
+                               .limit(shown.per_page).offset(shown.offset)).all()
+        ids = [row.id for row in rows]
+        instances = {cid: iid for cid, iid in session.execute(
+            select(Instance.campaign_id, func.min(Instance.id)).where(Instance.campaign_id.in_(ids))
+            .group_by(Instance.campaign_id))} if ids else {}
+        progress = contacts.progress_by_campaign(session, ids)
+    items = tuple(CampaignRow(r.id, r.title, r.requester, r.topic, r.status, instances.get(r.id), r.created_by,
+                              r.created_at, progress[r.id]) for r in rows)
+    return CampaignList(filters, items, shown, {s: counts.get(s, 0) for s in CampaignStatus}, total)

@@ -1,0 +1,61 @@
+"""Paged lists in the web app and the API: forgiving query parameters for pages, the links between pages.
+
+Pages read their list parameters leniently (a bad value falls back to its default, as a hand-edited address
+should still show the list); the API reads them strictly (``webapp.api``: 422 naming the parameter).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from flask import request
+
+from engine.pages import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY, Paging
+from engine.pages.listing import MAX_PAGE
+
+
+def lenient_int(name: str, default: int | None, low: int, high: int) -> int | None:
+    """An integer query parameter within [low, high]; ``default`` when it is missing, unreadable or out of range."""
+    raw = request.args.get(name, "").strip()
+    if not (raw.isascii() and raw.isdigit()) or len(raw.lstrip("0")) > len(str(high)):
+        return default
+    value = int(raw)
+    return value if low <= value <= high else default
+
+
+def lenient_choice(name: str, choices: Iterable[str], default: str) -> str:
+    value = request.args.get(name, "")
+    return value if value in tuple(choices) else default
+
+
+def lenient_text(name: str, limit: int = MAX_QUERY) -> str:
+    return request.args.get(name, "").strip()[:limit]
+
+
+def page_args() -> tuple[int, int]:
+    """``page`` and ``per_page`` of a page's list, within bounds."""
+    return (lenient_int("page", 1, 1, MAX_PAGE) or 1,
+            lenient_int("per_page", DEFAULT_PER_PAGE, 1, MAX_PER_PAGE) or DEFAULT_PER_PAGE)
+
+
+def kept(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters a link must carry to show the same list: those set and not at their default."""
+    return {name: value for name, value in values.items()
+            if value not in (None, "") and value != defaults.get(name)}
+
+
+def page_links(paging: Paging) -> list[tuple[str, int]]:
+    """(rel, page) of the links between pages that apply (RFC 8288 relations first, prev, next, last)."""
+    links: list[tuple[str, int]] = []
+    if paging.page > 1:
+        links += [("first", 1), ("prev", min(paging.page - 1, paging.pages))]
+    if paging.page < paging.pages:
+        links.append(("next", paging.page + 1))
+    if paging.page != paging.pages:
+        links.append(("last", paging.pages))
+    return links
+
+
+def link_header(paging: Paging, url: Callable[[int], str]) -> str:
+    """The ``Link`` header of a page of an API list (empty when everything fits on one page)."""
+    return ", ".join(f'<{url(page)}>; rel="{rel}"' for rel, page in page_links(paging))
