@@ -10,7 +10,7 @@ from stdnum import luhn
 from .campaign import CampaignView, create_campaign
 from .context import Context
 from .errors import InvalidInput
-from .users import create_user
+from .users import Profile, create_user
 
 DEMO_PASSWORD = "klip-demo-2026"
 DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -29,12 +29,17 @@ FIRST = ("Budi", "Siti", "Agus", "Dewi", "Rudi", "Rina", "Hendra", "Wati", "Joko
 LAST = ("Santoso", "Rahayu", "Wijaya", "Lestari", "Hidayat", "Saputra", "Kurniawan", "Pratama", "Nugroho")
 
 
+# The demo Kepala Kantor signs reports: a (made-up) NIP and the position printed under the signature.
+DEMO_SIGNER = {"kepala": ("196805121994031002", "Kepala Kantor Layanan Informasi dan Pengaduan")}
+
+
 def seed_users(ctx: Context, password: str = DEMO_PASSWORD) -> list[str]:
     """Create the demo users that do not exist yet; return the names created."""
     created = []
     for username, full_name, roles in DEMO_USERS:
+        nip, position = DEMO_SIGNER.get(username, (None, None))
         try:
-            create_user(ctx, username, roles, password=password, full_name=full_name)
+            create_user(ctx, username, roles, password=password, profile=Profile(full_name, None, nip, position))
         except InvalidInput as exc:
             if "username" not in exc.fields:
                 raise
