@@ -84,7 +84,7 @@ def task_recipients(session: Session, row: TaskIndex) -> list[User]:
     return holders(session, [row.role]) if row.role else []
 
 
-NEAR = timedelta(hours=24)  # a deadline is "near" from one day before it
+NEAR = timedelta(hours=4)  # a deadline is "near" on its day: from noon for the usual 16:00 office deadline
 
 
 def _when(settings: Settings, value: datetime) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import socket
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
@@ -155,3 +155,25 @@ def test_the_requesting_unit_is_mailed_when_its_report_is_sent(mailing, smtp) ->
     [mail] = [m for m in sink.messages if m["To"] == "unit2@pajak.go.id"]
     assert "S-77/KLIP/2026" in mail["Subject"] and "09-03-2026" in mail["Subject"]
     assert f"https://klip.example/kampanye/{view.id}" in mail.get_content()
+
+
+def test_a_lane_is_reminded_once_when_a_deadline_is_near_and_once_when_it_has_passed(make_ctx, clock) -> None:
+    setup_sop(make_ctx)
+    new_campaign(make_ctx)  # step 1 opens Monday 9 March 09:00 WIB, due Tuesday 10 March 16:00 WIB
+
+    def kinds() -> list[str]:
+        return sorted(n.kind for n in instances.notifications(make_ctx(), "kasi"))
+
+    clock.set(datetime(2026, 3, 10, 4, 0, tzinfo=timezone.utc))  # Tuesday 11:00 WIB
+    run_jobs(make_ctx())
+    assert kinds() == ["task_open"]
+    clock.set(datetime(2026, 3, 10, 5, 30, tzinfo=timezone.utc))  # 12:30 WIB: less than four hours left
+    run_jobs(make_ctx())
+    run_jobs(make_ctx())
+    assert kinds() == ["deadline_near", "task_open"]
+    clock.set(datetime(2026, 3, 10, 9, 1, tzinfo=timezone.utc))  # 16:01 WIB
+    run_jobs(make_ctx())
+    run_jobs(make_ctx())
+    assert kinds() == ["deadline_near", "deadline_passed", "task_open"]
+    [passed] = [n for n in instances.notifications(make_ctx(), "kasi") if n.kind == "deadline_passed"]
+    assert "10-03-2026 16:00 WIB" in passed.message
