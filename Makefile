@@ -4,7 +4,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite install system-deps system-deps-run lint bench clean serve docs
+.PHONY: run test test-sqlite install system-deps system-deps-run lint bench clean serve docs axe
+
+# axe-core, the accessibility engine the browser test runs on every page: from the npm registry, pinned by version
+# and by the registry's integrity hash (dist.integrity), unpacked into an ignored cache. No Node.js needed.
+AXE_VERSION   := 4.14.1
+AXE_INTEGRITY := sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==
+AXE_DIR       := .cache/axe-core/$(AXE_VERSION)
+AXE_JS        := $(AXE_DIR)/axe.min.js
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,13 +42,25 @@ system-deps: system-deps-run
 	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (Debian)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: install system-deps
+$(AXE_JS):
+	mkdir -p $(AXE_DIR)
+	curl -fsS --retry 3 -o $(AXE_DIR)/axe-core.tgz https://registry.npmjs.org/axe-core/-/axe-core-$(AXE_VERSION).tgz
+	@got="sha512-$$(openssl dgst -sha512 -binary $(AXE_DIR)/axe-core.tgz | base64 -w0)"; \
+	  if [ "$$got" != "$(AXE_INTEGRITY)" ]; then echo "axe-core $(AXE_VERSION): integrity mismatch ($$got)"; \
+	  rm -f $(AXE_DIR)/axe-core.tgz; exit 1; fi
+	tar -xzf $(AXE_DIR)/axe-core.tgz -O package/axe.min.js > $(AXE_JS).part
+	mv $(AXE_JS).part $(AXE_JS)
+	rm -f $(AXE_DIR)/axe-core.tgz
+
+axe: $(AXE_JS)
+
+test: install system-deps $(AXE_JS)
 	$(BIN)/ruff check engine webapp tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/klip lint bpmn/lip20-0008.bpmn
 	scripts/with-postgres.sh $(BIN)/python -m pytest
 
-test-sqlite: install
+test-sqlite: install $(AXE_JS)
 	$(BIN)/python -m pytest
 
 lint: install
@@ -55,5 +74,18 @@ bench: install
 docs: install
 	$(BIN)/klip docs --out docs/
 
+# The product's one gettext catalogue: collect every marked text (babel.cfg: _() t() N_()) into build/messages.pot,
+# then merge it into engine/translations/<lang>/LC_MESSAGES/messages.po, keeping every translation (new texts get
+# an empty msgstr, a changed text a "fuzzy" guess to review; removed texts are dropped). No compile step.
+.PHONY: i18n
+I18N_POT := build/messages.pot
+i18n: install
+	mkdir -p $(dir $(I18N_POT))
+	$(BIN)/pybabel extract -F babel.cfg --no-default-keywords -k _ -k t -k N_ -k p_:1c,2 \
+	  --add-comments=i18n: \
+	  --sort-by-file --project=klip-lip20-0008 --copyright-holder="KLIP DJP" --msgid-bugs-address=- \
+	  -o $(I18N_POT) .
+	$(BIN)/pybabel update -i $(I18N_POT) -d engine/translations -D messages --ignore-obsolete
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache .cache

@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 
 from .context import Context
 from .errors import NotAllowed, NotAuthenticated, NotFound, TaskNotReady
+from .i18n import N_, Text, either
 from .models import AuditEvent, Campaign, Contact, Instance, Report, TaskIndex, User
-from .users import ROLES, find_user, user_for_token
+from .users import find_user, role_label, user_for_token
 
 # KLIP staff: see every campaign, its internal notes and the process documentation.
 STAFF_ROLES = frozenset({"kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "admin", "analis"})
@@ -57,11 +58,11 @@ def acting_user(session: Session, who: Who, now: datetime) -> User:
     if isinstance(who, BearerToken):
         user = user_for_token(session, now, who.value)
         if user is None:
-            raise NotAuthenticated("Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif.")
+            raise NotAuthenticated(N_("Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif."))
         return _acted(user)
     user = find_user(session, who)
     if user is None or not user.active:
-        raise NotAuthenticated(f"Pengguna '{who}' tidak dikenal atau tidak aktif; silakan masuk lagi.")
+        raise NotAuthenticated(N_("Pengguna '{who}' tidak dikenal atau tidak aktif; silakan masuk lagi.", who=who))
     return _acted(user)
 
 
@@ -81,8 +82,8 @@ def require_roles(user: User, roles: Iterable[str]) -> User:
     """The user, if they hold one of ``roles``; else NotAllowed naming the roles."""
     wanted = tuple(sorted(roles))
     if not user.role_names.intersection(wanted):
-        labels = " atau ".join(ROLES.get(r, r) for r in wanted)
-        raise NotAllowed(f"Hanya pengguna aktif dengan peran {labels} yang boleh melakukan ini.")
+        raise NotAllowed(N_("Hanya pengguna aktif dengan peran {roles} yang boleh melakukan ini.",
+                            roles=either(role_label(r) for r in wanted)))
     return user
 
 
@@ -101,20 +102,20 @@ def campaign_filter(user: User) -> Any:
 def readable_campaign(session: Session, user: User, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound(f"Kampanye {campaign_id} tidak ditemukan.")
+        raise NotFound(N_("Kampanye {campaign_id} tidak ditemukan.", campaign_id=campaign_id))
     if not is_staff(user) and campaign.created_by != user.username:
-        raise NotAllowed("Anda hanya dapat melihat kampanye yang Anda ajukan.")
+        raise NotAllowed(N_("Anda hanya dapat melihat kampanye yang Anda ajukan."))
     return campaign
 
 
 def readable_instance(session: Session, user: User, instance_id: int) -> Instance:
     row = session.get(Instance, instance_id)
     if row is None:
-        raise NotFound(f"Instans proses {instance_id} tidak ditemukan.")
+        raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
     if not is_staff(user):
         campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
         if campaign is None or campaign.created_by != user.username:
-            raise NotAllowed("Anda hanya dapat melihat proses kampanye yang Anda ajukan.")
+            raise NotAllowed(N_("Anda hanya dapat melihat proses kampanye yang Anda ajukan."))
     return row
 
 
@@ -122,30 +123,30 @@ def readable_contact(session: Session, user: User, contact_id: int, to_call: boo
     """A contact its own agent may read and call; the roles that supervise every contact may read it too."""
     contact = session.get(Contact, contact_id)
     if contact is None:
-        raise NotFound("Kontak tidak ditemukan.")
+        raise NotFound(N_("Kontak tidak ditemukan."))
     supervises = not to_call and bool(user.role_names & ALL_CONTACTS_ROLES)
     if contact.agent != user.username and not supervises:
-        raise NotAllowed("Kontak ini tidak dibagikan kepada Anda.")
+        raise NotAllowed(N_("Kontak ini tidak dibagikan kepada Anda."))
     return contact
 
 
 def may_list_contacts(user: User, assigned_to_me: bool) -> None:
     """Agents list their own contacts; supervisors may list all of a campaign."""
     if not assigned_to_me and not user.role_names & ALL_CONTACTS_ROLES:
-        raise NotAllowed("Anda hanya dapat melihat kontak yang dibagikan kepada Anda.")
+        raise NotAllowed(N_("Anda hanya dapat melihat kontak yang dibagikan kepada Anda."))
     if assigned_to_me and "agen" not in user.role_names:
-        raise NotAllowed("Hanya agen yang memiliki daftar kontak sendiri.")
+        raise NotAllowed(N_("Hanya agen yang memiliki daftar kontak sendiri."))
 
 
 def may_read_report(user: User, report: Report | None) -> None:
     """Staff read the report as it is drafted; the requesting unit only once it is signed."""
     if not is_staff(user) and (report is None or report.signed_at is None):
-        raise NotAllowed("Laporan tersedia bagi Pengguna Layanan setelah ditandatangani Kepala Kantor.")
+        raise NotAllowed(N_("Laporan tersedia bagi Pengguna Layanan setelah ditandatangani Kepala Kantor."))
 
 
 def may_read_docs(user: User) -> None:
     if not is_staff(user):
-        raise NotAllowed("Dokumentasi dan kinerja proses hanya untuk pegawai KLIP.")
+        raise NotAllowed(N_("Dokumentasi dan kinerja proses hanya untuk pegawai KLIP."))
 
 
 # --- tasks ---------------------------------------------------------------------------------------------
@@ -174,11 +175,12 @@ def may_work(user: User, row: TaskIndex, claimer_active: bool = True) -> bool:
 
 def _task_refusal(user: User, row: TaskIndex, claimer_active: bool) -> str:
     if row.role not in user.role_names:
-        return f"Tugas '{row.name}' adalah tugas lajur {row.lane}; Anda tidak memiliki peran {row.role}."
+        return N_("Tugas '{task}' adalah tugas lajur {lane}; Anda tidak memiliki peran {role}.", task=row.name,
+                  lane=Text(row.lane or ""), role=role_label(row.role or ""))  # lanes are named as their roles
     if row.assignee and row.assignee != user.username:
-        return f"Tugas '{row.name}' ditugaskan kepada {row.assignee}."
+        return N_("Tugas '{task}' ditugaskan kepada {user}.", task=row.name, user=row.assignee)
     if row.claimed_by and row.claimed_by != user.username and claimer_active:
-        return f"Tugas '{row.name}' sedang dikerjakan oleh {row.claimed_by}."
+        return N_("Tugas '{task}' sedang dikerjakan oleh {user}.", task=row.name, user=row.claimed_by)
     return ""
 
 
@@ -188,8 +190,8 @@ def authorize_task(session: Session, user: User, task_id: str) -> TaskIndex:
     if row is None:
         done = session.scalars(select(AuditEvent.id).where(AuditEvent.task_id == task_id).limit(1)).first()
         if done is not None:
-            raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.")
-        raise NotFound(f"Tugas {task_id} tidak ditemukan.")
+            raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
+        raise NotFound(N_("Tugas {task_id} tidak ditemukan.", task_id=task_id))
     refusal = _task_refusal(user, row, row.claimed_by is not None and _is_active(session, row.claimed_by))
     if refusal:
         raise NotAllowed(refusal)

@@ -21,8 +21,7 @@ from .process.rules import parse_case_file
 @dataclass(frozen=True)
 class CaseField:
     name: str
-    title: str
-    title_en: str
+    title: str  # Indonesian; the web app shows the schema's x-title-en in English
     value: Any
     schema: dict[str, Any]  # the field's JSON Schema (enum titles, format, widget) for showing the value
     changed: bool = False  # differs from the earlier submission of the same step (after a return)
@@ -72,5 +71,5 @@ def case_of(session: Session, instance_id: int, spec: str | None, forms: dict[st
 
 def _field(name: str, schema: dict[str, Any], data: dict[str, Any], earlier: dict[str, Any] | None) -> CaseField:
     changed = earlier is not None and earlier.get(name) != data.get(name)
-    return CaseField(name, schema.get("title", name), schema.get("x-title-en", schema.get("title", name)),
-                     data.get(name), schema, changed, earlier.get(name) if changed and earlier else None)
+    return CaseField(name, schema.get("title", name), data.get(name), schema, changed,
+                     earlier.get(name) if changed and earlier else None)

@@ -16,6 +16,7 @@ from . import users
 from .context import Context
 from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
 from .errors import KlipError
+from .i18n import LANGUAGES
 from .jobs import run_jobs
 from .migrate import upgrade
 from .process import deploy, load_model_file
@@ -58,7 +59,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_user_add(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     roles = [r.strip() for value in args.role for r in value.split(",") if r.strip()]
-    profile = users.Profile(args.full_name or "", args.email, args.nip, args.position)
+    profile = users.Profile(args.full_name or "", args.email, args.nip, args.position, args.language)
     user = users.create_user(_ctx(), args.name, roles, password=password, profile=profile)
     print(f"Pengguna {user.username} dibuat dengan peran: {', '.join(user.roles)}")
     return 0
@@ -190,6 +191,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     add.add_argument("--email", help="alamat e-mail untuk pemberitahuan")
     add.add_argument("--nip", help="NIP (18 angka), dicetak di bawah tanda tangan")
     add.add_argument("--position", help="jabatan, dicetak di bawah tanda tangan")
+    add.add_argument("--language", choices=LANGUAGES, default="id", help="bahasa e-mail pemberitahuan (id/en)")
     add.add_argument("--password-stdin", action="store_true", help="baca kata sandi dari stdin")
     add.set_defaults(func=cmd_user_add)
     token = user.add_parser("token", help="cetak token API baru")

@@ -3,7 +3,12 @@ from __future__ import annotations
 
 
 class KlipError(Exception):
-    """Base class: a refusal with a message meant for the user."""
+    """Base class: a refusal with a message meant for the user.
+
+    ``message`` (and each of ``InvalidInput.fields``) is Bahasa Indonesia, as ``str(exc)``, logs and the CLI show
+    it; written with ``engine.i18n.N_`` it is a ``Text`` that keeps its template and parameters, so the web app and
+    the API show it in the reader's language.
+    """
 
     code = "error"
 

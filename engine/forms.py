@@ -10,39 +10,44 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
+from .i18n import N_, Count, ModelText
 from .models import User, UserRole
 from .process import evaluate, names_in
+from .users import role_label
 
 MAX_TEXT = 20_000  # characters of any one string in submitted task data
 MAX_ITEMS = 500  # items of any one array (or members of any one object) in submitted task data
 RULES = "x-rules"  # a form's cross-field rules, beside its JSON Schema
 
-_FORMATS = {"date": "harus berupa tanggal (YYYY-MM-DD)", "date-time": "harus berupa tanggal dan jam (ISO 8601)"}
+_FORMATS = {"date": N_("harus berupa tanggal (YYYY-MM-DD)"), "date-time": N_("harus berupa tanggal dan jam (ISO 8601)")}
 
 
 def _message(error: ValidationError) -> str:
+    """A field's message in Bahasa Indonesia (a Text: shown translated by the web app and the API)."""
     v, expected = error.validator, error.validator_value
     if v == "required" or (v == "minLength" and expected == 1):
-        return "wajib diisi"
+        return N_("wajib diisi")
     if v == "enum":
-        return "harus salah satu dari: " + ", ".join(map(str, expected))
+        return N_("harus salah satu dari: {choices}", choices=[str(e) for e in expected])
     if v == "const":
-        return f"harus bernilai {expected!r}"
+        return N_("harus bernilai {value}", value=repr(expected))
     if v == "type":
-        return f"tipe isian harus {expected}"
+        return N_("tipe isian harus {type}", type=expected)
     if v == "format":
-        return _FORMATS.get(expected, f"format harus {expected}")
+        return _FORMATS.get(expected) or N_("format harus {format}", format=expected)
     if v == "minItems":
-        return f"pilih paling sedikit {expected}"
+        return N_("pilih paling sedikit {n}", n=expected)
     if v == "uniqueItems":
-        return "tidak boleh ada pilihan ganda"
+        return N_("tidak boleh ada pilihan ganda")
     if v in {"minimum", "exclusiveMinimum"}:
-        return f"paling kecil {expected}"
+        return N_("paling kecil {n}", n=expected)
     if v in {"maximum", "maxLength"}:
-        return f"paling besar/panjang {expected}"
+        return N_("paling besar/panjang {n}", n=expected)
     if v == "additionalProperties":
-        return "isian tidak dikenal pada formulir ini"
-    return error.message
+        return N_("isian tidak dikenal pada formulir ini")
+    if v == "pattern":  # the forms' only pattern is "\S": not blank
+        return N_("wajib diisi") if expected == r"\S" else N_("format isian tidak sesuai")
+    return N_("isian tidak sesuai: {detail}", detail=error.message)
 
 
 def _fields(error: ValidationError, data: dict[str, Any]) -> list[str]:
@@ -67,8 +72,13 @@ def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any])
                                                        User.username.in_(wanted))))
         unknown = [u for u in wanted if u not in holders]
         if unknown:
-            errors[name] = f"bukan pengguna aktif dengan peran {role}: {', '.join(map(str, unknown))}"
+            errors[name] = N_("bukan pengguna aktif dengan peran {role}: {users}", role=role_label(role),
+                              users=[str(u) for u in unknown])
     return errors
+
+
+def _too_many() -> str:
+    return N_("terlalu banyak isian (paling banyak {n})", n=Count(MAX_ITEMS))
 
 
 def _size_errors(data: dict[str, Any]) -> dict[str, str]:
@@ -79,7 +89,7 @@ def _size_errors(data: dict[str, Any]) -> dict[str, str]:
     """
     errors: dict[str, str] = {}
     if len(data) > MAX_ITEMS:
-        return {"_form": f"terlalu banyak isian (paling banyak {MAX_ITEMS:_})".replace("_", ".")}
+        return {"_form": _too_many()}
     for name, value in data.items():
         field = str(name)
         stack: list[Any] = [name, value]
@@ -87,12 +97,12 @@ def _size_errors(data: dict[str, Any]) -> dict[str, str]:
             item = stack.pop()
             if isinstance(item, str):
                 if len(item) > MAX_TEXT:
-                    errors[field] = f"terlalu panjang (paling banyak {MAX_TEXT:_} karakter)".replace("_", ".")
+                    errors[field] = N_("terlalu panjang (paling banyak {n} karakter)", n=Count(MAX_TEXT))
                 elif "\x00" in item:
-                    errors[field] = "tidak boleh mengandung karakter NUL"
+                    errors[field] = N_("tidak boleh mengandung karakter NUL")
             elif isinstance(item, (list, dict)):
                 if len(item) > MAX_ITEMS:
-                    errors[field] = f"terlalu banyak isian (paling banyak {MAX_ITEMS:_})".replace("_", ".")
+                    errors[field] = _too_many()
                 elif isinstance(item, dict):
                     stack.extend(item.keys())
                     stack.extend(item.values())
@@ -117,7 +127,7 @@ def _rule_errors(schema: dict[str, Any], data: dict[str, Any], functions: Mappin
         except Exception:  # odd submitted values (e.g. text compared with a number) break the rule
             holds = False
         if not holds:
-            errors[field] = rule["message"]
+            errors[field] = ModelText(rule["message"], en=rule.get("message-en", ""))
     return errors
 
 
@@ -127,10 +137,10 @@ def validate_form(session: Session, schema: dict[str, Any], data: Any,
     every problem at once: the JSON Schema, the ``x-role`` pickers and the cross-field rules (``x-rules``,
     evaluated with ``functions`` such as ``today``)."""
     if not isinstance(data, dict):
-        raise InvalidInput("Data formulir harus berupa objek JSON.", {"_form": "harus berupa objek"})
+        raise InvalidInput(N_("Data formulir harus berupa objek JSON."), {"_form": N_("harus berupa objek")})
     oversized = _size_errors(data)
     if oversized:  # before the schema: its patterns and formats never run on huge or odd values
-        raise InvalidInput("Isian formulir belum benar.", oversized)
+        raise InvalidInput(N_("Isian formulir belum benar."), oversized)
     validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path))):
@@ -139,5 +149,5 @@ def validate_form(session: Session, schema: dict[str, Any], data: Any,
     errors.update({k: v for k, v in _role_errors(session, schema, data).items() if k not in errors})
     errors.update(_rule_errors(schema, data, functions or {}, errors))
     if errors:
-        raise InvalidInput("Isian formulir belum benar.", errors)
+        raise InvalidInput(N_("Isian formulir belum benar."), errors)
     return data

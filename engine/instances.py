@@ -12,6 +12,7 @@ from . import access
 from .access import Who
 from .context import Context
 from .errors import InvalidInput, NotFound
+from .i18n import N_
 from .models import AuditEvent, Campaign, Instance, Notification, TaskComment, TaskIndex, User
 from .notifications import text_of
 from .tasks import CommentView, TaskView, comments_of, task_view
@@ -76,7 +77,8 @@ def add_comment(ctx: Context, who: Who, task_id: str, text: str) -> CommentView:
     """A note on a task the user may work; the next people in the flow see it on their task pages."""
     text = (text or "").strip()
     if not text or len(text) > MAX_COMMENT:
-        raise InvalidInput("Komentar tidak valid.", {"text": f"wajib diisi, paling panjang {MAX_COMMENT} karakter"})
+        raise InvalidInput(N_("Komentar tidak valid."),
+                           {"text": N_("wajib diisi, paling panjang {n} karakter", n=MAX_COMMENT)})
     with access.acting(ctx, who) as (session, user):
         row = access.authorize_task(session, user, task_id)
         comment = TaskComment(instance_id=row.instance_id, task_id=task_id, task_name=row.name,
@@ -115,5 +117,5 @@ def mark_read(ctx: Context, who: Who, notification_id: int) -> None:
     with access.acting(ctx, who) as (session, user):
         note = session.get(Notification, notification_id)
         if note is None or note.user_id != user.id:
-            raise NotFound("Pemberitahuan tidak ditemukan.")
+            raise NotFound(N_("Pemberitahuan tidak ditemukan."))
         note.read_at = note.read_at or ctx.now()

@@ -19,6 +19,7 @@ from .case_file import CaseEntry, case_of
 from .context import Context
 from .errors import Conflict, NotAllowed, TaskNotReady
 from .forms import validate_form
+from .i18n import N_
 from .models import AuditEvent, Instance, TaskComment, TaskIndex, User
 from .process import load_instance, rules, save_instance, script_functions
 
@@ -137,7 +138,7 @@ def complete_task(ctx: Context, who: Who, task_id: str, submission: Submission) 
         with access.acting(ctx, who) as (session, user):
             return _complete(ctx, session, user, task_id, submission)
     except (StaleDataError, IntegrityError) as exc:
-        raise Conflict("Tugas ini baru saja diubah oleh pengguna lain; muat ulang halaman.") from exc
+        raise Conflict(N_("Tugas ini baru saja diubah oleh pengguna lain; muat ulang halaman.")) from exc
 
 
 def _complete(ctx: Context, session: Session, user: User, task_id: str, submission: Submission) -> TaskView:
@@ -146,7 +147,7 @@ def _complete(ctx: Context, session: Session, user: User, task_id: str, submissi
     view = task_view(row, loaded.row.campaign_id, ctx.now())
     task = loaded.task(task_id)
     if not task.ready:
-        raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.")
+        raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
     schema = loaded.row.version.forms.get(row.form or "", {"type": "object"})
     data = validate_form(session, schema, submission(schema) if callable(submission) else submission,
                          script_functions(ctx, session))
@@ -164,7 +165,7 @@ def claim_task(ctx: Context, who: Who, task_id: str, claim: bool = True) -> None
     with access.acting(ctx, who) as (session, user):
         row = access.authorize_task(session, user, task_id)
         if row.assignee:
-            raise NotAllowed("Tugas ini sudah ditugaskan kepada pengguna tertentu.")
+            raise NotAllowed(N_("Tugas ini sudah ditugaskan kepada pengguna tertentu."))
         row.claimed_by = user.username if claim else None
         audit(session, ctx.now(), user.username, "task_claimed" if claim else "task_unclaimed",
               row.instance_id, None, row)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -21,18 +21,26 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .context import Context
 from .errors import InvalidInput, NotAllowed, NotFound
+from .i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Text
 from .models import ApiToken, User, UserRole
 
-ROLES = MappingProxyType({
-    "kasi": "Kepala Seksi Operasional",
-    "pelaksana": "Pelaksana Seksi Operasional",
-    "agen": "Agen",
-    "kepala_kantor": "Kepala Kantor",
-    "pkl": "Seksi Penjaminan Kualitas Layanan",
-    "pengguna_layanan": "Pengguna Layanan",
-    "analis": "Analis",
-    "admin": "Administrator",
+ROLES: Mapping[str, Text] = MappingProxyType({  # code → label (Indonesian; shown translated, never the code)
+    "kasi": N_("Kepala Seksi Operasional"),
+    "pelaksana": N_("Pelaksana Seksi Operasional"),
+    "agen": N_("Agen"),
+    "kepala_kantor": N_("Kepala Kantor"),
+    "pkl": N_("Seksi Penjaminan Kualitas Layanan"),
+    "pengguna_layanan": N_("Pengguna Layanan"),
+    "analis": N_("Analis"),
+    "admin": N_("Administrator"),
 })
+
+
+def role_label(code: str) -> str:
+    """The label of a role code (the code itself when unknown); ``webapp`` shows it in the reader's language."""
+    return ROLES.get(code, code)
+
+
 USERNAME_RE = re.compile(r"[a-z0-9._-]{2,64}")
 PASSWORD_MIN = 8
 
@@ -47,12 +55,14 @@ class UserView:
 
 @dataclass(frozen=True)
 class Profile:
-    """What a user is besides a login: name, where mail reaches them, and how they sign (NIP, jabatan)."""
+    """What a user is besides a login: name, where mail reaches them (and in which language), and how they sign
+    (NIP, jabatan)."""
 
     full_name: str = ""
     email: str | None = None
     nip: str | None = None
     position: str | None = None
+    language: str = SOURCE_LANGUAGE  # of the mails they receive: "id" or "en"
 
 
 def view(user: User) -> UserView:
@@ -69,11 +79,13 @@ def _profile_errors(profile: Profile) -> dict[str, str]:
         try:
             validate_email(profile.email, check_deliverability=False)
         except EmailNotValidError as exc:
-            errors["email"] = f"Alamat e-mail tidak valid: {exc}"
+            errors["email"] = N_("Alamat e-mail tidak valid: {reason}", reason=str(exc))
     if profile.nip and not (profile.nip.isascii() and profile.nip.isdigit() and len(profile.nip) == NIP_DIGITS):
-        errors["nip"] = f"NIP terdiri atas {NIP_DIGITS} angka."
+        errors["nip"] = N_("NIP terdiri atas {n} angka.", n=NIP_DIGITS)
+    if profile.language not in LANGUAGES:
+        errors["language"] = N_("Bahasa harus salah satu dari: {choices}.", choices=list(LANGUAGES))
     if len(profile.full_name) > 200 or len(profile.position or "") > 255:
-        errors["full_name" if len(profile.full_name) > 200 else "position"] = "Terlalu panjang."
+        errors["full_name" if len(profile.full_name) > 200 else "position"] = N_("Terlalu panjang.")
     return errors
 
 
@@ -86,7 +98,8 @@ def _normalized(profile: Profile) -> Profile:
         except EmailNotValidError:
             pass  # reported by _profile_errors
     nip = "".join((profile.nip or "").split()) or None
-    return Profile(profile.full_name.strip(), email, nip, (profile.position or "").strip() or None)
+    return Profile(profile.full_name.strip(), email, nip, (profile.position or "").strip() or None,
+                   (profile.language or SOURCE_LANGUAGE).strip().lower())
 
 
 # --- validation --------------------------------------------------------------------------------------
@@ -95,27 +108,27 @@ def _role_errors(roles: Iterable[str]) -> dict[str, str]:
     unknown = sorted(set(roles) - set(ROLES))
     if not unknown:
         return {}
-    return {"roles": f"Peran tidak dikenal: {', '.join(unknown)}. Pilihan: {', '.join(ROLES)}."}
+    return {"roles": N_("Peran tidak dikenal: {unknown}. Pilihan: {choices}.", unknown=unknown, choices=list(ROLES))}
 
 
 def _password_errors(password: str | None) -> dict[str, str]:
     if password is None or len(password) >= PASSWORD_MIN:
         return {}
-    return {"password": f"Kata sandi paling sedikit {PASSWORD_MIN} karakter."}
+    return {"password": N_("Kata sandi paling sedikit {n} karakter.", n=PASSWORD_MIN)}
 
 
 def _username_errors(session: Session, username: str) -> dict[str, str]:
     if not USERNAME_RE.fullmatch(username):
-        return {"username": "Nama pengguna 2–64 karakter: huruf kecil, angka, titik, garis bawah, "
-                            "tanda hubung."}
+        return {"username": N_("Nama pengguna 2–64 karakter: huruf kecil, angka, titik, garis bawah, "
+                               "tanda hubung.")}
     if find_user(session, username) is not None:
-        return {"username": f"Nama pengguna '{username}' sudah dipakai."}
+        return {"username": N_("Nama pengguna '{username}' sudah dipakai.", username=username)}
     return {}
 
 
 def _raise_if(errors: dict[str, str]) -> None:
     if errors:
-        raise InvalidInput("Data pengguna tidak valid.", errors)
+        raise InvalidInput(N_("Data pengguna tidak valid."), errors)
 
 
 # --- session-level functions (no commit) ------------------------------------------------------------
@@ -143,7 +156,7 @@ def add_user(
         active=True,
         created_at=now,
         roles=[UserRole(role=r) for r in sorted(roles)],
-        email=profile.email, nip=profile.nip, position=profile.position,
+        email=profile.email, nip=profile.nip, position=profile.position, language=profile.language,
     )
     session.add(user)
     session.flush()
@@ -154,7 +167,7 @@ def get_user(session: Session, username: str) -> User:
     """Return the user called ``username`` or raise NotFound."""
     user = find_user(session, username)
     if user is None:
-        raise NotFound(f"Pengguna '{username}' tidak ditemukan.")
+        raise NotFound(N_("Pengguna '{username}' tidak ditemukan.", username=username))
     return user
 
 
@@ -204,7 +217,7 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
 def users_with_role(session: Session, role: str) -> list[User]:
     """Return the active users holding ``role``, sorted by username."""
     if role not in ROLES:
-        raise InvalidInput("Peran tidak dikenal.", {"role": f"Peran tidak dikenal: {role}."})
+        raise InvalidInput(N_("Peran tidak dikenal."), {"role": N_("Peran tidak dikenal: {role}.", role=role)})
     query = (
         select(User)
         .join(UserRole)
@@ -222,7 +235,7 @@ def issue_token(session: Session, now: datetime, username: str) -> str:
     """Create an API token for the user; only its SHA-256 is stored, the plaintext is returned once."""
     user = get_user(session, username)
     if not user.active:
-        raise NotAllowed(f"Pengguna '{username}' tidak aktif.")
+        raise NotAllowed(N_("Pengguna '{username}' tidak aktif.", username=username))
     token = secrets.token_urlsafe(32)
     session.add(ApiToken(user_id=user.id, token_sha256=_token_hash(token), created_at=now))
     session.flush()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .access import ADMIN_ROLES, acting_user, require_roles
 from .context import Context
 from .errors import InvalidInput, NotFound
+from .i18n import N_
 from .models import CalendarOverride
 from .settings import Settings
 
@@ -120,7 +121,7 @@ def set_override(
 ) -> OverrideView:
     """Make ``day`` a working or non-working day, replacing any earlier override of that day."""
     if len(note) > NOTE_MAX:
-        raise InvalidInput("Catatan terlalu panjang.", {"note": f"Paling banyak {NOTE_MAX} karakter."})
+        raise InvalidInput(N_("Catatan terlalu panjang."), {"note": N_("Paling banyak {n} karakter.", n=NOTE_MAX)})
     with ctx.transaction() as session:
         require_roles(acting_user(session, username, ctx.now()), ADMIN_ROLES)
         row = session.get(CalendarOverride, day)
@@ -141,7 +142,7 @@ def remove_override(ctx: Context, username: str, day: date) -> None:
         require_roles(acting_user(session, username, ctx.now()), ADMIN_ROLES)
         row = session.get(CalendarOverride, day)
         if row is None:
-            raise NotFound(f"Tidak ada koreksi kalender untuk tanggal {day:%d-%m-%Y}.")
+            raise NotFound(N_("Tidak ada koreksi kalender untuk tanggal {day}.", day=day.strftime("%d-%m-%Y")))
         session.delete(row)
 
 

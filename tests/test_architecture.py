@@ -44,7 +44,7 @@ def test_only_the_process_package_imports_spiffworkflow() -> None:
 
 
 def test_the_engine_never_imports_the_web_layer() -> None:
-    web = {"flask", "flask_login", "flask_wtf", "webapp", "gunicorn"}
+    web = {"flask", "flask_babel", "flask_login", "flask_wtf", "webapp", "gunicorn"}
     assert sorted(f for f, m in imported_modules("engine") if m in web) == []
 
 

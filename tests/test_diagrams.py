@@ -19,6 +19,13 @@ def classes_of(svg: str, element_id: str) -> list[str]:
     return shape.get("class", "").split()
 
 
+def marks_of(svg: str, element_id: str) -> list[str]:
+    """The state marks drawn on the shape of ``element_id`` (their state class)."""
+    shape = one(xml_tree(svg), "//*[local-name()='g'][@data-element-id=$id]", id=element_id)
+    return [c for mark in shape.xpath(".//*[contains(@class, 'bpmn-state-mark')]")
+            for c in mark.get("class", "").split() if c.endswith("-mark") and c != "bpmn-state-mark"]
+
+
 def test_instance_diagram_colours_completed_active_and_overdue(make_ctx, clock) -> None:
     setup_sop(make_ctx)
     cid = new_campaign(make_ctx)
@@ -29,6 +36,11 @@ def test_instance_diagram_colours_completed_active_and_overdue(make_ctx, clock) 
     assert diagram.active == ("distribusi_pekerjaan",) and diagram.overdue == ()
     assert "state-completed" in classes_of(diagram.svg, "flow_tugaskan_susun_rencana")
     assert "state-active" in classes_of(diagram.svg, "distribusi_pekerjaan")
+    assert marks_of(diagram.svg, "distribusi_pekerjaan") == ["state-active-mark"]  # not told by colour alone
+    assert marks_of(diagram.svg, "tugaskan_pelaksana") == ["state-completed-mark"]
+    assert marks_of(diagram.svg, "susun_laporan") == []
+    drawing = xml_tree(diagram.svg)  # an image named by the SOP's title
+    assert drawing.get("role") == "img" and drawing[0].text == diagram.sop_metadata["judul"]
     assert "state-completed" not in classes_of(diagram.svg, "susun_laporan")
     assert "menugaskan agen" in diagram.documentation["distribusi_pekerjaan"]
     do(make_ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1"]})
@@ -38,6 +50,7 @@ def test_instance_diagram_colours_completed_active_and_overdue(make_ctx, clock) 
     tick(make_ctx())
     late = pages.instance_page(make_ctx(), "kasi", iid).diagram
     assert "susun_laporan" in late.overdue and "state-overdue" in classes_of(late.svg, "susun_laporan")
+    assert marks_of(late.svg, "susun_laporan") == ["state-overdue-mark"]
     assert "tindak_lanjut_keterlambatan" in late.active
 
 

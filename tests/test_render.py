@@ -43,7 +43,7 @@ def parts(g: etree._Element, css: str) -> list[etree._Element]:
 
 
 def lines_of(g: etree._Element) -> list[str]:
-    return [t.text or "" for t in g.iterfind(".//s:text/s:tspan", NS)]
+    return [t.text or "" for t in g.iterfind(".//s:text/s:tspan", NS) if "bpmn-space" not in classes(t)]
 
 
 def di_references(content: bytes) -> list[set[str]]:
@@ -295,3 +295,39 @@ def test_names_from_an_edited_model_cannot_inject_markup() -> None:
         'name="&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;"', 1)
     svg = render_diagrams(text.encode("utf-8"))[0].svg
     assert "<script" not in svg and "<img" not in svg and "&lt;script&gt;" in svg
+
+
+def test_wrapped_labels_read_as_the_name_with_its_spaces_without_moving_a_line() -> None:
+    """Screen readers and accessible-name checks read a label's text: "konsep rencana", never "konseprencana"."""
+    label = group(svg_of("tasks.bpmn"), "t_long").find(".//s:text", NS)
+    assert "".join(label.itertext()) == "Verify the taxpayer's identity and record the outcome of every call attempt"
+    spans = label.findall("s:tspan", NS)
+    lines = [t for t in spans if "bpmn-space" not in classes(t)]
+    spaces = [t for t in spans if "bpmn-space" in classes(t)]
+    assert len(spaces) == len(lines) - 1 and all(t.text == " " for t in spaces)
+    for space, line in zip(spaces, lines, strict=False):  # each space sits on the line before it: no line moves
+        assert (space.get("x"), space.get("y")) == (line.get("x"), line.get("y"))
+    content = bpmn('<bpmn:task id="t" name="Pengolahandatasasaranyangsangatpanjang sekali"/>',
+                   '<bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="0" y="0" width="100" height="80"/>'
+                   '</bpmndi:BPMNShape>')
+    broken = etree.fromstring(render_diagrams(content)[0].svg.encode()).find(".//s:text", NS)
+    assert "".join(broken.itertext()) == "Pengolahandatasasaranyangsangatpanjang sekali"  # a broken word stays whole
+
+
+def test_state_classes_add_a_mark_so_the_state_is_not_told_by_colour_alone() -> None:
+    svg = svg_of("tasks.bpmn", styles={"t_user": "state-active", "t_plain": "state-completed",
+                                       "t_manual": "state-overdue extra", "t_service": "heat-2"})
+    marks = {task: parts(group(svg, task), "bpmn-state-mark")
+             for task in ("t_user", "t_plain", "t_manual", "t_service")}
+    assert "state-active-mark" in classes(marks["t_user"][0])
+    assert "state-completed-mark" in classes(marks["t_plain"][0])
+    assert "state-overdue-mark" in classes(marks["t_manual"][0])
+    assert marks["t_service"] == []  # other classes (heat map) draw nothing
+    assert all(len(found) <= 1 for found in marks.values())
+    flows = svg_of("flows.bpmn", styles={"f_yes": "state-completed"})
+    assert not parts(group(flows, "f_yes"), "bpmn-state-mark")  # the path taken is a line, not a shape
+
+
+def test_the_drawing_is_an_image_named_by_its_title() -> None:
+    svg = svg_of("tasks.bpmn", title="SOP LIP20-0008")
+    assert svg.get("role") == "img" and svg[0].tag == f"{{{NS['s']}}}title"

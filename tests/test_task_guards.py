@@ -89,7 +89,7 @@ def test_invalid_form_data_gives_field_errors_and_changes_nothing(make_ctx, step
     assert "agen9" in exc.value.fields["pelaksana"]
     with pytest.raises(InvalidInput) as exc:
         tasks.complete_task(make_ctx(), "kasi", task_id, {"pelaksana": "kepala"})  # not a pelaksana
-    assert "pelaksana" in exc.value.fields["pelaksana"]
+    assert "Pelaksana Seksi Operasional" in exc.value.fields["pelaksana"]  # the role's label, not its code
     assert snapshot(make_ctx, cid) == before
 
 

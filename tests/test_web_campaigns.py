@@ -324,6 +324,8 @@ def test_callback_needs_a_time_and_is_read_as_office_time(client, make_ctx) -> N
     html = page_tree(response)
     assert response.status_code == 422
     assert "Waktu untuk menghubungi kembali wajib diisi." in text_of(one(html, "//*[@id='callback_at-error']"))
+    when = one(html, "//input[@name='callback_at']")
+    assert when.get("aria-invalid") == "true" and when.get("aria-describedby") == "callback_at-error"
     assert one(html, "//textarea[@name='notes']").text == "telepon lagi sore"
     callback = one(html, "//input[@name='outcome'][@value='minta_dihubungi_kembali']")
     assert callback.get("required") is not None and callback.get("checked") is not None
@@ -343,6 +345,31 @@ def test_unreadable_duration_is_422_and_nothing_is_recorded(client, make_ctx) ->
     assert response.status_code == 422
     assert "menit:detik" in text_of(one(page_tree(response), "//*[@id='duration_s-error']"))
     assert campaigns.contact_detail(make_ctx(), "agen1", contact.id)[1] == []
+
+
+def test_record_form_ties_each_error_to_its_field(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    contact = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[0]
+    response = login_as(client, "agen1").post(f"/kontak/{contact.id}/panggilan", data={"duration": "dua menit"})
+    html = page_tree(response)
+    assert response.status_code == 422
+    outcomes = one(html, f"//fieldset[{has_class('outcomes')}]")
+    assert outcomes.get("aria-describedby") == "outcome-error" and text_of(one(html, "//*[@id='outcome-error']"))
+    assert all(radio.get("aria-invalid") == "true" for radio in outcomes.xpath(".//input[@type='radio']"))
+    duration = one(html, "//input[@name='duration']")
+    assert duration.get("aria-invalid") == "true" and duration.get("aria-describedby") == "duration_s-error"
+    assert one(html, "//input[@name='recording_ref']").get("aria-invalid") is None
+
+
+def test_call_list_rows_become_cards_that_still_read_as_a_table(client, make_ctx) -> None:
+    campaign_id = distributed(make_ctx)
+    html = page_tree(login_as(client, "agen1").get(f"/kampanye/{campaign_id}/panggilan"))
+    table = one(html, f"//table[{has_class('call-table')}]")
+    assert "stack" in table.get("class", "").split() and table.get("role") == "table"
+    cells = table.xpath("./tbody/tr[1]/td")
+    assert all(cell.get("role") == "cell" for cell in cells)
+    labels = [cell.get("data-label") for cell in cells if cell.get("data-label")]
+    assert labels == ["Baris", "NPWP", "Percobaan", "Hasil terakhir"]  # shown beside the value on a phone
 
 
 def test_recording_after_the_assignment_is_finished_is_409(client, make_ctx) -> None:

@@ -250,6 +250,55 @@ def test_invalid_post_is_422_with_inline_messages_and_keeps_the_input(client, ma
     assert ready(make_ctx, "pelaksana", sop) == ["susun_rencana_kerja"]  # nothing completed
 
 
+def test_field_errors_are_tied_to_their_fields_and_the_asterisk_is_not_read(client, make_ctx, sop) -> None:
+    do(make_ctx, "kasi", "tugaskan_pelaksana", sop, {"pelaksana": "pelaksana"})
+    tid = task_id(make_ctx, "pelaksana", "susun_rencana_kerja", sop)
+    html = page_tree(post(client, "pelaksana", f"/tugas/{tid}", {
+        "rencana_mulai": "2026-03-10", "materi": "   ", "naskah": "Selamat pagi", "target_kontak": "12",
+        "kebutuhan_agen": "0"}))
+    for name in ("rencana_selesai", "materi", "kebutuhan_agen"):
+        box = control(html, name)
+        described = box.get("aria-describedby", "").split()
+        assert box.get("aria-invalid") == "true" and f"error-{name}" in described, name
+        assert text_of(one(html, "//*[@id=$id]", id=f"error-{name}")) == field_error(html, name)
+        assert all(len(html.xpath("//*[@id=$id]", id=ref)) == 1 for ref in described), name
+    plain = control(html, "target_kontak")  # no error: the hint only
+    assert plain.get("aria-invalid") is None and plain.get("aria-describedby") == "hint-target_kontak"
+    assert control(html, "materi").get("required") is not None  # screen readers say "required" ...
+    marks = html.xpath(f"//*[{has_class('req')}]")
+    assert marks and all(mark.get("aria-hidden") == "true" for mark in marks)  # ... and not "star"
+
+
+def test_a_choice_left_out_marks_its_group_and_a_required_checkbox_group_says_so(client, make_ctx, sop) -> None:
+    do(make_ctx, "kasi", "tugaskan_pelaksana", sop, {"pelaksana": "pelaksana"})
+    do(make_ctx, "pelaksana", "susun_rencana_kerja", sop, WORK_PLAN)
+    tid = task_id(make_ctx, "kasi", "teliti_rencana_kerja", sop)
+    html = page_tree(post(client, "kasi", f"/tugas/{tid}", {"catatan": ""}))
+    group = one(field(html, "keputusan"), ".//fieldset")
+    assert "error-keputusan" in group.get("aria-describedby", "").split()
+    assert text_of(one(html, "//*[@id='error-keputusan']")) == field_error(html, "keputusan")
+    radios = group.xpath(".//input[@type='radio']")
+    assert radios and all(r.get("aria-invalid") == "true" and r.get("required") is not None for r in radios)
+    do(make_ctx, "kasi", "teliti_rencana_kerja", sop, {"keputusan": "setuju"})
+    _, html = page(client, "kasi", f"/tugas/{task_id(make_ctx, 'kasi', 'distribusi_pekerjaan', sop)}")
+    legend = one(html, "//fieldset[.//input[@type='checkbox'][@name='agen']]/legend")
+    assert one(legend, f".//*[{has_class('visually-hidden')}]").text_content().strip() == "(wajib diisi)"
+
+
+def test_pages_start_with_a_skip_link_and_english_pages_mark_indonesian_content(client, make_ctx, sop) -> None:
+    tid = task_id(make_ctx, "kasi", "tugaskan_pelaksana", sop)
+    login_as(client, "kasi").get("/bahasa/en")
+    html = page_tree(client.get(f"/tugas/{tid}"))
+    assert one(html, "/html").get("lang") == "en"
+    skip = html.xpath("//body//a")[0]  # the first link of the page, before the navigation
+    assert skip.get("href") == "#isi" and one(html, "//main").get("id") == "isi"
+    heading = one(html, "//h1/span")
+    assert heading.get("lang") == "id" and text_of(heading) == "Menugaskan Pelaksana menyusun konsep rencana kerja"
+    sentence = one(html, f"//div[{has_class('sop-text')}]/p")
+    assert sentence.get("lang") == "id" and "Kepala Seksi Operasional menugaskan" in text_of(sentence)
+    assert control(html, "catatan").get("lang") == "id"  # what the Kasi types is Indonesian too
+
+
 def test_wrong_role_unknown_and_completed_tasks(client, make_ctx, sop) -> None:
     tid = task_id(make_ctx, "kasi", "tugaskan_pelaksana", sop)
     status, html = page(client, "pelaksana", f"/tugas/{tid}")
@@ -441,7 +490,7 @@ def test_english_switch_translates_the_inbox(client, make_ctx, sop) -> None:
     assert any(tab.startswith("Overdue") for tab in tabs) and any(tab.startswith("Mine") for tab in tabs)
     tid = task_id(make_ctx, "kasi", "tugaskan_pelaksana", sop)
     html = page_tree(client.get(f"/tugas/{tid}"))
-    assert text_of(one(html, "//label[@for='f-pelaksana']")).startswith("Operations officer")  # x-title-en
+    assert text_of(one(html, "//label[@for='f-pelaksana']")).startswith("Operations Officer")  # x-title-en
 
 
 def test_post_without_csrf_token_is_refused(settings, clock, make_ctx, sop) -> None:

@@ -10,6 +10,10 @@ Personal data (UU PDP): contact lists and the updated contact after a call retur
 greet, but never the full NPWP to deliver normative information; the full value stays in the web UI for roles
 that need it, and every listing is audited by the engine.
 
+Language: messages (errors, field messages, the import report's reasons, notification texts) are in Bahasa
+Indonesia unless the request's ``Accept-Language`` prefers English (``Accept-Language: en``); codes and field
+names never change. ``GET /notifications?lang=en|id`` chooses explicitly.
+
 Datetimes are ISO 8601 with the office offset (``KLIP_TIMEZONE``, e.g. ``2026-03-09T09:00:00+07:00``);
 ``callback_at`` must carry an offset too.
 """
@@ -26,9 +30,11 @@ from engine import instances, pages, tasks
 from engine.access import BearerToken, TaskScope
 from engine.campaign import ContactView
 from engine.errors import InvalidInput
+from engine.i18n import LANGUAGES, N_, Count
 from engine.pages.listing import MAX_PAGE
 
 from .errors import error_response
+from .i18n import current_language
 from .listing import kept, link_header
 from .services import ctx, me
 
@@ -54,7 +60,8 @@ def _authenticate() -> Any:
     """
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return error_response(401, "unauthorized", "Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif.")
+        return error_response(401, "unauthorized",
+                              N_("Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif."))
     g.api_token = BearerToken(token.strip())
     return None
 
@@ -115,7 +122,8 @@ def _json_object() -> dict[str, Any]:
     """The request body as a JSON object; 400 with a clear message when it is not one."""
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
-        abort(400, description="Badan permintaan harus berupa objek JSON yang sah (Content-Type: application/json).")
+        abort(400, description=N_("Badan permintaan harus berupa objek JSON yang sah (Content-Type: "
+                                  "application/json)."))
     return body
 
 
@@ -127,15 +135,16 @@ def _int_arg(name: str, default: int | None, low: int, high: int) -> int | None:
     # isdigit() alone accepts '²' and other digits int() refuses; the length check keeps int() cheap.
     digits = raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= len(str(high))
     if not digits or not low <= int(raw) <= high:
-        raise InvalidInput("Parameter tidak valid.",
-                           {name: f"harus berupa bilangan bulat {low:_}–{high:_}".replace("_", ".")})
+        raise InvalidInput(N_("Parameter tidak valid."), {name: N_("harus berupa bilangan bulat {low}–{high}",
+                                                                    low=Count(low), high=Count(high))})
     return int(raw)
 
 
 def _choice_arg(name: str, choices: tuple[str, ...]) -> str:
     value = request.args.get(name) or choices[0]
     if value not in choices:
-        raise InvalidInput("Parameter tidak valid.", {name: "harus salah satu dari: " + ", ".join(choices)})
+        raise InvalidInput(N_("Parameter tidak valid."), {name: N_("harus salah satu dari: {choices}",
+                                                                    choices=list(choices))})
     return value
 
 
@@ -160,17 +169,17 @@ def _call_args(body: dict[str, Any]) -> dict[str, Any]:
     fields: dict[str, str] = {}
     args: dict[str, Any] = {"outcome": body.get("outcome")}
     if not isinstance(args["outcome"], str) or not args["outcome"].strip():
-        fields["outcome"] = "wajib diisi (kode hasil panggilan)"
+        fields["outcome"] = N_("wajib diisi (kode hasil panggilan)")
     for name in CALL_TEXT_FIELDS:
         args[name] = body.get(name) or ""
         if not isinstance(args[name], str):
-            fields[name] = "harus berupa teks"
+            fields[name] = N_("harus berupa teks")
     duration = args["duration_s"] = body.get("duration_s")
     if duration is not None and (isinstance(duration, bool) or not isinstance(duration, int)):
-        fields["duration_s"] = "harus berupa bilangan bulat (detik)"
+        fields["duration_s"] = N_("harus berupa bilangan bulat (detik)")
     args["callback_at"] = _parse_datetime(body.get("callback_at"), fields)
     if fields:
-        raise InvalidInput("Data panggilan tidak valid.", fields)
+        raise InvalidInput(N_("Data panggilan tidak valid."), fields)
     return args
 
 
@@ -180,8 +189,8 @@ def _parse_datetime(value: Any, fields: dict[str, str]) -> datetime | None:
     try:
         return datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        fields["callback_at"] = ("harus berupa tanggal dan jam ISO 8601 dengan zona waktu, "
-                                 "mis. 2026-03-10T09:00:00+07:00")
+        fields["callback_at"] = N_("harus berupa tanggal dan jam ISO 8601 dengan zona waktu, "
+                                   "mis. 2026-03-10T09:00:00+07:00")
         return None
 
 
@@ -191,11 +200,12 @@ def _parse_datetime(value: Any, fields: dict[str, str]) -> datetime | None:
 def create_campaign() -> Any:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        raise InvalidInput("Berkas daftar sasaran wajib diunggah.", {"file": "wajib diunggah (CSV atau XLSX)"})
+        raise InvalidInput(N_("Berkas daftar sasaran wajib diunggah."), {"file": N_("wajib diunggah (CSV atau XLSX)")})
     form = {name: request.form.get(name, "") for name in ("title", "requester", "topic")}
     view = campaigns.create_campaign(ctx(), me(), upload.filename, upload.read(), form["title"], form["requester"],
                                      form["topic"])
-    body = {"id": view.id, "instance_id": view.instance_id, "import_report": view.import_report}
+    body = {"id": view.id, "instance_id": view.instance_id,
+            "import_report": campaigns.localized_report(view.import_report, current_language())}
     return jsonify(body), 201, {"Location": url_for("api.campaign", campaign_id=view.id)}
 
 
@@ -277,7 +287,7 @@ def complete_task(task_id: str) -> Any:
 def notification_list() -> Any:
     unread = _choice_arg("unread", ("0", "1")) == "1"
     items = instances.notifications(ctx(), me(), unread_only=unread, limit=_int_arg("limit", 100, 1, MAX_LIMIT) or 100)
-    lang = _choice_arg("lang", ("id", "en"))
+    lang = _choice_arg("lang", LANGUAGES) if request.args.get("lang") else current_language()  # over Accept-Language
     return jsonify([{"id": n.id, "at": _iso(n.at), "kind": n.kind, "text": n.text(lang), "url": n.url,
                      "instance_id": n.instance_id, "read": n.read} for n in items])
 

@@ -13,6 +13,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import UserMixin, login_required, login_user, logout_user
 
 from engine.access import STAFF_ROLES, UPLOAD_ROLES
+from engine.i18n import N_
 from engine.users import UserView
 from engine.users import login as check_password
 
@@ -62,7 +63,8 @@ def _load(username: str) -> WebUser | None:
 
 
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Silakan masuk terlebih dahulu."
+login_manager.login_message = N_("Silakan masuk terlebih dahulu.")
+login_manager.localize_callback = t
 
 
 def _safe_next(target: str | None) -> str:

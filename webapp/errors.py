@@ -1,9 +1,13 @@
-"""Map the engine's named errors to HTTP: HTML pages for people, JSON for /api."""
+"""Map the engine's named errors to HTTP: HTML pages for people, JSON for /api — in the request's language.
+
+The engine's messages are Indonesian :class:`engine.i18n.Text` values (template + parameters); they are shown here
+in the request's language (``webapp.i18n``: the session's language for pages, ``Accept-Language`` for the API).
+"""
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -18,13 +22,37 @@ from engine.errors import (
     ProcessFailed,
     TaskNotReady,
 )
+from engine.i18n import N_, Count
 
 from .auth import forget
+from .i18n import t
 
 STATUS = {NotAuthenticated: 401, NotFound: 404, NotAllowed: 403, TaskNotReady: 409, Conflict: 409, InvalidInput: 422,
           InvalidBpmn: 422, ProcessFailed: 500}
 CODES = {401: "unauthorized", 403: "not_allowed", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 422: "invalid_input", 400: "bad_request", 500: "process_failed"}
+
+# Each error page's title and what it means for the reader (the engine's message, if any, is shown below it).
+PAGES = {
+    400: (N_("Permintaan tidak valid"), N_("Permintaan ini tidak dapat diproses. Kembali ke halaman sebelumnya dan "
+                                            "coba lagi.")),
+    401: (N_("Perlu masuk"), N_("Anda belum masuk atau sesi Anda sudah berakhir. Silakan masuk lagi.")),
+    403: (N_("Akses ditolak"), N_("Anda tidak memiliki hak untuk membuka halaman ini atau melakukan tindakan ini. "
+                                  "Bila Anda memerlukannya, hubungi Kepala Seksi Operasional atau administrator.")),
+    404: (N_("Tidak ditemukan"), N_("Halaman atau data yang Anda cari tidak ada. Periksa alamatnya, atau buka "
+                                    "melalui menu.")),
+    405: (N_("Metode tidak diizinkan"), N_("Alamat ini tidak dapat dibuka dengan cara tersebut. Buka halaman "
+                                           "melalui menu.")),
+    409: (N_("Konflik"), N_("Data sudah berubah sejak halaman ini dibuka, atau langkah ini tidak lagi aktif. "
+                            "Muat ulang halaman lalu periksa keadaannya.")),
+    413: (N_("Berkas terlalu besar"), N_("Berkas atau data yang dikirim terlalu besar untuk diterima.")),
+    422: (N_("Data tidak valid"), N_("Sebagian isian belum benar; tidak ada yang disimpan. Perbaiki isian yang "
+                                     "disebutkan lalu kirim lagi.")),
+    500: (N_("Terjadi kesalahan"), N_("Terjadi kesalahan pada sistem dan tidak ada yang disimpan. Coba lagi "
+                                      "nanti; bila masih terjadi, hubungi administrator dengan menyebutkan kode "
+                                      "permintaan di bawah.")),
+}
+CSRF_PAGE = (N_("Formulir kedaluwarsa"), N_("Formulir kedaluwarsa atau tidak sah; muat ulang halaman dan coba lagi."))
 
 
 def status_of(exc: KlipError) -> int:
@@ -35,13 +63,23 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def error_response(status: int, code: str, message: str, fields: dict[str, str] | None = None) -> Any:
+def error_response(status: int, code: str, message: str | None = None, fields: dict[str, str] | None = None,
+                   page: tuple[str, str] | None = None) -> Any:
+    """The error as JSON (API) or as the error page, in the request's language.
+
+    ``message``: what went wrong here (an engine Text, or Indonesian UI text); the page's own explanation when
+    there is none. ``page``: the page's title and explanation (by status by default).
+    """
+    title, explanation = page or PAGES.get(status, PAGES[500])
+    shown_fields = {name: t(text) for name, text in (fields or {}).items()}
     if wants_json():
-        response = jsonify(error=code, message=message, fields=fields or {})
+        response = jsonify(error=code, message=t(message or explanation), fields=shown_fields)
         if status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="klip-api"'
         return response, status
-    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+    return render_template("error.html", status=status, title=t(title), explanation=t(explanation),
+                           message=t(message) if message else "", fields=shown_fields,
+                           request_id=g.get("request_id", "")), status
 
 
 def _signed_out(exc: NotAuthenticated) -> Any:
@@ -49,8 +87,14 @@ def _signed_out(exc: NotAuthenticated) -> Any:
     if wants_json():
         return error_response(401, exc.code, exc.message)
     forget()
-    flash(exc.message, "error")
+    flash(t(exc.message), "error")
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+
+
+def _own_description(exc: HTTPException) -> str | None:
+    """A description the app gave when aborting (e.g. the API's "JSON object" 400); None for Werkzeug's own."""
+    description = exc.description
+    return description if description and description != type(exc).description else None
 
 
 def init_app(app: Flask) -> None:
@@ -62,9 +106,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
-        return error_response(400, "csrf", "Formulir kedaluwarsa atau tidak sah; muat ulang halaman dan coba lagi.")
+        return error_response(400, "csrf", page=CSRF_PAGE)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:
         status = exc.code or 500
-        return error_response(status, CODES.get(status, "error"), exc.description or exc.name)
+        message = _own_description(exc)
+        if status == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
+            message = N_("Berkas atau data yang dikirim melebihi batas {limit} MB. Pecah daftar menjadi beberapa "
+                         "berkas.", limit=Count(current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)))
+        return error_response(status, CODES.get(status, "error"), message)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -12,7 +13,9 @@ from markupsafe import Markup, escape
 
 from engine.access import TaskScope
 from engine.campaign import CampaignStatus, outcomes
+from engine.i18n import N_
 
+from . import schema_form
 from .i18n import current_language, t
 from .services import ctx
 
@@ -76,14 +79,24 @@ def age(value: datetime | None) -> str:
     if value is None:
         return "—"
     seconds = max(0, int((ctx().now() - value).total_seconds()))
-    for size, unit in ((86400, "hari"), (3600, "jam"), (60, "menit")):
+    for size, unit in ((86400, N_("{n} hari")), (3600, N_("{n} jam")), (60, N_("{n} menit"))):
         if seconds >= size:
-            return t("{n} " + unit, n=seconds // size)
+            return t(unit, n=seconds // size)
     return t("baru saja")
 
 
 def office_zone() -> ZoneInfo:
     return ZoneInfo(ctx().settings.office_timezone)
+
+
+WORKING_DAYS = re.compile(r"\s*(\d{1,3})\s+hari\s+kerja\s*", re.IGNORECASE)
+
+
+@bp.app_template_filter("time_standard")
+def time_standard(text: str | None) -> str:
+    """A step's time standard (mutuBakuWaktu) as the SOP writes it, "3 hari kerja", in the UI language."""
+    found = WORKING_DAYS.fullmatch(text or "")
+    return t(N_("{n} hari kerja"), n=int(found.group(1))) if found else (text or "")
 
 
 @bp.app_template_filter("num")
@@ -134,14 +147,29 @@ def sop_text(text: str | None) -> Markup:
 
 
 CAMPAIGN_STATUSES = {  # label and badge colour of each status; "berjalan" is what older versions stored
-    CampaignStatus.PERENCANAAN: ("Perencanaan", ""), CampaignStatus.PENYAMPAIAN: ("Penyampaian informasi", "amber"),
-    CampaignStatus.PELAPORAN: ("Pelaporan", "amber"), CampaignStatus.PENGIRIMAN: ("Pengiriman laporan", ""),
-    CampaignStatus.SELESAI: ("Selesai", "green"), "berjalan": ("Berjalan", ""),
+    CampaignStatus.PERENCANAAN: (N_("Perencanaan"), ""),
+    CampaignStatus.PENYAMPAIAN: (N_("Penyampaian informasi"), "amber"),
+    CampaignStatus.PELAPORAN: (N_("Pelaporan"), "amber"),
+    CampaignStatus.PENGIRIMAN: (N_("Pengiriman laporan"), ""),
+    CampaignStatus.SELESAI: (N_("Selesai"), "green"),
+    "berjalan": (N_("Berjalan"), ""),
 }
 
 
 bp.add_app_template_global(CampaignStatus, "CampaignStatus")
 bp.add_app_template_global(TaskScope, "TaskScope")
+
+
+@bp.app_template_global("model_text")
+def model_text(node: Mapping[str, Any], key: str) -> str:
+    """A form's or field's ``title``/``description`` in the UI language (``x-title-en``…, see schema_form)."""
+    return schema_form.model_text(node, key, current_language(), t)
+
+
+@bp.app_template_global("enum_title")
+def enum_title(node: Mapping[str, Any], value: Any) -> str:
+    """An enum value's title in the UI language (``x-enum-titles``, ``x-enum-titles-en``)."""
+    return schema_form.enum_title(node, value, current_language(), t)
 
 
 @bp.app_template_global("campaign_status")

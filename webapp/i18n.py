@@ -1,45 +1,84 @@
-"""UI language: Bahasa Indonesia by default, English available.
+"""UI language: Bahasa Indonesia by default, English available — Flask-Babel over the product's one catalogue.
 
-Templates and views write the Indonesian text and wrap it in ``_()``; ``translations/en/*.json`` map
-that Indonesian text to English (one file per area, merged at start-up). Missing entries fall back to Indonesian.
+The catalogue is the engine's (``engine/translations/<lang>/LC_MESSAGES/messages.po``, read by ``engine.i18n``
+without a compile step; ``make i18n`` updates it, see the README). The language of a request:
+
+* pages: the one chosen with the ID/EN switch (``/bahasa/<lang>``, kept in the session); Indonesian until then;
+* the JSON API (``/api/``): the request's ``Accept-Language`` (``en`` → English); Indonesian otherwise.
+
+Templates write the Indonesian text and wrap it in ``_()``, views in ``t()``: ``_("Halaman {n} dari {total}",
+n=page, total=pages)`` looks the text up in the catalogue, then fills the ``{name}`` placeholders. A
+:class:`engine.i18n.Text` from the engine (an error's message, a field's message) is shown from its template and
+parameters. Missing translations fall back to Indonesian.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
-from flask import Flask, redirect, request, session, url_for
+from flask import Flask, has_request_context, redirect, request, session, url_for
+from flask_babel import Babel, Domain, get_locale
 
-LANGUAGES = ("id", "en")
-CATALOG_DIR = Path(__file__).resolve().parent / "translations"
-_catalogs: dict[str, dict[str, str]] = {}
+from engine.i18n import CATALOG_DIR, LANGUAGES, SOURCE_LANGUAGE, Text, localize, translations
+from engine.users import ROLES, role_label
 
 
-def load_catalogs() -> dict[str, dict[str, str]]:
-    catalogs: dict[str, dict[str, str]] = {"id": {}}
-    for lang in LANGUAGES[1:]:
-        merged: dict[str, str] = {}
-        for path in sorted((CATALOG_DIR / lang).glob("*.json")):
-            merged.update(json.loads(path.read_text(encoding="utf-8")))
-        catalogs[lang] = merged
-    return catalogs
+class CatalogueDomain(Domain):
+    """Flask-Babel's translations for the request's locale, read from the engine's .po catalogue."""
+
+    def get_translations(self) -> Any:
+        return translations(current_language())
+
+
+class _Babel(Babel):
+    domain_instance = CatalogueDomain(translation_directories=[str(CATALOG_DIR)])
+
+
+babel = _Babel(configure_jinja=False)  # templates keep ``_()`` with brace placeholders (below), not Jinja's i18n
+
+
+def select_language() -> str:
+    """Flask-Babel's locale selector (see the module's docstring)."""
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LANGUAGES) or SOURCE_LANGUAGE
+    lang = session.get("lang")
+    return lang if lang in LANGUAGES else SOURCE_LANGUAGE
 
 
 def current_language() -> str:
-    lang = session.get("lang") if request else None
-    return lang if lang in LANGUAGES else "id"
+    """The request's language ("id" outside a request: the CLI, jobs)."""
+    if not has_request_context():
+        return SOURCE_LANGUAGE
+    lang = str(get_locale() or SOURCE_LANGUAGE)
+    return lang if lang in LANGUAGES else SOURCE_LANGUAGE
 
 
-def t(text: str, **values: Any) -> str:
-    """Translate Indonesian UI text into the user's language, then fill ``{name}`` placeholders."""
-    translated = _catalogs.get(current_language(), {}).get(text, text)
-    return translated.format(**values) if values else translated
+def t(text: Any, **values: Any) -> str:
+    """Indonesian UI text (or an engine Text) in the request's language, ``{name}`` placeholders filled in."""
+    if values:
+        msgid = text.msgid if isinstance(text, Text) else str(text)
+        text = Text(msgid, **({**text.params, **values} if isinstance(text, Text) else values))
+    return localize(text, current_language())
+
+
+def p_(context: str, text: str, **values: Any) -> str:
+    """``t`` for a text whose translation depends on where it stands (gettext's ``msgctxt``): ``p_("one",
+    "Kampanye")`` is "Campaign" where ``_("Kampanye")`` is the "Campaigns" of the menu."""
+    lang = current_language()
+    translated = translations(lang).pgettext(context, text) if lang != SOURCE_LANGUAGE else text
+    return Text(translated, **values).render(lang) if values else translated
+
+
+def role_labels(roles: Any) -> list[str]:
+    """Role codes as their labels in the request's language (never the codes), in the order of the roles' table."""
+    order = list(ROLES)
+    ranked = sorted(roles, key=lambda code: (order.index(code) if code in order else len(order), code))
+    return [t(role_label(code)) for code in ranked]
 
 
 def init_app(app: Flask) -> None:
-    _catalogs.update(load_catalogs())
-    app.jinja_env.globals.update(_=t, current_language=current_language)
+    babel.init_app(app, default_locale=SOURCE_LANGUAGE, default_translation_directories=str(CATALOG_DIR),
+                   locale_selector=select_language)
+    app.jinja_env.globals.update(_=t, p_=p_, current_language=current_language, role_labels=role_labels)
 
     @app.get("/bahasa/<lang>")
     def set_language(lang: str) -> Any:

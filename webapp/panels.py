@@ -12,9 +12,10 @@ from markupsafe import Markup
 
 from engine import pages
 from engine.campaign import OUTCOMES
+from engine.i18n import N_
 
-STATES = (("state-completed", "Selesai dikerjakan"), ("state-active", "Sedang berjalan"),
-          ("state-overdue", "Terlambat"))
+STATES = (("state-completed", N_("Selesai dikerjakan")), ("state-active", N_("Sedang berjalan")),
+          ("state-overdue", N_("Terlambat")))
 
 
 def task_panel(page: pages.TaskPage) -> Markup | None:

@@ -81,14 +81,33 @@ def _widget(prop: Mapping[str, Any]) -> str:
     return "textarea" if prop.get("x-widget") == "textarea" else "text"
 
 
+def model_text(node: Mapping[str, Any], key: str, lang: str = "id", tr: Callable[[str], str] = str) -> str:
+    """A text the model writes (a form's or field's ``title`` or ``description``) in ``lang``: the translation beside
+    it (``x-title-en``, ``x-description-en``: model data, not the code's catalogue), else the Indonesian through
+    ``tr``."""
+    translated = node.get(f"x-{key}-{lang}") if lang != "id" else None
+    if isinstance(translated, str) and translated:
+        return translated
+    value = node.get(key)
+    return tr(value) if isinstance(value, str) and value else ""
+
+
+def enum_title(node: Mapping[str, Any], value: Any, lang: str = "id", tr: Callable[[str], str] = str) -> str:
+    """The title of an enum value (``x-enum-titles``, translated by ``x-enum-titles-<lang>``); the value itself
+    when it has none."""
+    titles = (node.get(f"x-enum-titles-{lang}") or {}) if lang != "id" else {}
+    base = node.get("x-enum-titles") or {}
+    return str(titles.get(value) or tr(str(base.get(value, value))))
+
+
 def _options(prop: Mapping[str, Any], lang: str, tr: Callable[[str], str],
              holders: Callable[[str], Sequence[UserLike]]) -> tuple[Option, ...]:
     if prop.get("x-role"):
         return tuple(Option(u.username, u.full_name or u.username, u.username) for u in holders(prop["x-role"]))
     source = prop.get("items", {}) if prop.get("type") == "array" else prop
-    titles = source.get(f"x-enum-titles-{lang}") or {}
-    base = source.get("x-enum-titles") or prop.get("x-enum-titles") or {}
-    return tuple(Option(str(v), titles.get(v) or tr(str(base.get(v, v)))) for v in source.get("enum", ()))
+    if not source.get("x-enum-titles"):
+        source = {**source, **{k: v for k, v in prop.items() if k.startswith("x-enum-titles")}}
+    return tuple(Option(str(v), enum_title(source, v, lang, tr)) for v in source.get("enum", ()))
 
 
 def _display(prop: Mapping[str, Any], value: Any, tz: ZoneInfo) -> Any:
@@ -115,12 +134,11 @@ def fields(schema: Mapping[str, Any], values: Mapping[str, Any], errors: Mapping
     required, zone = set(schema.get("required", ())), ZoneInfo(tz)
     out = []
     for name, prop in schema.get("properties", {}).items():
-        english = prop.get("x-title-en") if lang == "en" else None
         widget = _widget(prop)
         value = _display(prop, values.get(name), zone)
         out.append(Field(
-            name=name, label=english or tr(prop.get("title", name)), widget=widget, required=name in required,
-            hint=tr(prop.get("description", "")) if prop.get("description") else "",
+            name=name, label=model_text(prop, "title", lang, tr) or name, widget=widget, required=name in required,
+            hint=model_text(prop, "description", lang, tr),
             value="\n".join(value) if widget == "lines" else value, error=tr(errors[name]) if errors.get(name) else "",
             options=_options(prop, lang, tr, holders) if widget in ("radio", "select", "checkboxes") else (),
             step="1" if prop.get("type") == "integer" else "any"))

@@ -21,6 +21,7 @@ from .services import (
     record_call,
     signed_report_pdf,
 )
+from .target_list import localized_report
 
 __all__ = [
     "CALLBACK_OUTCOME",
@@ -38,6 +39,7 @@ __all__ = [
     "get_report",
     "list_campaigns",
     "list_contacts",
+    "localized_report",
     "next_contact",
     "preview_distribution",
     "record_call",

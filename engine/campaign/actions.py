@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..context import Context
 from ..errors import InvalidInput
+from ..i18n import N_
 from ..models import Campaign, Instance, Report, TaskIndex, User
 from ..notifications import named, notify
 from . import contacts, figures, report_document
@@ -47,7 +48,7 @@ def _sign_report(ctx: Context, session: Session, campaign_id: int, row: TaskInde
         return {}
     report = session.get(Report, campaign_id)
     if report is None:
-        raise InvalidInput("Konsep laporan belum ada.", {"keputusan": "laporan belum disusun"})
+        raise InvalidInput(N_("Konsep laporan belum ada."), {"keputusan": N_("laporan belum disusun")})
     # The PDF is rendered once, here: its number, bytes and SHA-256 are what the requester receives.
     report_document.sign(session, report, session.get(Instance, row.instance_id), user, ctx.now(),
                          ZoneInfo(ctx.settings.office_timezone))
@@ -58,16 +59,16 @@ def _send_report(ctx: Context, session: Session, campaign_id: int, row: TaskInde
                  data: dict[str, Any]) -> dict[str, Any]:
     report = session.get(Report, campaign_id)
     if report is None or report.signed_at is None:
-        raise InvalidInput("Laporan belum ditandatangani Kepala Kantor.", {"nomor_surat": "laporan belum sah"})
+        raise InvalidInput(N_("Laporan belum ditandatangani Kepala Kantor."), {"nomor_surat": N_("laporan belum sah")})
     # The cover letter (surat pengantar) the signed report went out with: shown to the requesting unit.
     number = " ".join(str(data.get("nomor_surat") or "").split())
     if len(number) > COVER_LETTER_NUMBER_MAX:
-        raise InvalidInput("Nomor surat pengantar terlalu panjang.",
-                           {"nomor_surat": f"paling panjang {COVER_LETTER_NUMBER_MAX} karakter"})
+        raise InvalidInput(N_("Nomor surat pengantar terlalu panjang."),
+                           {"nomor_surat": N_("paling panjang {n} karakter", n=COVER_LETTER_NUMBER_MAX)})
     try:
         sent_on = date.fromisoformat(str(data.get("tanggal_kirim") or ""))
     except ValueError:
-        raise InvalidInput("Tanggal kirim tidak valid.", {"tanggal_kirim": "format harus tanggal"}) from None
+        raise InvalidInput(N_("Tanggal kirim tidak valid."), {"tanggal_kirim": N_("format harus tanggal")}) from None
     report.cover_letter_number, report.cover_letter_date = number or None, sent_on
     report.sent_by, report.sent_at = user.username, ctx.now()
     _tell_the_requester(ctx, session, campaign_id, report)

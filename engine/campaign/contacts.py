@@ -13,6 +13,7 @@ from sqlalchemy import Select, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound, TaskNotReady
+from ..i18n import N_
 from ..models import CallAttempt, Campaign, CampaignStatus, Contact
 from ..settings import Settings
 from .identifiers import mask_npwp, phone_e164
@@ -82,10 +83,10 @@ def distribute_contacts(session: Session, campaign_id: int, agents: Sequence[str
     _check_agents(agents)
     calls = select(func.count()).select_from(CallAttempt).where(CallAttempt.campaign_id == campaign_id)
     if session.scalar(calls):
-        raise InvalidInput("Kontak tidak dapat dibagi ulang", {"agents": "Sudah ada panggilan yang dicatat."})
+        raise InvalidInput(N_("Kontak tidak dapat dibagi ulang"), {"agents": N_("Sudah ada panggilan yang dicatat.")})
     ids = session.scalars(select(Contact.id).where(Contact.campaign_id == campaign_id).order_by(Contact.id)).all()
     if not ids:
-        raise InvalidInput("Kampanye belum memiliki kontak", {"agents": "Tidak ada kontak untuk dibagi."})
+        raise InvalidInput(N_("Kampanye belum memiliki kontak"), {"agents": N_("Tidak ada kontak untuk dibagi.")})
     counts: dict[str, int] = {}
     for agent, (lo, hi) in zip(agents, _blocks(len(ids), agents), strict=True):
         counts[agent] = hi - lo
@@ -113,9 +114,9 @@ def _blocks(total: int, agents: Sequence[str]) -> list[tuple[int, int]]:
 
 def _check_agents(agents: Sequence[str]) -> None:
     if not agents or any(not a or not a.strip() for a in agents):
-        raise InvalidInput("Agen belum dipilih", {"agents": "Pilih sedikitnya satu agen."})
+        raise InvalidInput(N_("Agen belum dipilih"), {"agents": N_("Pilih sedikitnya satu agen.")})
     if len(set(agents)) != len(agents):
-        raise InvalidInput("Agen ganda", {"agents": "Setiap agen hanya boleh dipilih sekali."})
+        raise InvalidInput(N_("Agen ganda"), {"agents": N_("Setiap agen hanya boleh dipilih sekali.")})
 
 
 def record_call(
@@ -124,13 +125,13 @@ def record_call(
 ) -> CallAttempt:
     """Record one call attempt by the contact's agent (checked by the caller) and close the contact when final."""
     if _campaign(session, contact.campaign_id).status != CampaignStatus.PENYAMPAIAN:
-        raise TaskNotReady("Tahap penyampaian informasi kampanye ini tidak sedang berjalan")
+        raise TaskNotReady(N_("Tahap penyampaian informasi kampanye ini tidak sedang berjalan"))
     if contact.final_outcome is not None:
-        raise TaskNotReady("Kontak ini sudah selesai; tidak dapat dicatat panggilan baru")
+        raise TaskNotReady(N_("Kontak ini sudah selesai; tidak dapat dicatat panggilan baru"))
     agent = contact.agent or ""
     phone = _check_call(contact, now, outcome, notes, callback_at, duration_s, recording_ref, phone)
     if not _count_attempt(session, contact, outcome, phone, callback_at, now, settings.max_attempts):
-        raise TaskNotReady("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar")
+        raise TaskNotReady(N_("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar"))
     session.refresh(contact)
     attempt = CallAttempt(
         contact_id=contact.id, campaign_id=contact.campaign_id, agent=agent, at=now, outcome=outcome,
@@ -174,48 +175,48 @@ def _check_call(contact: Contact, now: datetime, outcome: str, notes: str, callb
     """Validate a call's fields; return the phone in E.164 ('' when not given)."""
     fields: dict[str, str] = {}
     if outcome not in OUTCOMES:
-        fields["outcome"] = f"Hasil panggilan '{outcome}' tidak dikenal."
+        fields["outcome"] = N_("Hasil panggilan '{outcome}' tidak dikenal.", outcome=outcome)
     if len(notes) > MAX_NOTES:
-        fields["notes"] = "Catatan terlalu panjang (maksimal 4.000 karakter)."
+        fields["notes"] = N_("Catatan terlalu panjang (maksimal 4.000 karakter).")
     callback_problem = _check_callback(now, outcome, callback_at)
     if callback_problem:
         fields["callback_at"] = callback_problem
     if duration_s is not None and duration_s < 0:
-        fields["duration_s"] = "Durasi panggilan tidak boleh negatif."
+        fields["duration_s"] = N_("Durasi panggilan tidak boleh negatif.")
     elif duration_s is not None and duration_s > MAX_DURATION_S:
-        fields["duration_s"] = "Durasi panggilan terlalu lama (maksimal 86.400 detik atau 24 jam)."
+        fields["duration_s"] = N_("Durasi panggilan terlalu lama (maksimal 86.400 detik atau 24 jam).")
     if len(recording_ref) > MAX_RECORDING_REF:
-        fields["recording_ref"] = "Referensi rekaman terlalu panjang (maksimal 255 karakter)."
+        fields["recording_ref"] = N_("Referensi rekaman terlalu panjang (maksimal 255 karakter).")
     e164 = (phone_e164(phone) or phone) if phone.strip() else ""
     closed = contact.closed_phones or []
     if e164 and e164 not in contact.phones:
-        fields["phone"] = f"Nomor '{phone}' bukan nomor telepon kontak ini."
+        fields["phone"] = N_("Nomor '{phone}' bukan nomor telepon kontak ini.", phone=phone)
     elif e164 and e164 in closed:
-        fields["phone"] = "Nomor ini sudah ditandai salah; hubungi nomor lain."
+        fields["phone"] = N_("Nomor ini sudah ditandai salah; hubungi nomor lain.")
     elif outcome == WRONG_NUMBER_OUTCOME and not e164:
         left = [number for number in contact.phones if number not in closed]
         if len(left) == 1:
             e164 = left[0]
         else:
-            fields["phone"] = "Pilih nomor yang ternyata salah."
+            fields["phone"] = N_("Pilih nomor yang ternyata salah.")
     if fields:
-        raise InvalidInput("Data panggilan tidak valid", fields)
+        raise InvalidInput(N_("Data panggilan tidak valid"), fields)
     return e164
 
 
 def _check_callback(now: datetime, outcome: str, callback_at: datetime | None) -> str:
     """The problem with a callback time ('' when fine): required for a callback, aware, within a year."""
     if callback_at is None:
-        return "Waktu untuk menghubungi kembali wajib diisi." if outcome == CALLBACK_OUTCOME else ""
+        return N_("Waktu untuk menghubungi kembali wajib diisi.") if outcome == CALLBACK_OUTCOME else ""
     if callback_at.tzinfo is None or callback_at.utcoffset() is None:
-        return "Waktu untuk menghubungi kembali harus disertai zona waktu."
+        return N_("Waktu untuk menghubungi kembali harus disertai zona waktu.")
     try:
         if callback_at <= now:
-            return "Waktu untuk menghubungi kembali tidak boleh di masa lalu."
+            return N_("Waktu untuk menghubungi kembali tidak boleh di masa lalu.")
         if callback_at > now + MAX_CALLBACK_AHEAD:
-            return "Waktu untuk menghubungi kembali paling lambat satu tahun dari sekarang."
+            return N_("Waktu untuk menghubungi kembali paling lambat satu tahun dari sekarang.")
     except OverflowError:  # e.g. year 9999 with a negative offset: beyond what a datetime can hold in UTC
-        return "Waktu untuk menghubungi kembali paling lambat satu tahun dari sekarang."
+        return N_("Waktu untuk menghubungi kembali paling lambat satu tahun dari sekarang.")
     return ""
 
 
@@ -308,7 +309,7 @@ def progress_by_campaign(session: Session, campaign_ids: Iterable[int]) -> dict[
 def _campaign(session: Session, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
-        raise NotFound("Kampanye tidak ditemukan")
+        raise NotFound(N_("Kampanye tidak ditemukan"))
     return campaign
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import Select, case, func, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..i18n import N_
 from ..models import CallAttempt, Campaign, Contact
 from .outcomes import OUTCOMES, REACHED_OUTCOMES
 
@@ -14,7 +15,7 @@ from .outcomes import OUTCOMES, REACHED_OUTCOMES
 def compute_figures(session: Session, campaign_id: int) -> dict[str, Any]:
     """Return the campaign's figures as a JSON-able dict (counts per outcome, per agent, reach rate)."""
     if session.get(Campaign, campaign_id) is None:
-        raise NotFound("Kampanye tidak ditemukan")
+        raise NotFound(N_("Kampanye tidak ditemukan"))
     by_agent = _by_agent(session, campaign_id)
     contacts = sum(a["contacts"] for a in by_agent)
     reached = sum(a["reached"] for a in by_agent)

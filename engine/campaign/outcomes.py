@@ -3,14 +3,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..i18n import N_, localize
+
 
 @dataclass(frozen=True)
 class Outcome:
-    """One call outcome: code, labels, whether it ends the contact and whether the right party was reached."""
+    """One call outcome: code, label (Indonesian; English from the catalogue), whether it ends the contact and
+    whether the right party was reached."""
 
     code: str
-    label_id: str
-    label_en: str
+    label: str
     is_final: bool
     is_reached: bool
 
@@ -26,17 +28,17 @@ class Outcome:
 OUTCOMES: dict[str, Outcome] = {
     o.code: o
     for o in (
-        Outcome("tersampaikan", "Informasi tersampaikan", "Information delivered", True, True),
-        Outcome("sudah_melaksanakan", "Sudah melaksanakan", "Already filed/paid", True, True),
-        Outcome("minta_dihubungi_kembali", "Minta dihubungi kembali", "Callback requested", False, True),
-        Outcome("menolak", "Menolak", "Refused", True, True),
-        Outcome("curiga_penipuan", "Curiga penipuan", "Suspects fraud", True, True),
-        Outcome("bukan_yang_bersangkutan", "Bukan yang bersangkutan", "Wrong person", True, False),
-        Outcome("tidak_diangkat", "Tidak diangkat", "No answer", False, False),
-        Outcome("sibuk", "Sibuk", "Busy", False, False),
-        Outcome("tidak_aktif", "Tidak aktif", "Unreachable", False, False),
-        Outcome("nomor_salah", "Nomor salah", "Invalid/wrong number", False, False),
-        Outcome("kotak_suara", "Kotak suara", "Voicemail", False, False),
+        Outcome("tersampaikan", N_("Informasi tersampaikan"), True, True),
+        Outcome("sudah_melaksanakan", N_("Sudah melaksanakan"), True, True),
+        Outcome("minta_dihubungi_kembali", N_("Minta dihubungi kembali"), False, True),
+        Outcome("menolak", N_("Menolak"), True, True),
+        Outcome("curiga_penipuan", N_("Curiga penipuan"), True, True),
+        Outcome("bukan_yang_bersangkutan", N_("Bukan yang bersangkutan"), True, False),
+        Outcome("tidak_diangkat", N_("Tidak diangkat"), False, False),
+        Outcome("sibuk", N_("Sibuk"), False, False),
+        Outcome("tidak_aktif", N_("Tidak aktif"), False, False),
+        Outcome("nomor_salah", N_("Nomor salah"), False, False),
+        Outcome("kotak_suara", N_("Kotak suara"), False, False),
     )
 }
 
@@ -52,6 +54,5 @@ UNREACHED_ATTEMPTS: frozenset[str] = frozenset(c for c, o in OUTCOMES.items() if
 
 
 def label(code: str, lang: str = "id") -> str:
-    """Return the Indonesian (default) or English label of an outcome code."""
-    outcome = OUTCOMES[code]
-    return outcome.label_en if lang == "en" else outcome.label_id
+    """The label of an outcome code in ``lang`` (Indonesian by default)."""
+    return localize(OUTCOMES[code].label, lang)

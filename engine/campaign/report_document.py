@@ -194,7 +194,7 @@ def outcome_rows(figures: dict[str, Any]) -> list[tuple[str, bool, int, int]]:
     """(label, reached, contacts with this final outcome, attempts) per outcome; unknown stored codes kept."""
     contacts, attempts = figures.get("by_outcome", {}), figures.get("attempts_by_outcome", {})
     codes = list(OUTCOMES) + sorted((set(contacts) | set(attempts)) - set(OUTCOMES))
-    return [(OUTCOMES[c].label_id if c in OUTCOMES else c, c in OUTCOMES and OUTCOMES[c].is_reached,
+    return [(OUTCOMES[c].label if c in OUTCOMES else c, c in OUTCOMES and OUTCOMES[c].is_reached,
              int(contacts.get(c, 0)), int(attempts.get(c, 0))) for c in codes]
 
 

@@ -18,11 +18,12 @@ from ..access import Who
 from ..audit import audit
 from ..context import Context
 from ..errors import InvalidInput, NotFound, TaskNotReady
+from ..i18n import N_
 from ..inputs import clean_text
 from ..models import CallAttempt, Campaign, CampaignStatus, Contact, Instance, Report, TaskIndex, User
 from ..process import current_version, start_instance
 from . import contacts, figures, report_document
-from .target_list import parse_target_list
+from .target_list import parse_target_list, storable_report
 
 ASSIGNMENT_VIEW = "call_list"  # the view property of the agent's step-5 task
 
@@ -60,9 +61,9 @@ class CallView:
 def _required_text(fields: dict[str, str], name: str, value: str, limit: int = 255) -> str:
     value = value.strip()
     if not value:
-        fields[name] = "wajib diisi"
+        fields[name] = N_("wajib diisi")
     elif len(value) > limit:
-        fields[name] = f"paling panjang {limit} karakter"
+        fields[name] = N_("paling panjang {n} karakter", n=limit)
     return value
 
 
@@ -73,15 +74,16 @@ def create_campaign(ctx: Context, who: Who, filename: str, content: bytes, title
     title = _required_text(fields, "title", clean_text(title))
     requester = _required_text(fields, "requester", clean_text(requester))
     if fields:
-        raise InvalidInput("Data kampanye belum lengkap.", fields)
+        raise InvalidInput(N_("Data kampanye belum lengkap."), fields)
     filename = clean_text(filename)
     with access.acting(ctx, who) as (session, user):
         access.require_roles(user, access.UPLOAD_ROLES)
         parsed = parse_target_list(filename, content)
         campaign = Campaign(title=title, requester=requester, topic=clean_text(topic).strip(),
                             status=CampaignStatus.PERENCANAAN, source_filename=filename[:255],
-                            source_sha256=hashlib.sha256(content).hexdigest(), import_report=parsed.report,
-                            created_by=user.username, created_at=ctx.now())
+                            source_sha256=hashlib.sha256(content).hexdigest(),
+                            import_report=storable_report(parsed.report), created_by=user.username,
+                            created_at=ctx.now())
         session.add(campaign)
         session.flush()
         contacts.add_contacts(session, campaign.id, parsed.rows)
@@ -167,7 +169,7 @@ def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, o
     """Record one call attempt on one of the agent's own contacts, while their assignment runs."""
     contact = access.readable_contact(session, user, contact_id, to_call=True)
     if assignment_task(session, user.username, contact.campaign_id, lock=True) is None:
-        raise TaskNotReady("Penugasan Anda pada kampanye ini tidak sedang berjalan.")
+        raise TaskNotReady(N_("Penugasan Anda pada kampanye ini tidak sedang berjalan."))
     attempt = contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome, clean_text(notes),
                                    callback_at, duration_s, clean_text(recording_ref), clean_text(phone))
     audit(session, ctx.now(), user.username, "call_recorded", None, contact.campaign_id,
@@ -315,7 +317,7 @@ def signed_report_pdf(ctx: Context, who: Who, campaign_id: int) -> tuple[str, by
         campaign = access.readable_campaign(session, user, campaign_id)
         report = session.get(Report, campaign.id)
         if report is None or report.signed_at is None or report.pdf is None or report.number is None:
-            raise NotFound("Laporan kampanye ini belum ditandatangani; dokumennya belum ada.")
+            raise NotFound(N_("Laporan kampanye ini belum ditandatangani; dokumennya belum ada."))
         access.may_read_report(user, report)
         audit(session, ctx.now(), user.username, "report_downloaded", None, campaign.id,
               data={"number": report.number, "sha256": report.sha256})

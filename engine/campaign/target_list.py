@@ -12,7 +12,7 @@ import io
 import re
 import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, NoReturn
@@ -22,6 +22,7 @@ from stdnum.exceptions import InvalidFormat, InvalidLength, ValidationError
 from stdnum.id import npwp as stdnum_npwp
 
 from ..errors import InvalidInput
+from ..i18n import N_, Count, Text, join, localize
 from ..inputs import clean_text
 from .identifiers import compact_npwp, mask_npwp, mask_npwp_cell, phone_e164
 
@@ -138,6 +139,49 @@ class _Report:
         }
 
 
+def _map_problems(report: Mapping[str, Any], change: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """A copy of an import report with ``change`` applied to every listed problem ({field, message})."""
+    def problems(items: Any) -> Any:
+        return [change(dict(p)) for p in items] if isinstance(items, list) else items
+
+    def rows(items: Any) -> Any:
+        return [{**r, **{k: problems(r[k]) for k in ("errors", "warnings") if k in r}} for r in items] \
+            if isinstance(items, list) else items
+
+    out = dict(report)
+    for key in ("errors", "warnings"):
+        if key in out:
+            out[key] = problems(out[key])
+    for key in ("rejected_rows", "warning_rows"):
+        if key in out:
+            out[key] = rows(out[key])
+    return out
+
+
+def storable_report(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The import report as stored (JSON): a problem whose message has parameters keeps its template and
+    parameters beside it (``text``), so that it can be shown in the reader's language later."""
+    def keep(problem: dict[str, Any]) -> dict[str, Any]:
+        message = problem.get("message")
+        return {**problem, "text": message.to_json()} if isinstance(message, Text) and message.params else problem
+
+    return _map_problems(report, keep)
+
+
+def localized_report(report: Mapping[str, Any], lang: str) -> dict[str, Any]:
+    """A stored import report as shown in ``lang``: every problem's message translated, no ``text`` entries."""
+    def show(problem: dict[str, Any]) -> dict[str, Any]:
+        text = problem.pop("text", None)
+        problem["message"] = localize(Text.from_json(text) if isinstance(text, dict) else problem.get("message"),
+                                      lang)
+        return problem
+
+    out = _map_problems(report, show)
+    if isinstance(out.get("file"), dict) and out["file"].get("encoding"):
+        out["file"] = {**out["file"], "encoding": localize(out["file"]["encoding"], lang)}
+    return out
+
+
 def parse_target_list(filename: str, content: bytes) -> ParsedTargetList:
     """Parse a target list; raise InvalidInput when the whole file must be rejected."""
     table = _read_table(filename, content)
@@ -158,7 +202,8 @@ def parse_target_list(filename: str, content: bytes) -> ParsedTargetList:
             continue
         identity = {"name": _report_name(row["name"]), "npwp_masked": mask_npwp(row["npwp"])}
         if first != row_number:
-            problems.append(("warning", "npwp", f"NPWP sama dengan baris {first}; baris ini tidak disimpan (duplikat)"))
+            problems.append(("warning", "npwp", N_("NPWP sama dengan baris {row}; baris ini tidak disimpan (duplikat)",
+                                                   row=first)))
             report.record(row_number, identity, problems, "duplicate")
             if len(report.duplicate_rows) < MAX_LISTED:
                 report.duplicate_rows.append({"row": row_number, "duplicate_of": first, **identity})
@@ -166,7 +211,7 @@ def parse_target_list(filename: str, content: bytes) -> ParsedTargetList:
         report.record(row_number, identity, problems, "accepted")
         rows.append(row)
     if not rows:
-        _reject("Tidak ada baris yang valid dalam berkas", _error_examples(report))
+        _reject(N_("Tidak ada baris yang valid dalam berkas"), _error_examples(report))
     return ParsedTargetList(rows=rows, report=report.as_dict(table.source))
 
 
@@ -188,10 +233,12 @@ def _report_name(name: str) -> str:
 
 
 def _error_examples(report: _Report) -> str:
-    examples = "; ".join(f"baris {e['row']} ({e['field']}): {e['message']}" for e in report.errors[:3])
     if report.rows == 0:
-        return "Berkas tidak berisi baris data di bawah baris judul."
-    return f"Semua {report.rows} baris ditolak atau duplikat. Contoh kesalahan: {examples}"
+        return N_("Berkas tidak berisi baris data di bawah baris judul.")
+    examples = join((N_("baris {row} ({field}): {message}", row=e["row"], field=e["field"], message=e["message"])
+                     for e in report.errors[:3]), "; ")
+    return N_("Semua {rows} baris ditolak atau duplikat. Contoh kesalahan: {examples}", rows=report.rows,
+              examples=examples)
 
 
 def _reject(message: str, detail: str) -> NoReturn:
@@ -205,7 +252,7 @@ def _read_table(filename: str, content: bytes) -> _Table:
     shown = filename if len(filename) <= 80 else filename[:79] + "…"
     extension = filename.lower().rsplit(".", 1)[-1] if "." in filename else ""
     if not content.strip():
-        _reject("Berkas kosong", f"Berkas '{shown}' tidak berisi data.")
+        _reject(N_("Berkas kosong"), N_("Berkas '{name}' tidak berisi data.", name=shown))
     if content.startswith(OLE2_MAGIC):
         _reject_ole2(shown, content)
     if content.startswith(ZIP_MAGIC):
@@ -218,29 +265,29 @@ def _read_table(filename: str, content: bytes) -> _Table:
 def _reject_ole2(shown: str, content: bytes) -> NoReturn:
     """An OLE2 compound file: an Excel 97-2003 workbook, or an .xlsx protected with a password."""
     if OLE2_ENCRYPTED in content:
-        _reject("Berkas Excel dilindungi kata sandi",
-                f"Berkas '{shown}' dienkripsi dengan kata sandi sehingga tidak dapat dibaca. Buka di Excel, hapus "
-                "kata sandinya (File › Info › Protect Workbook › Encrypt with Password), simpan sebagai .xlsx atau "
-                ".csv, lalu unggah kembali.")
-    _reject("Format Excel 97-2003 (.xls) tidak didukung",
-            f"Berkas '{shown}' adalah lembar kerja Excel 97-2003 (.xls). Buka di Excel lalu simpan ulang sebagai "
-            "Excel Workbook (.xlsx) atau CSV UTF-8 (.csv), kemudian unggah kembali.")
+        _reject(N_("Berkas Excel dilindungi kata sandi"),
+                N_("Berkas '{name}' dienkripsi dengan kata sandi sehingga tidak dapat dibaca. Buka di Excel, hapus "
+                   "kata sandinya (File › Info › Protect Workbook › Encrypt with Password), simpan sebagai .xlsx atau "
+                   ".csv, lalu unggah kembali.", name=shown))
+    _reject(N_("Format Excel 97-2003 (.xls) tidak didukung"),
+            N_("Berkas '{name}' adalah lembar kerja Excel 97-2003 (.xls). Buka di Excel lalu simpan ulang sebagai "
+               "Excel Workbook (.xlsx) atau CSV UTF-8 (.csv), kemudian unggah kembali.", name=shown))
 
 
 def _check_workbook_archive(shown: str, content: bytes) -> None:
     """A ZIP is read only when it is an XLSX: after the size checks, look at the parts it holds."""
     names = set(_check_xlsx_archive(content))
     if "xl/workbook.bin" in names:
-        _reject("Format Excel Binary (.xlsb) tidak didukung",
-                f"Berkas '{shown}' adalah Excel Binary Workbook (.xlsb). Simpan ulang sebagai Excel Workbook (.xlsx) "
-                "atau CSV UTF-8 (.csv), lalu unggah kembali.")
+        _reject(N_("Format Excel Binary (.xlsb) tidak didukung"),
+                N_("Berkas '{name}' adalah Excel Binary Workbook (.xlsb). Simpan ulang sebagai Excel Workbook "
+                   "(.xlsx) atau CSV UTF-8 (.csv), lalu unggah kembali.", name=shown))
     if "mimetype" in names and "content.xml" in names:
-        _reject("Format OpenDocument (.ods) tidak didukung",
-                f"Berkas '{shown}' adalah dokumen OpenDocument (mis. LibreOffice Calc). Simpan ulang sebagai "
-                "Excel Workbook (.xlsx) atau CSV UTF-8 (.csv), lalu unggah kembali.")
+        _reject(N_("Format OpenDocument (.ods) tidak didukung"),
+                N_("Berkas '{name}' adalah dokumen OpenDocument (mis. LibreOffice Calc). Simpan ulang sebagai "
+                   "Excel Workbook (.xlsx) atau CSV UTF-8 (.csv), lalu unggah kembali.", name=shown))
     if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
-        _reject("Berkas XLSX rusak atau tidak dapat dibaca",
-                f"Berkas '{shown}' adalah arsip ZIP, bukan lembar kerja Excel (.xlsx).")
+        _reject(N_("Berkas XLSX rusak atau tidak dapat dibaca"),
+                N_("Berkas '{name}' adalah arsip ZIP, bukan lembar kerja Excel (.xlsx).", name=shown))
 
 
 def _decode(content: bytes) -> tuple[str, str]:
@@ -259,12 +306,13 @@ def _decode(content: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     body = content[len(codecs.BOM_UTF8):] if bom else content
+    name: str  # of the encoding, shown on the report (translated there)
     sample = _non_ascii_sample(body)
     utf8_bytes = sum(len(sequence) for sequence in _UTF8_SEQUENCE.findall(sample))
     if bom or 2 * utf8_bytes >= len(_HIGH_BYTE.findall(sample)) > 0:
         # Mostly UTF-8, with a few bytes an older program wrote as Windows-1252 (a name pasted in): decode each
         # part as what it is instead of turning every UTF-8 letter into two Windows-1252 ones.
-        text, name = body.decode("utf-8", errors="klip-cp1252"), "UTF-8 (sebagian Windows-1252)"
+        text, name = body.decode("utf-8", errors="klip-cp1252"), N_("UTF-8 (sebagian Windows-1252)")
     else:
         # charset-normalizer tells Windows-1252 from Latin-1 (C1 control characters are "mess" to it). Its mess
         # threshold also turns down real names on short samples ("Bödi Ñoño"), so no answer is not taken as
@@ -286,9 +334,9 @@ def _is_binary(text: str) -> bool:
 
 
 def _reject_encoding() -> NoReturn:
-    _reject("Berkas CSV tidak dapat dibaca",
-            "Penyandian (encoding) berkas tidak dikenali atau berkas bukan teks. Simpan sebagai CSV UTF-8 (.csv) "
-            "atau Excel Workbook (.xlsx), lalu unggah kembali.")
+    _reject(N_("Berkas CSV tidak dapat dibaca"),
+            N_("Penyandian (encoding) berkas tidak dikenali atau berkas bukan teks. Simpan sebagai CSV UTF-8 (.csv) "
+               "atau Excel Workbook (.xlsx), lalu unggah kembali."))
 
 
 def _as_cp1252(error: UnicodeError) -> tuple[str, int]:
@@ -322,22 +370,24 @@ def _non_ascii_sample(content: bytes) -> bytes:
 def _read_csv(shown: str, extension: str, text: str, encoding: str) -> _Table:
     text = clean_text(text)
     if text.lstrip().startswith("<"):
-        _reject("Format berkas tidak didukung",
-                f"Berkas '{shown}' berisi HTML atau XML (mis. hasil ekspor 'Excel' dari aplikasi web), bukan "
-                ".csv atau .xlsx. Buka berkas di Excel lalu simpan sebagai Excel Workbook (.xlsx) atau CSV UTF-8.")
+        _reject(N_("Format berkas tidak didukung"),
+                N_("Berkas '{name}' berisi HTML atau XML (mis. hasil ekspor 'Excel' dari aplikasi web), bukan "
+                   ".csv atau .xlsx. Buka berkas di Excel lalu simpan sebagai Excel Workbook (.xlsx) atau CSV UTF-8.",
+                   name=shown))
     declared = _SEP_LINE.match(text)
     if declared:
         text = text[declared.end():]
     delimiter = declared.group(1) if declared else _choose_delimiter(text)
     line_end = text.find("\n")
     if extension in EXCEL_EXTENSIONS and delimiter not in (text[:line_end] if line_end >= 0 else text):
-        _reject("Berkas XLSX rusak atau tidak dapat dibaca",
-                f"Berkas '{shown}' bukan lembar kerja Excel (.xlsx) yang valid dan isinya juga bukan tabel CSV.")
+        _reject(N_("Berkas XLSX rusak atau tidak dapat dibaca"),
+                N_("Berkas '{name}' bukan lembar kerja Excel (.xlsx) yang valid dan isinya juga bukan tabel CSV.",
+                   name=shown))
     source = {"format": "csv", "extension": extension, "encoding": encoding, "delimiter": delimiter}
     try:
         return _Table(*_collect(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)), source=source)
     except csv.Error as exc:
-        _reject("Berkas CSV rusak", f"Berkas CSV tidak dapat dibaca: {exc}.")
+        _reject(N_("Berkas CSV rusak"), N_("Berkas CSV tidak dapat dibaca: {reason}.", reason=str(exc)))
 
 
 def _choose_delimiter(text: str) -> str:
@@ -369,13 +419,14 @@ def _collect(table: Iterable[Sequence[Any]]) -> tuple[Cells, list[tuple[int, Cel
     rows = iter(table)
     header = list(next(rows, []))
     if not any(_cell_text(c) for c in header):
-        _reject("Berkas kosong", "Baris judul (baris 1) kosong atau tidak ditemukan.")
+        _reject(N_("Berkas kosong"), N_("Baris judul (baris 1) kosong atau tidak ditemukan."))
     records: list[tuple[int, Cells]] = []
     for row_number, cells in enumerate(rows, start=2):
         if any(_cell_text(c) for c in cells):
             records.append((row_number, list(cells)))
             if len(records) > MAX_ROWS:
-                _reject("Berkas terlalu besar", f"Berkas berisi lebih dari {MAX_ROWS:_} baris data.".replace("_", "."))
+                _reject(N_("Berkas terlalu besar"), N_("Berkas berisi lebih dari {n} baris data.",
+                                                      n=Count(MAX_ROWS)))
     return header, records
 
 
@@ -388,29 +439,34 @@ def _check_xlsx_archive(content: bytes) -> list[str]:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
             members = archive.infolist()
     except Exception:  # BadZipFile, and the OSError/ValueError/EOFError of a truncated or forged directory
-        _reject("Berkas XLSX rusak atau tidak dapat dibaca", "Berkas bukan lembar kerja Excel (.xlsx) yang valid.")
-    advice = "Pecah daftar menjadi beberapa berkas atau simpan sebagai CSV."
+        _reject_broken_xlsx()
     total = 0
     for member in members:
         name = member.filename[:80]
         if member.file_size > MAX_XLSX_MEMBER:
-            _reject("Berkas XLSX terlalu besar",
-                    f"Bagian '{name}' dalam berkas XLSX berukuran {_mb(member.file_size)} MB setelah diekstrak; "
-                    f"paling banyak {_mb(MAX_XLSX_MEMBER)} MB per bagian. {advice}")
+            _reject(N_("Berkas XLSX terlalu besar"),
+                    N_("Bagian '{name}' dalam berkas XLSX berukuran {size} MB setelah diekstrak; paling banyak {limit} "
+                       "MB per bagian. Pecah daftar menjadi beberapa berkas atau simpan sebagai CSV.", name=name,
+                       size=_mb(member.file_size), limit=_mb(MAX_XLSX_MEMBER)))
         if member.file_size > XLSX_RATIO_FROM and member.file_size > MAX_XLSX_RATIO * max(member.compress_size, 1):
-            _reject("Berkas XLSX tidak wajar",
-                    f"Bagian '{name}' dalam berkas XLSX terkompresi lebih dari {MAX_XLSX_RATIO}:1, jauh di atas "
-                    "lembar kerja biasa (kemungkinan 'zip bomb'); berkas tidak diproses.")
+            _reject(N_("Berkas XLSX tidak wajar"),
+                    N_("Bagian '{name}' dalam berkas XLSX terkompresi lebih dari {ratio}:1, jauh di atas lembar kerja "
+                       "biasa (kemungkinan 'zip bomb'); berkas tidak diproses.", name=name, ratio=MAX_XLSX_RATIO))
         total += member.file_size
         if total > MAX_XLSX_TOTAL:
-            _reject("Berkas XLSX terlalu besar",
-                    f"Isi berkas XLSX berukuran lebih dari {_mb(MAX_XLSX_TOTAL)} MB setelah diekstrak. {advice}")
+            _reject(N_("Berkas XLSX terlalu besar"),
+                    N_("Isi berkas XLSX berukuran lebih dari {limit} MB setelah diekstrak. Pecah daftar menjadi "
+                       "beberapa berkas atau simpan sebagai CSV.", limit=_mb(MAX_XLSX_TOTAL)))
     return [member.filename for member in members]
 
 
-def _mb(size: int) -> str:
-    """Whole megabytes, rounded up, with the Indonesian thousands separator."""
-    return f"{-(-size // MB):,}".replace(",", ".")
+def _reject_broken_xlsx() -> NoReturn:
+    _reject(N_("Berkas XLSX rusak atau tidak dapat dibaca"), N_("Berkas bukan lembar kerja Excel (.xlsx) yang valid."))
+
+
+def _mb(size: int) -> Count:
+    """Whole megabytes, rounded up."""
+    return Count(-(-size // MB))
 
 
 def _read_xlsx(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
@@ -428,7 +484,7 @@ def _read_xlsx(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
     except InvalidInput:
         raise
     except Exception:  # zipfile, XML and openpyxl errors all mean the same thing to the user
-        _reject("Berkas XLSX rusak atau tidak dapat dibaca", "Berkas bukan lembar kerja Excel (.xlsx) yang valid.")
+        _reject_broken_xlsx()
 
 
 def _cell_text(value: Any) -> str:
@@ -452,10 +508,10 @@ def _column_map(header: Cells) -> dict[str, Any]:
     lowered = [n.lower() for n in names]
     repeated = sorted({n for n in lowered if n and lowered.count(n) > 1})
     if repeated:
-        _reject("Nama kolom ganda", "Kolom berikut muncul lebih dari sekali: " + ", ".join(repeated) + ".")
+        _reject(N_("Nama kolom ganda"), N_("Kolom berikut muncul lebih dari sekali: {columns}.", columns=repeated))
     missing = [c for c in REQUIRED_COLUMNS if c not in lowered]
     if missing:
-        _reject("Kolom wajib tidak ada", "Kolom wajib tidak ditemukan: " + ", ".join(missing) + ".")
+        _reject(N_("Kolom wajib tidak ada"), N_("Kolom wajib tidak ditemukan: {columns}.", columns=missing))
     known = {c: lowered.index(c) for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c in lowered}
     extra = [(i, n or f"kolom_{i + 1}") for i, n in enumerate(names) if i not in known.values()]
     return {"known": known, "extra": extra, "width": len(names)}
@@ -476,16 +532,17 @@ def _parse_row(
     npwp, npwp_raw = _parse_npwp(cell("npwp"), problems)
     name = _cell_text(cell("nama"))
     if not name:
-        problems.append(("error", "nama", "Nama wajib pajak kosong"))
+        problems.append(("error", "nama", N_("Nama wajib pajak kosong")))
     elif len(name) > MAX_NAME:
-        problems.append(("error", "nama", f"Nama wajib pajak terlalu panjang ({len(name)} karakter; "
-                         f"paling banyak {MAX_NAME})"))
+        problems.append(("error", "nama", N_("Nama wajib pajak terlalu panjang ({n} karakter; paling banyak {limit})",
+                                             n=len(name), limit=MAX_NAME)))
     phones = _parse_phones(_cell_text(cell("telepon")), problems)
     kpp = _cell_text(cell("kpp"))
     if len(kpp) > MAX_KPP:
-        problems.append(("error", "kpp", f"KPP terlalu panjang ({len(kpp)} karakter; paling banyak {MAX_KPP})"))
+        problems.append(("error", "kpp", N_("KPP terlalu panjang ({n} karakter; paling banyak {limit})", n=len(kpp),
+                                            limit=MAX_KPP)))
     if len(cells) > columns["width"] and any(_cell_text(c) for c in cells[columns["width"]:]):
-        problems.append(("warning", "kolom", "Baris memiliki sel di luar kolom judul; sel tersebut diabaikan"))
+        problems.append(("warning", "kolom", N_("Baris memiliki sel di luar kolom judul; sel tersebut diabaikan")))
     if any(kind == "error" for kind, _, _ in problems):
         return None, problems
     extra = {n: _cell_text(cells[i]) if i < len(cells) else "" for i, n in columns["extra"]}
@@ -507,28 +564,31 @@ def _parse_npwp(value: Any, problems: list[Problem]) -> tuple[str, str]:
     """
     raw = _cell_text(value)
     if len(raw) > MAX_NPWP_RAW:
-        problems.append(("error", "npwp", f"NPWP terlalu panjang ({len(raw)} karakter; paling banyak {MAX_NPWP_RAW})"))
+        problems.append(("error", "npwp", N_("NPWP terlalu panjang ({n} karakter; paling banyak {limit})", n=len(raw),
+                                             limit=MAX_NPWP_RAW)))
         return "", raw
     number = compact_npwp(raw)
     if isinstance(value, (int, float)) and 12 < len(number) < 15:
         number = number.zfill(15)  # Excel stored the NPWP as a number and dropped its leading zeros
-        problems.append(("warning", "npwp", "NPWP tersimpan sebagai angka; nol di depan ditambahkan"))
+        problems.append(("warning", "npwp", N_("NPWP tersimpan sebagai angka; nol di depan ditambahkan")))
     elif isinstance(value, (int, float)) and len(number) == 16:
-        problems.append(("warning", "npwp", "NPWP tersimpan sebagai angka di Excel; digit terakhir "
-                         "bisa berubah (Excel hanya menyimpan 15 digit), periksa kembali"))
+        problems.append(("warning", "npwp", N_("NPWP tersimpan sebagai angka di Excel; digit terakhir bisa berubah "
+                                               "(Excel hanya menyimpan 15 digit), periksa kembali")))
     if not raw:
-        problems.append(("error", "npwp", "NPWP kosong"))
+        problems.append(("error", "npwp", N_("NPWP kosong")))
         return "", raw
     try:
         stdnum_npwp.validate(number)
     except InvalidLength:  # a subclass of InvalidFormat: catch it first
-        problems.append(("error", "npwp", f"NPWP harus 15 atau 16 digit (terbaca {len(number)} digit)"))
+        problems.append(("error", "npwp", N_("NPWP harus 15 atau 16 digit (terbaca {n} digit)", n=len(number))))
     except InvalidFormat:
-        problems.append(("error", "npwp", "NPWP mengandung karakter selain angka"))
+        problems.append(("error", "npwp", N_("NPWP mengandung karakter selain angka")))
     except ValidationError:
-        what = "NIK tidak valid (tanggal lahir/kode wilayah)" if len(number) == 16 and number[0] != "0" \
-            else "digit pemeriksa (check digit) tidak cocok"
-        problems.append(("warning", "npwp", f"NPWP {len(number)} digit: {what}; periksa kembali"))
+        if len(number) == 16 and number[0] != "0":
+            problem = N_("NPWP {n} digit: NIK tidak valid (tanggal lahir/kode wilayah); periksa kembali", n=len(number))
+        else:
+            problem = N_("NPWP {n} digit: digit pemeriksa (check digit) tidak cocok; periksa kembali", n=len(number))
+        problems.append(("warning", "npwp", problem))
     return number, raw
 
 
@@ -538,7 +598,7 @@ def _parse_phones(text: str, problems: list[Problem]) -> list[str]:
     Invalid numbers are named by position (and at most their last three digits), never in full.
     """
     phones: list[str] = []
-    invalid: list[str] = []
+    invalid: list[Text] = []
     for position, part in enumerate(filter(None, (p.strip() for p in _PHONE_SPLIT.split(text))), start=1):
         e164 = phone_e164(part)
         if e164 is None:
@@ -546,17 +606,23 @@ def _parse_phones(text: str, problems: list[Problem]) -> list[str]:
         elif e164 not in phones:
             phones.append(e164)
     if not phones and invalid:
-        listed = ", ".join(f"nomor {ref}" for ref in invalid[:5])
-        listed += f" dan {len(invalid) - 5} nomor lain" if len(invalid) > 5 else ""
-        problems.append(("error", "telepon", f"Tidak ada nomor telepon yang valid ({listed} tidak valid)"))
+        listed = [N_("nomor {ref}", ref=ref) for ref in invalid[:5]]
+        if len(invalid) > 5:
+            problem = N_("Tidak ada nomor telepon yang valid ({numbers} dan {n} nomor lain tidak valid)",
+                         numbers=listed, n=len(invalid) - 5)
+        else:
+            problem = N_("Tidak ada nomor telepon yang valid ({numbers} tidak valid)", numbers=listed)
+        problems.append(("error", "telepon", problem))
     elif not phones:
-        problems.append(("error", "telepon", "Nomor telepon kosong"))
+        problems.append(("error", "telepon", N_("Nomor telepon kosong")))
     for ref in invalid if phones else []:
-        problems.append(("warning", "telepon", f"Nomor telepon {ref} tidak valid dan diabaikan"))
+        problems.append(("warning", "telepon", N_("Nomor telepon {ref} tidak valid dan diabaikan", ref=ref)))
     return phones
 
 
-def _phone_ref(position: int, text: str) -> str:
+def _phone_ref(position: int, text: str) -> Text:
     """'ke-2' or 'ke-2 berakhiran 890': the last three digits only when at least three more stay hidden."""
     digits = _NON_DIGITS.sub("", text)
-    return f"ke-{position} berakhiran {digits[-3:]}" if len(digits) >= 6 else f"ke-{position}"
+    if len(digits) >= 6:
+        return N_("ke-{n} berakhiran {digits}", n=position, digits=digits[-3:])
+    return N_("ke-{n}", n=position)

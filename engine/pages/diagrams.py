@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from ..bpmn_xml import BPMN, parse_xml
 from ..context import Context
 from ..errors import NotFound
+from ..i18n import N_
 from ..models import Instance, ProcessVersion, TaskIndex
 from ..process import current_version, load_instance
 from ..render import render_diagrams
@@ -46,6 +47,11 @@ class VersionDoc:
     bpmn_xml: str
 
 
+def diagram_title(meta: dict[str, object]) -> str | None:
+    """The name a drawn flowchart carries (its ``<title>``, so its accessible name): the SOP's title."""
+    return str(meta.get("judul") or "") or None
+
+
 def sop_document(bpmn_xml: str, meta: dict[str, object]) -> SopDocument:
     """The SOP document model of a deployed version (its steps in flow order, its deadlines)."""
     return build_document(bpmn_xml.encode("utf-8"), dict(meta), source=SOURCE, sidecar=SIDECAR)
@@ -76,7 +82,7 @@ def instance_diagram(ctx: Context, session: Session, row: Instance) -> InstanceD
     styles = {eid: "state-completed" for eid in completed | _flows_between(xml, completed | active)}
     styles.update({eid: "state-active" for eid in active})
     styles.update({eid: "state-overdue" for eid in overdue})
-    svg = render_diagrams(xml.encode("utf-8"), styles=styles)[0].svg
+    svg = render_diagrams(xml.encode("utf-8"), styles=styles, title=diagram_title(row.version.sop_metadata))[0].svg
     return InstanceDiagram(svg, tuple(sorted(completed)), tuple(sorted(active)), tuple(sorted(overdue)),
                            documentation_by_element(xml), xml, dict(row.version.sop_metadata))
 
@@ -85,14 +91,15 @@ def version_documentation(session: Session, version_id: int | None = None) -> tu
     """A deployed version's flowchart and SOP header data (the current one by default), and all versions."""
     rows = list(session.scalars(select(ProcessVersion).order_by(ProcessVersion.id.desc())))
     if not rows:
-        raise NotFound("Belum ada versi proses yang di-deploy.")
+        raise NotFound(N_("Belum ada versi proses yang di-deploy."))
     active = current_version(session, rows[0].process_id)
     chosen = next((r for r in rows if r.id == version_id), None) if version_id else active
     if chosen is None:
-        raise NotFound(f"Versi proses {version_id} tidak ditemukan.")
+        raise NotFound(N_("Versi proses {version_id} tidak ditemukan.", version_id=version_id))
 
     def doc(row: ProcessVersion, svg: str = "") -> VersionDoc:
         return VersionDoc(row.id, row.sha256, row.deployed_by, row.deployed_at, row.id == active.id,
                           dict(row.sop_metadata), svg, row.bpmn_xml if svg else "")
 
-    return doc(chosen, render_diagrams(chosen.bpmn_xml.encode("utf-8"))[0].svg), [doc(r) for r in rows]
+    svg = render_diagrams(chosen.bpmn_xml.encode("utf-8"), title=diagram_title(chosen.sop_metadata))[0].svg
+    return doc(chosen, svg), [doc(r) for r in rows]

@@ -12,7 +12,7 @@ from ..context import Context
 from ..errors import InvalidBpmn
 from ..render import render_diagrams
 from ..sopdoc import Step, render_flowchart, render_html
-from .diagrams import VersionDoc, documentation_by_element, sop_document, version_documentation
+from .diagrams import VersionDoc, diagram_title, documentation_by_element, sop_document, version_documentation
 from .performance import ProcessPerformance, heat_classes, process_performance
 
 HEAT_LEVELS = 5
@@ -110,6 +110,7 @@ def performance_page(ctx: Context, who: Who, version_id: int | None = None) -> P
         performance = process_performance(session, version_id)
         version, _ = version_documentation(session, performance.version_id)
     heat = heat_classes(performance, HEAT_LEVELS)
-    svg = render_diagrams(version.bpmn_xml.encode("utf-8"), styles=heat)[0].svg
+    title = diagram_title(version.sop_metadata)
+    svg = render_diagrams(version.bpmn_xml.encode("utf-8"), styles=heat, title=title)[0].svg
     return PerformancePage(performance, heat, heat_bands(performance), svg,
                            element_notes(version.bpmn_xml, version.sop_metadata))

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, or_, true
 
 from ..errors import InvalidInput
+from ..i18n import N_, Count
 from ..inputs import clean_text
 
 DEFAULT_PER_PAGE = 50
@@ -59,16 +60,16 @@ def check_list_args(page: int, per_page: int, q: str, choices: Mapping[str, tupl
     the list's own ``fields`` already found bad."""
     fields = dict(fields or {})
     if not 1 <= page <= MAX_PAGE:
-        fields["page"] = f"harus berupa bilangan bulat 1–{MAX_PAGE:_}".replace("_", ".")
+        fields["page"] = N_("harus berupa bilangan bulat {low}–{high}", low=1, high=Count(MAX_PAGE))
     if not 1 <= per_page <= MAX_PER_PAGE:
-        fields["per_page"] = f"harus berupa bilangan bulat 1–{MAX_PER_PAGE}"
+        fields["per_page"] = N_("harus berupa bilangan bulat {low}–{high}", low=1, high=MAX_PER_PAGE)
     if len(q) > MAX_QUERY:
-        fields["q"] = f"paling panjang {MAX_QUERY} karakter"
+        fields["q"] = N_("paling panjang {n} karakter", n=MAX_QUERY)
     for name, (value, allowed) in choices.items():
         if value not in allowed:
-            fields[name] = "harus salah satu dari: " + ", ".join(allowed)
+            fields[name] = N_("harus salah satu dari: {choices}", choices=list(allowed))
     if fields:
-        raise InvalidInput("Parameter tidak valid.", fields)
+        raise InvalidInput(N_("Parameter tidak valid."), fields)
 
 
 def search_terms(q: str) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFound
+from ..i18n import N_
 from ..models import AuditEvent, Instance, ProcessVersion
 from ..process import current_version
 from .diagrams import sop_document
@@ -68,7 +69,7 @@ def process_performance(session: Session, version_id: int | None = None) -> Proc
     """Median and 90th-percentile hours per step, and the share of campaigns that met the report deadline."""
     version = session.get(ProcessVersion, version_id) if version_id else current_version(session)
     if version is None:
-        raise NotFound("Versi proses tidak ditemukan.")
+        raise NotFound(N_("Versi proses tidak ditemukan."))
     doc = sop_document(version.bpmn_xml, version.sop_metadata)
     by_instance = _finished_events(session, version.process_id)
     numbers = {s.number: s.element_id for s in doc.steps}

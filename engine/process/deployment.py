@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..access import DEPLOY_ROLES, acting_user, require_roles
 from ..context import Context
 from ..errors import InvalidBpmn, NotFound
+from ..i18n import N_
 from ..models import ProcessVersion
 from ..settings import DEFAULT_BPMN
 from .loader import LoadedModel, load_model_file
@@ -71,5 +72,5 @@ def current_version(session: Session, process_id: str = "lip20_0008") -> Process
                           .order_by(ProcessVersion.activated_at.desc().nulls_last(), ProcessVersion.id.desc())
                           .limit(1)).one_or_none()
     if row is None:
-        raise NotFound(f"Proses {process_id} belum di-deploy. Jalankan 'klip deploy'.")
+        raise NotFound(N_("Proses {process_id} belum di-deploy. Jalankan 'klip deploy'.", process_id=process_id))
     return row

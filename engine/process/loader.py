@@ -181,6 +181,8 @@ def _rule_problems(schema: dict[str, Any]) -> list[str]:
         if not isinstance(rule, dict) or not all(isinstance(rule.get(k), str) for k in ("rule", "field", "message")):
             problems.append(f"x-rules #{number}: needs text 'rule', 'field' and 'message'")
             continue
+        if not isinstance(rule.get("message-en", ""), str):
+            problems.append(f"x-rules #{number}: 'message-en' must be text")
         reasons = check_expression(rule["rule"])
         problems += [f"x-rules #{number}: rule rejected: {reason}" for reason in reasons]
         unknown = [] if reasons else sorted(names_in(rule["rule"]) - set(fields))

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ..audit import audit
 from ..context import Context, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
+from ..i18n import N_
 from ..models import Campaign, CampaignStatus, Instance, Outbox, ProcessVersion, TaskIndex
 from ..notifications import holders, notify, task_recipients
 from ..workdays import deadline_at, load_calendar
@@ -96,7 +97,7 @@ class LoadedInstance:
         """
         task = self._spiff_task(task_id)
         if task.state != TaskState.READY:  # SpiffWorkflow's run() would complete a task in any state
-            raise TaskNotReady("Tugas ini sudah diselesaikan atau tidak lagi aktif.")
+            raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
         output_item = getattr(task.parent.task_spec if task.parent else None, "output_item", None)
         if output_item is not None:
             task.data[output_item.bpmn_id] = dict(data)
@@ -125,7 +126,7 @@ class LoadedInstance:
         except (ValueError, KeyError):
             task = None
         if task is None:
-            raise NotFound(f"Tugas {task_id} tidak ditemukan.")
+            raise NotFound(N_("Tugas {task_id} tidak ditemukan.", task_id=task_id))
         return task
 
     def _ready_user_tasks(self) -> list[Any]:
@@ -140,8 +141,9 @@ def _named_failure(instance_id: int) -> Iterator[None]:
     except (SpiffWorkflowException, ExpressionRejected, RecursionError, MemoryError) as exc:
         task = getattr(exc, "task", None)
         where = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
-        raise ProcessFailed(f"Model proses gagal dijalankan pada elemen '{where}' (instans {instance_id}): "
-                            f"{str(exc).strip()[:300]}. Tidak ada yang disimpan; hubungi analis proses.") from exc
+        raise ProcessFailed(N_("Model proses gagal dijalankan pada elemen '{where}' (instans {instance_id}): "
+                               "{reason}. Tidak ada yang disimpan; hubungi analis proses.", where=where,
+                               instance_id=instance_id, reason=str(exc).strip()[:300])) from exc
 
 
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
@@ -149,7 +151,7 @@ def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool =
     query = select(Instance).where(Instance.id == instance_id)
     row = session.scalars(query.with_for_update(of=Instance) if lock else query).one_or_none()
     if row is None:
-        raise NotFound(f"Instans proses {instance_id} tidak ditemukan.")
+        raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
     return LoadedInstance(ctx, session, row, state_from_json(row.state_json, row.version.spec_json))
 
 

@@ -4,6 +4,8 @@ One SVG per ``bpmndi:BPMNDiagram``. Every shape and edge is a
 ``<g class="bpmn-element bpmn-<category> bpmn-<kind> [extra]" data-element-id="<BPMN id>">`` so callers can
 find it and restyle it: ``styles`` adds an extra class per element id (``state-completed``, ``state-active``,
 ``state-overdue``, heat-map classes …); the look is the embedded ``<style>``, black on white like bpmn.io.
+A shape with a state class also gets a state mark (a tick, a play sign, an exclamation mark in its top-right
+corner), so that the state is not told by colour alone. The ``<svg>`` is an image named by its ``<title>``.
 Output is deterministic: the same bytes in give the same SVG out.
 """
 from __future__ import annotations
@@ -18,7 +20,7 @@ from lxml import etree
 from ..bpmn_xml import parse_xml
 from . import edges, pools, shapes
 from .model import BPMNDI_NS, Ctx, Item, Model, RenderError, is_expanded, local, name_of, ns, plane_items
-from .svg import CSS, SVG_NS, num, sub
+from .svg import CSS, SVG_NS, circle, num, path, place, sub
 
 MARGIN = 10.0
 BIOC_NS = "http://bpmn.io/schema/bpmn/biocolor/1.0"
@@ -28,6 +30,14 @@ Draw = Callable[[Ctx, etree._Element, Item], None]
 CONTAINERS = {"subProcess", "adHocSubProcess", "transaction", "subChoreography"}
 EDGE_KINDS = {"sequenceFlow", "messageFlow", "association", "dataInputAssociation", "dataOutputAssociation",
               "conversationLink"}
+# The state classes that get a mark, the strongest first, with the glyph drawn around (0, 0) in a 16 px circle:
+# (path data, CSS class of the glyph).
+STATE_MARKS = {
+    "state-overdue": ("M0 -4.2 L0 0.8 M0 3.6 L0 3.7", "bpmn-state-glyph"),
+    "state-active": ("M-2.4 -4 L4 0 L-2.4 4 Z", "bpmn-state-glyph bpmn-state-glyph-filled"),
+    "state-completed": ("M-4 0.2 L-1.3 3 L4 -3.2", "bpmn-state-glyph"),
+}
+MARKED = {"activity", "event", "gateway", "data"}
 
 
 @dataclass(frozen=True)
@@ -124,9 +134,26 @@ def _draw_item(ctx: Ctx, svg: etree._Element, item: Item, styles: Mapping[str, s
     g.tail = "\n"
     draw(ctx, g, item)
     _colour(item, g)
+    if category in MARKED:
+        _state_mark(g, item, extra.split())
     if item.bounds is not None:
         b = item.bounds
         ctx.extend(b.x, b.y, b.x + b.w, b.y + b.h)
+
+
+def _state_mark(g: etree._Element, item: Item, extra: list[str]) -> None:
+    """The mark of the strongest state among the element's classes, in the top-right corner of its bounds
+    (inside a task's rounded corner; just off an event's circle or a gateway's diamond)."""
+    state = next((s for s in STATE_MARKS if s in extra), None)
+    if state is None or item.bounds is None:
+        return
+    b = item.bounds
+    inset = 11.0 if item.kind not in shapes.EVENTS | shapes.GATEWAYS else 1.0
+    cx, cy = b.x + b.w - inset, b.y + inset
+    mark = sub(g, "g", {"class": f"bpmn-state-mark {state}-mark", "transform": place(cx, cy)})
+    circle(mark, 0, 0, 8, "bpmn-state-disc")
+    d, css = STATE_MARKS[state]
+    path(mark, d, css)
 
 
 def _parse(content: bytes) -> etree._Element:
@@ -148,6 +175,8 @@ def _svg_root(diagram: etree._Element, title: str | None) -> etree._Element:
         svg.set(attr, "0")
     svg.set("class", "bpmn-diagram")
     svg.set("data-diagram-id", diagram.get("id") or "")
+    if title:
+        svg.set("role", "img")
     svg.text = "\n"
     if title:
         sub(svg, "title").text = title

@@ -7,7 +7,7 @@ from lxml import etree
 
 from .model import Bounds, Ctx, Item, Point
 from .svg import num
-from .text import EXTERNAL_FONT_SIZE, FONT_SIZE, block_height, text_block, text_width, wrap
+from .text import EXTERNAL_FONT_SIZE, FONT_SIZE, block_height, text_block, text_width, wrap_words
 
 DEFAULT_LABEL_WIDTH = 90.0
 DEFAULT_LABEL_HEIGHT = 20.0
@@ -17,26 +17,26 @@ PADDING = 7.0
 
 def inside(ctx: Ctx, g: etree._Element, box: Bounds, text: str, *, valign: str = "middle") -> None:
     """A label wrapped to the box, centred horizontally; vertically centred or at the top."""
-    lines = wrap(text, max(box.w - 2 * PADDING, 10))
+    lines, spaced = wrap_words(text, max(box.w - 2 * PADDING, 10))
     height = block_height(lines)
     top = box.y + PADDING if valign == "top" else box.cy - height / 2
-    text_block(g, lines, box.cx, top)
+    text_block(g, lines, box.cx, top, spaced=spaced)
     _extend(ctx, lines, box.cx, top, FONT_SIZE)
 
 
 def left_top(ctx: Ctx, g: etree._Element, box: Bounds, text: str, padding: float = 5.0) -> None:
     """A left-aligned label at the top of the box (text annotations)."""
-    lines = wrap(text, max(box.w - 2 * padding, 10))
-    text_block(g, lines, box.x + padding, box.y + padding, css="bpmn-label bpmn-label-left")
+    lines, spaced = wrap_words(text, max(box.w - 2 * padding, 10))
+    text_block(g, lines, box.x + padding, box.y + padding, css="bpmn-label bpmn-label-left", spaced=spaced)
     width = max((text_width(line) for line in lines), default=0)
     ctx.extend(box.x, box.y, box.x + padding + width, box.y + padding + block_height(lines))
 
 
 def rotated(ctx: Ctx, g: etree._Element, cx: float, cy: float, length: float, text: str) -> None:
     """A label turned -90° (read bottom to top), centred on (cx, cy), wrapped to ``length``."""
-    lines = wrap(text, max(length - 2 * PADDING, 10))
+    lines, spaced = wrap_words(text, max(length - 2 * PADDING, 10))
     height = block_height(lines)
-    text_block(g, lines, cx, cy - height / 2, transform=f"rotate(-90 {num(cx)} {num(cy)})")
+    text_block(g, lines, cx, cy - height / 2, transform=f"rotate(-90 {num(cx)} {num(cy)})", spaced=spaced)
 
 
 def _extend(ctx: Ctx, lines: list[str], cx: float, top: float, size: float) -> None:
@@ -77,6 +77,6 @@ def external(ctx: Ctx, g: etree._Element, item: Item, text: str) -> None:
     if not text:
         return
     box = external_box(item)
-    lines = wrap(text, box.w, EXTERNAL_FONT_SIZE)
-    text_block(g, lines, box.cx, box.y, size=EXTERNAL_FONT_SIZE, css="bpmn-label bpmn-external-label")
+    lines, spaced = wrap_words(text, box.w, EXTERNAL_FONT_SIZE)
+    text_block(g, lines, box.cx, box.y, size=EXTERNAL_FONT_SIZE, css="bpmn-label bpmn-external-label", spaced=spaced)
     _extend(ctx, lines, box.cx, box.y, EXTERNAL_FONT_SIZE)

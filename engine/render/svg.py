@@ -62,6 +62,12 @@ CSS = """
 .state-completed .bpmn-line{stroke:#2e7d32}
 .state-active .bpmn-outline{fill:#fff4c2;stroke:#b26a00}
 .state-overdue .bpmn-outline{fill:#fde0e0;stroke:#c62828}
+.bpmn-state-disc{stroke:#fff;stroke-width:1.5}
+.state-completed-mark .bpmn-state-disc{fill:#2e7d32}
+.state-active-mark .bpmn-state-disc{fill:#8a5300}
+.state-overdue-mark .bpmn-state-disc{fill:#c62828}
+.bpmn-state-glyph{fill:none;stroke:#fff;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
+.bpmn-state-glyph-filled{fill:#fff;stroke-width:1}
 """.strip()
 
 

@@ -52,11 +52,14 @@ def _split_long_word(word: str, max_width: float, size: float) -> list[str]:
     return pieces + [current] if current else pieces
 
 
-def wrap(text: str, max_width: float, size: float = FONT_SIZE) -> list[str]:
-    """Greedy word wrap; explicit line breaks in the name are kept."""
+def wrap_words(text: str, max_width: float, size: float = FONT_SIZE) -> tuple[list[str], list[bool]]:
+    """Greedy word wrap (explicit line breaks in the name are kept): the lines, and for each line after the
+    first whether a space separates it from the line before (False where a word too wide for the box broke)."""
     lines: list[str] = []
+    spaced: list[bool] = []
     for paragraph in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         current = ""
+        spaced.append(True)
         for word in paragraph.split():
             candidate = f"{current} {word}" if current else word
             if text_width(candidate, size) <= max_width:
@@ -64,19 +67,26 @@ def wrap(text: str, max_width: float, size: float = FONT_SIZE) -> list[str]:
                 continue
             if current:
                 lines.append(current)
+                spaced.append(True)
             pieces = _split_long_word(word, max_width, size) if text_width(word, size) > max_width else [word]
             lines.extend(pieces[:-1])
+            spaced.extend([False] * (len(pieces) - 1))
             current = pieces[-1]
         lines.append(current)
     while lines and not lines[-1]:
         lines.pop()
-    return lines
+    return lines, spaced[1:len(lines)]
 
 
 def text_block(parent: etree._Element, lines: list[str], cx: float, top: float, *,
                size: float = FONT_SIZE, css: str = "bpmn-label", transform: str | None = None,
-               ) -> etree._Element | None:
-    """Append a ``<text>`` of ``lines`` whose first line box starts at ``top`` (one tspan a line)."""
+               spaced: list[bool] | None = None) -> etree._Element | None:
+    """Append a ``<text>`` of ``lines`` whose first line box starts at ``top`` (one tspan a line).
+
+    Between two lines that a space separated in the name (``spaced``, default all) goes a tspan holding one space,
+    placed on its own so that it moves no line: the text then reads as the name with its spaces ("konsep rencana",
+    not "konseprencana") for screen readers, text selection, and accessible-name checks.
+    """
     if not lines:
         return None
     attrs = {"class": css}
@@ -86,6 +96,8 @@ def text_block(parent: etree._Element, lines: list[str], cx: float, top: float, 
     line_height = size * LINE_HEIGHT
     for index, line in enumerate(lines):
         baseline = top + index * line_height + line_height / 2 + size * 0.35
+        if index and (spaced is None or spaced[index - 1]):
+            sub(text, "tspan", {"x": num(cx), "y": num(baseline - line_height), "class": "bpmn-space"}).text = " "
         span = sub(text, "tspan", {"x": num(cx), "y": num(baseline)})
         span.text = line
     return text

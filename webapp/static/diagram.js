@@ -93,9 +93,36 @@
     this.frame.scrollTop += (r.top + r.height / 2) - (f.top + f.height / 2);
   };
 
+  /* The words for each state class, from the panel's badges (so in the page's language). */
+  Viewer.prototype.stateWords = function () {
+    var words = {};
+    if (this.panel) {
+      Array.prototype.forEach.call(this.panel.querySelectorAll("[data-state]"), function (badge) {
+        words[badge.getAttribute("data-state")] = badge.textContent.trim();
+      });
+    }
+    return words;
+  };
+
+  /* A shape's accessible name: its name as drawn (so speech users can say what they see), then its state,
+     which the diagram otherwise shows by colour and a small mark. */
+  function shapeLabel(g, note, id, words) {
+    var drawn = (g.textContent || "").replace(/\s+/g, " ").trim();
+    var label = note.name || drawn || id;
+    var states = Object.keys(words).filter(function (css) {
+      return words[css] && g.classList.contains(css);
+    }).map(function (css) {
+      return words[css];
+    });
+    return states.length ? label + " (" + states.join(", ") + ")" : label;
+  }
+
   Viewer.prototype.bindShapes = function () {
     var self = this;
+    var words = this.stateWords();
     var elements = this.svg.querySelectorAll("[data-element-id]");
+    /* The shapes become buttons: the drawing is then a group of them, not a single image. */
+    this.svg.setAttribute("role", "group");
     Array.prototype.forEach.call(elements, function (g) {
       var id = g.getAttribute("data-element-id");
       if (!self.notes[id] && !g.matches(SHAPES)) {
@@ -104,7 +131,7 @@
       var note = self.notes[id] || {};
       g.setAttribute("tabindex", "0");
       g.setAttribute("role", "button");
-      g.setAttribute("aria-label", note.name || id);
+      g.setAttribute("aria-label", shapeLabel(g, note, id, words));
       g.classList.add("is-clickable");
     });
     this.svg.addEventListener("click", function (event) {

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from engine import campaign, pages
 from engine.campaign import CALLBACK_OUTCOME, MAX_DURATION_S, OUTCOMES, WRONG_NUMBER_OUTCOME
 from engine.errors import InvalidInput
+from engine.i18n import N_
 
 from ..filters import office_zone, outcome_label
 from ..i18n import t
@@ -41,10 +42,10 @@ def _duration(text: str, fields: dict[str, str]) -> int | None:
         hours, minutes, secs = (int(g or 0) for g in match.groups())
         seconds = hours * 3600 + minutes * 60 + secs
     else:
-        fields["duration_s"] = t("Isi durasi dalam detik (mis. 95) atau menit:detik (mis. 1:35).")
+        fields["duration_s"] = N_("Isi durasi dalam detik (mis. 95) atau menit:detik (mis. 1:35).")
         return None
     if seconds > MAX_DURATION_S:
-        fields["duration_s"] = t("Durasi panggilan terlalu lama (maksimal 86.400 detik atau 24 jam).")
+        fields["duration_s"] = N_("Durasi panggilan terlalu lama (maksimal 86.400 detik atau 24 jam).")
         return None
     return seconds
 
@@ -64,7 +65,7 @@ def _callback(text: str, fields: dict[str, str]) -> datetime | None:
     try:
         return datetime.fromisoformat(text.strip()).replace(tzinfo=office_zone())
     except ValueError:
-        fields["callback_at"] = t("Waktu tidak dapat dibaca; gunakan tanggal dan jam.")
+        fields["callback_at"] = N_("Waktu tidak dapat dibaca; gunakan tanggal dan jam.")
         return None
 
 
@@ -73,13 +74,13 @@ def call_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     fields: dict[str, str] = {}
     outcome = form.get("outcome", "")
     if not outcome:
-        fields["outcome"] = t("Pilih hasil panggilan.")
+        fields["outcome"] = N_("Pilih hasil panggilan.")
     call = {"outcome": outcome, "notes": form.get("notes", "").strip(), "phone": form.get("phone", ""),
             "recording_ref": form.get("recording_ref", "").strip(),
             "duration_s": _duration(form.get("duration", ""), fields),
             "callback_at": _callback(form.get("callback_at", ""), fields) if outcome == CALLBACK_OUTCOME else None}
     if fields:
-        raise InvalidInput(t("Data panggilan belum lengkap."), fields)
+        raise InvalidInput(N_("Data panggilan belum lengkap."), fields)
     return call
 
 
@@ -111,9 +112,10 @@ def _nothing_to_call(waiting: int) -> None:
 
 
 # What each outcome does to the contact, shown beside its radio button.
-EFFECTS = {"final": "mengakhiri kontak", "callback": "kontak tetap terbuka; dihubungi lagi pada waktu yang diminta",
-           "closes_number": "menutup nomor ini; kontak tetap terbuka bila masih ada nomor lain",
-           "retry": "dapat dihubungi lagi"}
+EFFECTS = {"final": N_("mengakhiri kontak"),
+           "callback": N_("kontak tetap terbuka; dihubungi lagi pada waktu yang diminta"),
+           "closes_number": N_("menutup nomor ini; kontak tetap terbuka bila masih ada nomor lain"),
+           "retry": N_("dapat dihubungi lagi")}
 
 
 def _render_contact(contact_id: int, form: Any = None, error: str = "", fields: Any = None) -> str:

@@ -13,9 +13,10 @@ from engine import campaign as campaigns
 from engine import pages
 from engine.campaign import CampaignStatus
 from engine.errors import InvalidInput
+from engine.i18n import N_
 from engine.pages import CampaignSort
 
-from ..i18n import t
+from ..i18n import current_language, t
 from ..listing import kept, lenient_choice, lenient_text, page_args
 from ..panels import report_values
 from ..services import ctx, me
@@ -34,8 +35,8 @@ def may_upload() -> bool:
     return bool(current_user.may_upload)
 
 
-CAMPAIGN_SORT_LABELS = {CampaignSort.NEWEST: "Terbaru", CampaignSort.OLDEST: "Terlama",
-                        CampaignSort.TITLE: "Judul (A–Z)", CampaignSort.STATUS: "Status (urutan proses)"}
+CAMPAIGN_SORT_LABELS = {CampaignSort.NEWEST: N_("Terbaru"), CampaignSort.OLDEST: N_("Terlama"),
+                        CampaignSort.TITLE: N_("Judul (A–Z)"), CampaignSort.STATUS: N_("Status (urutan proses)")}
 CAMPAIGN_LIST_DEFAULTS = {"sort": CampaignSort.NEWEST, "page": 1, "per_page": pages.DEFAULT_PER_PAGE}
 
 
@@ -98,8 +99,8 @@ def sample_file() -> Any:
 @login_required
 def show(campaign_id: int) -> Any:
     page = pages.campaign_page(ctx(), me(), campaign_id)
-    return render_template("campaigns/show.html", campaign=page.campaign, report=page.campaign.import_report,
-                           page=page)
+    return render_template("campaigns/show.html", campaign=page.campaign, page=page,
+                           report=campaigns.localized_report(page.campaign.import_report, current_language()))
 
 
 @bp.get("/kampanye/<int:campaign_id>/laporan")

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, render_template
 from flask_login import login_required
 
 from engine import pages
+from engine.i18n import N_
 
 from ..i18n import current_language, t
 from ..services import ctx, me
@@ -23,9 +24,9 @@ def step_hours(hours: float | None) -> str:
         return t("{n} detik", n=seconds)
     if seconds < 3600:
         return t("{n} menit", n=seconds // 60)
-    value, unit = (hours, "jam") if round(hours, 1) < 24 else (hours / 24, "hari")
+    value, unit = (hours, N_("{n} jam")) if round(hours, 1) < 24 else (hours / 24, N_("{n} hari"))
     text = f"{value:.1f}"
-    return t("{n} " + unit, n=text.replace(".", ",") if current_language() == "id" else text)
+    return t(unit, n=text.replace(".", ",") if current_language() == "id" else text)
 
 
 @bp.get("/dokumentasi")

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from engine import pages
+from engine.i18n import N_
 
 from ..panels import instance_diagram_panel
 from ..services import ctx, me
@@ -15,25 +16,25 @@ bp = Blueprint("instances", __name__)
 
 # Audit actions in the words the office uses (wrapped in _() by the template).
 ACTIONS = {
-    "campaign_created": "mengunggah data layanan",
-    "instance_started": "memulai proses",
-    "task_completed": "menyelesaikan",
-    "task_claimed": "mengklaim",
-    "task_unclaimed": "melepas klaim",
-    "timer_fired": "batas waktu terlampaui",
-    "call_recorded": "mencatat panggilan",
-    "contacts_listed": "membuka daftar kontak",
-    "contact_viewed": "membuka data kontak",
-    "report_downloaded": "mengunduh laporan bertanda tangan (PDF)",
+    "campaign_created": N_("mengunggah data layanan"),
+    "instance_started": N_("memulai proses"),
+    "task_completed": N_("menyelesaikan"),
+    "task_claimed": N_("mengklaim"),
+    "task_unclaimed": N_("melepas klaim"),
+    "timer_fired": N_("batas waktu terlampaui"),
+    "call_recorded": N_("mencatat panggilan"),
+    "contacts_listed": N_("membuka daftar kontak"),
+    "contact_viewed": N_("membuka data kontak"),
+    "report_downloaded": N_("mengunduh laporan bertanda tangan (PDF)"),
 }
 # Grouped per-contact events: "{n}" is how many.
 GROUPED = {
-    "call_recorded": "mencatat {n} panggilan",
-    "contacts_listed": "membuka daftar kontak {n} kali",
-    "contact_viewed": "membuka data kontak {n} kali",
+    "call_recorded": N_("mencatat {n} panggilan"),
+    "contacts_listed": N_("membuka daftar kontak {n} kali"),
+    "contact_viewed": N_("membuka data kontak {n} kali"),
 }
-DECISIONS = {"setuju": "Setuju", "kembalikan": "Dikembalikan", "tandatangani": "Ditandatangani"}
-STATUS = {"running": ("Berjalan", "amber"), "completed": ("Selesai", "green")}
+DECISIONS = {"setuju": N_("Setuju"), "kembalikan": N_("Dikembalikan"), "tandatangani": N_("Ditandatangani")}
+STATUS = {"running": (N_("Berjalan"), "amber"), "completed": (N_("Selesai"), "green")}
 
 
 @bp.get("/proses/<int:instance_id>")

@@ -10,6 +10,7 @@ from engine import instances, pages
 from engine import tasks as engine_tasks
 from engine.access import TaskScope
 from engine.errors import InvalidInput, KlipError
+from engine.i18n import N_
 from engine.pages import TaskSort
 from engine.pages.tasks import MAX_FILTER_VALUE
 
@@ -21,10 +22,10 @@ from ..services import ctx, me
 
 bp = Blueprint("tasks", __name__)
 
-SCOPE_LABELS = {TaskScope.ALL: "Semua", TaskScope.MINE: "Milik saya", TaskScope.LANE: "Lajur saya",
-                TaskScope.OVERDUE: "Terlambat"}
-SORT_LABELS = {TaskSort.DUE: "Batas waktu terdekat", TaskSort.AGE: "Paling lama menunggu",
-               TaskSort.CAMPAIGN: "Kampanye (A–Z)"}
+SCOPE_LABELS = {TaskScope.ALL: N_("Semua"), TaskScope.MINE: N_("Milik saya"), TaskScope.LANE: N_("Lajur saya"),
+                TaskScope.OVERDUE: N_("Terlambat")}
+SORT_LABELS = {TaskSort.DUE: N_("Batas waktu terdekat"), TaskSort.AGE: N_("Paling lama menunggu"),
+               TaskSort.CAMPAIGN: N_("Kampanye (A–Z)")}
 # The inbox's query parameters (the scope tab is ``filter``) and their defaults, left out of links.
 INBOX_PARAMS = ("filter", "q", "campaign", "step", "lane", "sort", "page", "per_page")
 INBOX_DEFAULTS = {"filter": TaskScope.ALL, "sort": TaskSort.DUE, "page": 1, "per_page": pages.DEFAULT_PER_PAGE}
@@ -59,7 +60,7 @@ def _claim(task_id: str, take: bool) -> Any:
         flash(t("Tugas Anda klaim; rekan selajur melihat bahwa Anda mengerjakannya.") if take
               else t("Klaim dilepas; tugas kembali terbuka untuk lajur Anda."))
     except KlipError as exc:
-        flash(exc.message, "error")
+        flash(t(exc.message), "error")
     back: dict[str, Any] = {name: request.form[name] for name in INBOX_PARAMS if request.form.get(name)}  # as it was
     return redirect(url_for("tasks.inbox", **back))
 
