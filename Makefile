@@ -58,10 +58,10 @@ test: install system-deps $(AXE_JS)
 	$(BIN)/ruff check engine webapp tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/klip lint bpmn/lip20-0008.bpmn
-	scripts/with-postgres.sh $(BIN)/python -m pytest
+	scripts/with-postgres.sh $(BIN)/python -m pytest -n auto
 
 test-sqlite: install $(AXE_JS)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: install
 	$(BIN)/ruff check engine webapp tests benchmarks
