@@ -13,17 +13,25 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, or_, select, true
+from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from .context import Context
 from .errors import NotAllowed, NotAuthenticated, NotFound, TaskNotReady
 from .i18n import N_, Text, either
-from .models import AuditEvent, Campaign, Contact, Instance, Report, TaskIndex, User
+from .models import AuditEvent, Campaign, CampaignMember, Contact, Instance, Report, TaskIndex, User
 from .users import find_user, role_label, user_for_token
 
-# KLIP staff: see every campaign, its internal notes and the process documentation.
-STAFF_ROLES = frozenset({"kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "admin", "analis"})
+# KLIP staff: the process documentation, the office's menus.
+STAFF_ROLES = frozenset({"kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "kepala_seksi_pkl", "admin", "analis"})
+# Need-to-know: these see every campaign (their steps act on all of them) …
+OFFICE_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "kepala_seksi_pkl", "admin", "analis"})
+# … these only the campaigns they work on (uploaded, or were assigned a task of) …
+MEMBER_ROLES = frozenset({"pelaksana", "agen"})
+# … and a requesting unit's users every campaign of their unit.
+REQUESTER_ROLE = "pengguna_layanan"
+# Decisions, notes, comments and the instance's trail: all staff but agents (who see their own calls only).
+INTERNAL_ROLES = STAFF_ROLES - {"agen"}
 UPLOAD_ROLES = frozenset({"kasi", "pelaksana", "pengguna_layanan"})  # may upload a target list
 ALL_CONTACTS_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "admin"})  # may read every contact of a campaign
 DISTRIBUTE_ROLES = frozenset({"kasi"})  # may preview how step 4 splits the contacts
@@ -88,35 +96,72 @@ def require_roles(user: User, roles: Iterable[str]) -> User:
 
 
 def is_staff(user: User) -> bool:
-    """KLIP staff see decisions, notes and comments; the requesting unit sees who did what and when."""
+    """KLIP staff: the process documentation and the office's menus are theirs."""
     return bool(user.role_names & STAFF_ROLES)
+
+
+def is_internal(user: User) -> bool:
+    """Sees decisions, notes, comments and the instance's trail (staff but agents); the requesting unit and the
+    agents see who did what and when."""
+    return bool(user.role_names & INTERNAL_ROLES)
 
 
 # --- campaigns, instances, contacts, reports ---------------------------------------------------------
 
 def campaign_filter(user: User) -> Any:
-    """A WHERE clause on Campaign: staff see every campaign, a requesting unit the ones it submitted."""
-    return true() if is_staff(user) else Campaign.created_by == user.username
+    """A WHERE clause on Campaign: the campaigns the user needs to know of (see the role sets above)."""
+    if user.role_names & OFFICE_ROLES:
+        return true()
+    seen: list[Any] = []
+    if user.role_names & MEMBER_ROLES:
+        seen.append(Campaign.id.in_(select(CampaignMember.campaign_id).where(CampaignMember.username == user.username)))
+    if REQUESTER_ROLE in user.role_names and user.unit_id is not None:
+        seen.append(Campaign.unit_id == user.unit_id)
+    return or_(*seen) if seen else false()
+
+
+def may_see_campaign(session: Session, user: User, campaign: Campaign) -> bool:
+    if user.role_names & OFFICE_ROLES:
+        return True
+    if REQUESTER_ROLE in user.role_names and user.unit_id is not None and campaign.unit_id == user.unit_id:
+        return True
+    member = session.get(CampaignMember, (campaign.id, user.username))
+    return bool(user.role_names & MEMBER_ROLES) and member is not None
 
 
 def readable_campaign(session: Session, user: User, campaign_id: int) -> Campaign:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(N_("Kampanye {campaign_id} tidak ditemukan.", campaign_id=campaign_id))
-    if not is_staff(user) and campaign.created_by != user.username:
-        raise NotAllowed(N_("Anda hanya dapat melihat kampanye yang Anda ajukan."))
+    if not may_see_campaign(session, user, campaign):
+        raise NotAllowed(N_("Kampanye ini bukan kampanye unit Anda atau kampanye yang Anda kerjakan."))
     return campaign
 
 
+def sees_import_report(user: User) -> bool:
+    """The rows a file was read with (names, masked NPWP): the office, the requesting unit — not the agents."""
+    return is_internal(user) or REQUESTER_ROLE in user.role_names
+
+
 def readable_instance(session: Session, user: User, instance_id: int) -> Instance:
+    """An instance of a campaign the user may see; never for an agent (its trail holds return notes)."""
     row = session.get(Instance, instance_id)
     if row is None:
         raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
-    if not is_staff(user):
-        campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
-        if campaign is None or campaign.created_by != user.username:
-            raise NotAllowed(N_("Anda hanya dapat melihat proses kampanye yang Anda ajukan."))
+    campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
+    if campaign is None and not user.role_names & OFFICE_ROLES:
+        raise NotAllowed(N_("Anda tidak dapat melihat proses ini."))
+    if campaign is not None and not may_see_campaign(session, user, campaign):
+        raise NotAllowed(N_("Kampanye ini bukan kampanye unit Anda atau kampanye yang Anda kerjakan."))
+    if not is_internal(user) and REQUESTER_ROLE not in user.role_names:
+        raise NotAllowed(N_("Jejak proses hanya untuk pegawai yang mengerjakannya dan unit peminta."))
     return row
+
+
+def remember_member(session: Session, campaign_id: int, username: str, now: datetime) -> None:
+    """``username`` works on the campaign (uploaded it, or was assigned one of its tasks): they may see it."""
+    if session.get(CampaignMember, (campaign_id, username)) is None:
+        session.add(CampaignMember(campaign_id=campaign_id, username=username, since=now))
 
 
 def readable_contact(session: Session, user: User, contact_id: int, to_call: bool = False) -> Contact:
@@ -139,8 +184,13 @@ def may_list_contacts(user: User, assigned_to_me: bool) -> None:
 
 
 def may_read_report(user: User, report: Report | None) -> None:
-    """Staff read the report as it is drafted; the requesting unit only once it is signed."""
-    if not is_staff(user) and (report is None or report.signed_at is None):
+    """The office and the Pelaksana read the report as it is drafted; the requesting unit once it is signed;
+    agents never (they see their own figures on their call list)."""
+    if is_internal(user):
+        return
+    if REQUESTER_ROLE not in user.role_names:
+        raise NotAllowed(N_("Laporan pelaksanaan bukan untuk agen; progres Anda ada di daftar panggilan."))
+    if report is None or report.signed_at is None:
         raise NotAllowed(N_("Laporan tersedia bagi Pengguna Layanan setelah ditandatangani Kepala Kantor."))
 
 

@@ -23,6 +23,8 @@ from .process import deploy, load_model_file
 from .render import RenderError, render_diagrams
 from .settings import DEFAULT_BPMN, Settings
 from .sopdoc import generate_docs
+from .units import add_unit
+from .units import views as unit_views
 from .walkthrough import run_through, trail_lines
 from .workdays import list_overrides, load_calendar, remove_override, set_override
 
@@ -59,7 +61,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 def cmd_user_add(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
     roles = [r.strip() for value in args.role for r in value.split(",") if r.strip()]
-    profile = users.Profile(args.full_name or "", args.email, args.nip, args.position, args.language)
+    profile = users.Profile(args.full_name or "", args.email, args.nip, args.position, args.language, args.unit)
     user = users.create_user(_ctx(), args.name, roles, password=password, profile=profile)
     print(f"Pengguna {user.username} dibuat dengan peran: {', '.join(user.roles)}")
     return 0
@@ -88,9 +90,25 @@ def cmd_user_change(args: argparse.Namespace) -> int:
             users.set_roles(session, args.name, [r.strip() for v in args.role for r in v.split(",") if r.strip()])
         elif what == "password":
             users.set_password(session, args.name, sys.stdin.readline().rstrip("\n"))
+        elif what == "unit":
+            users.set_unit(session, args.name, args.unit or None)
         else:
             print(f"{users.revoke_tokens(session, args.name)} token dicabut.")
     print(f"Pengguna {args.name}: {what} selesai.")
+    return 0
+
+
+def cmd_unit(args: argparse.Namespace) -> int:
+    """Register a requesting unit, or list them."""
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        if args.unit_command == "add":
+            unit = add_unit(session, ctx.now(), "system", args.name)
+            print(f"Unit '{unit.name}' didaftarkan (#{unit.id}).")
+            return 0
+        for view in unit_views(session):
+            print(f"{view.id:>4}  {view.name:<48} {view.users:>3} pengguna  {view.campaigns:>4} kampanye"
+                  f"{'' if view.active else '  (nonaktif)'}")
     return 0
 
 
@@ -192,6 +210,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     add.add_argument("--nip", help="NIP (18 angka), dicetak di bawah tanda tangan")
     add.add_argument("--position", help="jabatan, dicetak di bawah tanda tangan")
     add.add_argument("--language", choices=LANGUAGES, default="id", help="bahasa e-mail pemberitahuan (id/en)")
+    add.add_argument("--unit", help="unit peminta (untuk peran pengguna_layanan), lihat 'klip unit list'")
     add.add_argument("--password-stdin", action="store_true", help="baca kata sandi dari stdin")
     add.set_defaults(func=cmd_user_add)
     token = user.add_parser("token", help="cetak token API baru")
@@ -200,12 +219,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     user.add_parser("list").set_defaults(func=cmd_user_list)
     for name, help_text in (("deactivate", "nonaktifkan (dan cabut tokennya)"), ("activate", "aktifkan kembali"),
                             ("roles", "ganti peran"), ("password", "ganti kata sandi (dari stdin)"),
-                            ("revoke-tokens", "cabut semua token API")):
+                            ("revoke-tokens", "cabut semua token API"), ("unit", "pindahkan ke unit peminta")):
         change = user.add_parser(name, help=help_text)
         change.add_argument("name")
         if name == "roles":
             change.add_argument("--role", action="append", required=True)
+        if name == "unit":
+            change.add_argument("--unit", help="nama unit (kosong: tanpa unit)")
         change.set_defaults(func=cmd_user_change)
+    unit = sub.add_parser("unit", help="unit peminta (Pengguna Layanan)").add_subparsers(dest="unit_command",
+                                                                                         required=True)
+    unit_add = unit.add_parser("add", help="daftarkan unit")
+    unit_add.add_argument("name")
+    unit_add.set_defaults(func=cmd_unit)
+    unit.add_parser("list", help="daftar unit").set_defaults(func=cmd_unit)
     demo = sub.add_parser("demo", help="pengguna demo dan kampanye contoh")
     demo.add_argument("--run-through", action="store_true",
                       help="jalankan satu kampanye sampai selesai dan cetak jejak audit")

@@ -10,6 +10,7 @@ from stdnum import luhn
 from .campaign import CampaignView, create_campaign
 from .context import Context
 from .errors import InvalidInput
+from .units import add_unit, views
 from .users import Profile, create_user
 
 DEMO_PASSWORD = "klip-demo-2026"
@@ -21,9 +22,14 @@ DEMO_USERS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("agen3", "Agen 3 (demo)", ("agen", "pelaksana")),
     ("kepala", "Kepala Kantor (demo)", ("kepala_kantor",)),
     ("pkl", "Seksi Penjaminan Kualitas Layanan (demo)", ("pkl",)),
+    ("kasipkl", "Kepala Seksi Penjaminan Kualitas Layanan (demo)", ("kepala_seksi_pkl",)),
     ("unit", "Pengguna Layanan: Direktorat P2Humas (demo)", ("pengguna_layanan",)),
+    ("kpp", "Pengguna Layanan: KPP Pratama Jakarta Gambir Satu (demo)", ("pengguna_layanan",)),
     ("admin", "Administrator (demo)", ("admin", "analis")),
 )
+# The requesting units of the demo, and which demo user belongs to which.
+DEMO_UNITS = ("Direktorat P2Humas", "KPP Pratama Jakarta Gambir Satu")
+DEMO_UNIT_OF = {"unit": DEMO_UNITS[0], "kpp": DEMO_UNITS[1]}
 MOBILE_PREFIXES = ("0811", "0812", "0813", "0821", "0822", "0852", "0853", "0857", "0878", "0896")
 FIRST = ("Budi", "Siti", "Agus", "Dewi", "Rudi", "Rina", "Hendra", "Wati", "Joko", "Lestari", "Bambang", "Yuni")
 LAST = ("Santoso", "Rahayu", "Wijaya", "Lestari", "Hidayat", "Saputra", "Kurniawan", "Pratama", "Nugroho")
@@ -35,17 +41,28 @@ DEMO_SIGNER = {"kepala": ("196805121994031002", "Kepala Kantor Layanan Informasi
 
 def seed_users(ctx: Context, password: str = DEMO_PASSWORD) -> list[str]:
     """Create the demo users that do not exist yet; return the names created."""
+    seed_units(ctx)
     created = []
     for username, full_name, roles in DEMO_USERS:
         nip, position = DEMO_SIGNER.get(username, (None, None))
+        profile = Profile(full_name, None, nip, position, unit=DEMO_UNIT_OF.get(username))
         try:
-            create_user(ctx, username, roles, password=password, profile=Profile(full_name, None, nip, position))
+            create_user(ctx, username, roles, password=password, profile=profile)
         except InvalidInput as exc:
             if "username" not in exc.fields:
                 raise
             continue
         created.append(username)
     return created
+
+
+def seed_units(ctx: Context) -> None:
+    """Register the demo's requesting units that are not registered yet."""
+    with ctx.transaction() as session:
+        known = {u.name for u in views(session)}
+        for name in DEMO_UNITS:
+            if name not in known:
+                add_unit(session, ctx.now(), "system", name)
 
 
 def npwp15(serial: int) -> str:

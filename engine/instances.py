@@ -53,7 +53,7 @@ def history_item(event: AuditEvent, internal: bool) -> HistoryItem:
 
 def instance_view(session: Session, user: User, row: Instance, now: datetime, history: bool = True) -> InstanceView:
     """The instance as the user may see it, without deserializing the workflow (``history``: its own events)."""
-    internal = access.is_staff(user)
+    internal = access.is_internal(user)
     campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
     tasks = session.scalars(select(TaskIndex).where(TaskIndex.instance_id == row.id)
                             .order_by(TaskIndex.ready_at)).all()

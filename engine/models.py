@@ -58,6 +58,7 @@ class User(Base):
     nip: Mapped[str | None] = mapped_column(String(32))  # Nomor Induk Pegawai, printed under a signature
     position: Mapped[str | None] = mapped_column(String(255))  # jabatan, printed under a signature
     language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")  # of mails and pages
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)  # a requesting unit's user
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -65,6 +66,18 @@ class User(Base):
     @property
     def role_names(self) -> set[str]:
         return {r.role for r in self.roles}
+
+
+class Unit(Base):
+    """A DJP unit that requests campaigns (Pengguna Layanan): a directorate, a Kanwil or a KPP."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
 
 
 class UserRole(Base):
@@ -103,6 +116,8 @@ class ProcessVersion(Base):
     deployed_at: Mapped[datetime]
     # Set on every deploy of this content, so redeploying an older version makes it current again (rollback).
     activated_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The message its message start event waits for: another process throwing it starts an instance of this one.
+    start_message: Mapped[str | None] = mapped_column(String(128), index=True)
 
 
 class Instance(Base):
@@ -253,6 +268,18 @@ class Campaign(Base):
     import_report: Mapped[dict[str, Any]]
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)  # the requesting unit
+
+
+class CampaignMember(Base):
+    """Who works on a campaign besides the roles that see every campaign: its uploader and each user a task of
+    it was assigned to (its Pelaksana, its agents). Need-to-know (``engine.access``) reads it."""
+
+    __tablename__ = "campaign_members"
+
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    since: Mapped[datetime]
 
 
 class Contact(Base):
@@ -320,3 +347,44 @@ class Report(Base):
     cover_letter_date: Mapped[date | None] = mapped_column(Date)
     sent_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None]
+
+
+# --- agent quality assessment (SOP Tata Cara Penilaian Kualitas Agen Melalui Call Recording) ------------------
+
+class QaSample(Base):
+    """One recorded call sampled for an agent's quality assessment, with its score sheet once scored."""
+
+    __tablename__ = "qa_samples"
+    __table_args__ = (UniqueConstraint("instance_id", "call_attempt_id", name="uq_qa_sample_call"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)  # the assessment's instance
+    agent: Mapped[str] = mapped_column(String(64))
+    call_attempt_id: Mapped[int] = mapped_column(ForeignKey("call_attempts.id"))
+    scores: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # section → points
+    fatal: Mapped[bool] = mapped_column(Boolean, default=False)  # a fatal error zeroes the call
+    notes: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[float | None]  # 0–100, computed from the sheet
+    scored_by: Mapped[str | None] = mapped_column(String(64))
+    scored_at: Mapped[datetime | None]
+
+
+class QaResult(Base):
+    """An agent's quality score in one campaign: the mean of their sampled calls, with feedback; shown to the
+    agent once the Kepala Seksi PKL approved it."""
+
+    __tablename__ = "qa_results"
+    __table_args__ = (UniqueConstraint("instance_id", "agent", name="uq_qa_result_agent"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"), index=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    agent: Mapped[str] = mapped_column(String(64), index=True)
+    score: Mapped[float | None]
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    scored_by: Mapped[str | None] = mapped_column(String(64))
+    scored_at: Mapped[datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(64))
+    approved_at: Mapped[datetime | None]

@@ -15,14 +15,14 @@ from functools import cache
 from types import MappingProxyType
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .context import Context
 from .errors import InvalidInput, NotAllowed, NotFound
 from .i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Text
-from .models import ApiToken, User, UserRole
+from .models import ApiToken, Unit, User, UserRole
 
 ROLES: Mapping[str, Text] = MappingProxyType({  # code → label (Indonesian; shown translated, never the code)
     "kasi": N_("Kepala Seksi Operasional"),
@@ -30,6 +30,7 @@ ROLES: Mapping[str, Text] = MappingProxyType({  # code → label (Indonesian; sh
     "agen": N_("Agen"),
     "kepala_kantor": N_("Kepala Kantor"),
     "pkl": N_("Seksi Penjaminan Kualitas Layanan"),
+    "kepala_seksi_pkl": N_("Kepala Seksi Penjaminan Kualitas Layanan"),
     "pengguna_layanan": N_("Pengguna Layanan"),
     "analis": N_("Analis"),
     "admin": N_("Administrator"),
@@ -63,6 +64,7 @@ class Profile:
     nip: str | None = None
     position: str | None = None
     language: str = SOURCE_LANGUAGE  # of the mails they receive: "id" or "en"
+    unit: str | None = None  # the requesting unit a Pengguna Layanan belongs to (its name)
 
 
 def view(user: User) -> UserView:
@@ -98,8 +100,9 @@ def _normalized(profile: Profile) -> Profile:
         except EmailNotValidError:
             pass  # reported by _profile_errors
     nip = "".join((profile.nip or "").split()) or None
+    unit = " ".join((profile.unit or "").split()) or None
     return Profile(profile.full_name.strip(), email, nip, (profile.position or "").strip() or None,
-                   (profile.language or SOURCE_LANGUAGE).strip().lower())
+                   (profile.language or SOURCE_LANGUAGE).strip().lower(), unit)
 
 
 # --- validation --------------------------------------------------------------------------------------
@@ -147,8 +150,9 @@ def add_user(
 ) -> User:
     """Create a user with the given roles (and password and profile, if any)."""
     roles, profile = set(roles), _normalized(profile or Profile())
+    unit = _unit(session, profile.unit)
     _raise_if(_username_errors(session, username) | _role_errors(roles) | _password_errors(password)
-              | _profile_errors(profile))
+              | _profile_errors(profile) | ({"unit": _unknown_unit(profile.unit)} if profile.unit and not unit else {}))
     user = User(
         username=username,
         full_name=profile.full_name,
@@ -157,9 +161,30 @@ def add_user(
         created_at=now,
         roles=[UserRole(role=r) for r in sorted(roles)],
         email=profile.email, nip=profile.nip, position=profile.position, language=profile.language,
+        unit_id=unit.id if unit else None,
     )
     session.add(user)
     session.flush()
+    return user
+
+
+def _unit(session: Session, name: str | None) -> Unit | None:
+    if not name:
+        return None
+    return session.scalars(select(Unit).where(func.lower(Unit.name) == name.lower(), Unit.active.is_(True))).first()
+
+
+def _unknown_unit(name: str | None) -> Text:
+    return N_("'{name}' bukan unit peminta yang terdaftar (klip unit list).", name=name or "")
+
+
+def set_unit(session: Session, username: str, unit_name: str | None) -> User:
+    """Put the user in a requesting unit (None: in none)."""
+    user = get_user(session, username)
+    unit = _unit(session, unit_name)
+    if unit_name and unit is None:
+        _raise_if({"unit": _unknown_unit(unit_name)})
+    user.unit_id = unit.id if unit else None
     return user
 
 

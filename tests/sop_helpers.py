@@ -8,24 +8,26 @@ from typing import Any
 from engine import campaign as campaigns
 from engine import tasks
 from engine.context import Context
-from engine.demo import DEMO_USERS, sample_target_list
+from engine.demo import DEMO_UNIT_OF, DEMO_USERS, sample_target_list, seed_units
 from engine.process import deploy, tick
-from engine.users import create_user
+from engine.users import Profile, create_user
 from engine.walkthrough import task_for, work_plan
 
 CtxFactory = Callable[[], Context]
 
 
 def setup_sop(make_ctx: CtxFactory) -> None:
-    """Deploy the real model and create one user per role (no passwords: faster, not needed here)."""
+    """Deploy the real model, register the demo units and create one user per role (no passwords: faster)."""
     deploy(make_ctx(), "system", system=True)
+    seed_units(make_ctx())
     for username, full_name, roles in DEMO_USERS:
-        create_user(make_ctx(), username, roles, full_name=full_name)
+        create_user(make_ctx(), username, roles, profile=Profile(full_name, unit=DEMO_UNIT_OF.get(username)))
 
 
 def new_campaign(make_ctx: CtxFactory, n: int = 9) -> int:
+    """A campaign the demo's Direktorat P2Humas (user ``unit``) uploads for itself."""
     view = campaigns.create_campaign(make_ctx(), "unit", "sasaran.csv", sample_target_list(n, bad_rows=False),
-                                     "Kampanye uji", "KPP Pratama Uji", "Topik uji")
+                                     "Kampanye uji", "", "Topik uji")
     return view.id
 
 

@@ -34,7 +34,7 @@ class Api:
         return self.client.post("/api/v1" + path, json=body, headers=self.headers[user])
 
     def upload(self, user: str, content: bytes | None, **form: str) -> Any:
-        data: dict[str, Any] = {"title": "Himbauan SPT 2025", "requester": "KPP Pratama Uji", "topic": "SPT"} | form
+        data: dict[str, Any] = {"title": "Himbauan SPT 2025", "requester": "Direktorat P2Humas", "topic": "SPT"} | form
         if content is not None:
             data["file"] = (io.BytesIO(content), "sasaran.csv")
         return self.client.post("/api/v1/campaigns", data=data, headers=self.headers[user],

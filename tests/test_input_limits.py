@@ -211,8 +211,9 @@ def test_campaign_page_does_not_show_the_full_npwp_to_an_agent(client, make_ctx)
     other = npwp15(5)
     bad_check = other[:8] + str((int(other[8]) + 1) % 10) + other[9:]
     content = csv_file(f"{npwp15(1)},Budi,081234567890", f"{bad_check},Siti,081234567891")
-    view = campaigns.create_campaign(make_ctx(), "unit", "a.csv", content, "t", "r")
-    html = login_as(client, "agen2").get(f"/kampanye/{view.id}").get_data(as_text=True)
+    view = campaigns.create_campaign(make_ctx(), "unit", "a.csv", content, "t", "")
+    assert login_as(client, "agen2").get(f"/kampanye/{view.id}").status_code == 403  # not on this campaign
+    html = login_as(client, "kasi").get(f"/kampanye/{view.id}").get_data(as_text=True)
     assert "digit pemeriksa (check digit) tidak cocok" in html
     assert bad_check not in html
 
@@ -254,7 +255,7 @@ def test_overlong_and_nul_cells_store_on_every_database(make_ctx) -> None:
     setup_sop(make_ctx)
     content = csv_file(f"{npwp15(1)},{'N' * 300},081234567890", f"{npwp15(2)},Budi,081234567891,{'K' * 200}",
                        f"{npwp15(3)},Si\x00ti,081234567892,KPP\x00 Gambir")
-    view = campaigns.create_campaign(make_ctx(), "unit", "a.csv", content, "Judul", "Peminta")
+    view = campaigns.create_campaign(make_ctx(), "unit", "a.csv", content, "Judul", "")
     assert (view.import_report["accepted"], view.import_report["rejected"]) == (1, 2)
     with make_ctx().transaction() as session:
         stored = session.scalars(select(Contact).where(Contact.campaign_id == view.id)).one()
@@ -432,13 +433,13 @@ def test_int_converter_is_bounded_and_builds_urls(app) -> None:
 def test_api_upload_drops_nul_from_title_requester_and_topic(client, make_ctx) -> None:
     """The reviewer's t16.py: a NUL in the title was a PostgreSQL DataError (500)."""
     setup_sop(make_ctx)
-    data = {"title": "Ju\x00dul", "requester": "Pe\x00minta", "topic": "To\x00pik",
+    data = {"title": "Ju\x00dul", "requester": "Direktorat P2\x00Humas", "topic": "To\x00pik",
             "file": (io.BytesIO(csv_file(f"{npwp15(1)},Budi,081234567890")), "sasa\x00ran.csv")}
     response = client.post("/api/v1/campaigns", data=data, headers=bearer(make_ctx(), "unit"),
                            content_type="multipart/form-data")
     assert response.status_code == 201, response.get_data(as_text=True)
     view = campaigns.get_campaign(make_ctx(), "unit", response.get_json()["id"])
-    assert (view.title, view.requester, view.topic) == ("Judul", "Peminta", "Topik")
+    assert (view.title, view.requester, view.topic) == ("Judul", "Direktorat P2Humas", "Topik")
 
 
 # --- 4. web pages -------------------------------------------------------------------------------------------
@@ -504,10 +505,10 @@ def test_web_oversized_ids_are_404(client, make_ctx, path: str) -> None:
 
 def test_web_upload_drops_nul_from_the_campaign_fields(client, make_ctx) -> None:
     setup_sop(make_ctx)
-    data = {"title": "Ju\x00dul", "requester": "Pe\x00minta", "topic": "",
+    data = {"title": "Ju\x00dul", "requester": "Direktorat P2\x00Humas", "topic": "",
             "file": (io.BytesIO(csv_file(f"{npwp15(1)},Bu\x00di,081234567890")), "sasaran.csv")}
     response = login_as(client, "unit").post("/kampanye/unggah", data=data, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
     with make_ctx().transaction() as session:
         campaign = session.scalars(select(Campaign)).one()
-        assert (campaign.title, campaign.requester) == ("Judul", "Peminta")
+        assert (campaign.title, campaign.requester) == ("Judul", "Direktorat P2Humas")

@@ -21,9 +21,9 @@ from engine import campaign as campaigns
 from engine import pages
 from engine.access import TaskScope
 from engine.campaign import contacts
-from engine.models import Campaign, CampaignStatus, Contact, Instance, ProcessVersion, TaskIndex
+from engine.models import Campaign, CampaignStatus, Contact, Instance, ProcessVersion, TaskIndex, User
 from engine.process import runtime
-from engine.users import create_user
+from engine.users import Profile, create_user
 
 from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
 from web_helpers import bearer, has_class, login_as, one, page_tree, rows_of, text_of
@@ -61,6 +61,7 @@ def _insert_office(ctx: Any, now: datetime) -> Office:
     office = Office(now)
     with ctx.transaction() as session:
         version_id = session.scalar(select(ProcessVersion.id))
+        unit_id = session.scalar(select(User.unit_id).where(User.username == "unit"))  # the demo's P2Humas
         campaign_rows, instance_rows, task_rows, contact_rows = [], [], [], []
         for i in range(N_KASI + 50):
             cid = i + 1
@@ -69,7 +70,7 @@ def _insert_office(ctx: Any, now: datetime) -> Office:
                         "requester": "KPP Pratama Gambir" if i % 7 == 0 else "Kanwil DJP Jakarta", "topic": "",
                         "status": STATUSES[i % len(STATUSES)], "source_filename": "sasaran.csv",
                         "source_sha256": "0" * 64, "import_report": {}, "created_by": "unit" if i % 2 else "pelaksana",
-                        "created_at": now - timedelta(days=1, minutes=i)}
+                        "created_at": now - timedelta(days=1, minutes=i), "unit_id": unit_id if i % 2 else None}
             campaign_rows.append(campaign)
             office.campaigns[cid] = campaign
             instance_rows.append({"id": cid, "version_id": version_id, "campaign_id": cid, "status": "running",
@@ -444,7 +445,7 @@ def test_campaign_progress_matches_the_per_campaign_figures(client, make_ctx) ->
     assert [c.instance_id for c in listed.campaigns] == \
         [c.instance_id for c in campaigns.list_campaigns(make_ctx(), "kasi")]
     # the requesting unit sees its own campaigns only
-    create_user(make_ctx(), "unit2", ["pengguna_layanan"])
+    create_user(make_ctx(), "unit2", ["pengguna_layanan"], profile=Profile(unit="KPP Pratama Jakarta Gambir Satu"))
     assert pages.campaign_list(make_ctx(), "unit2").total == 0
     assert pages.campaign_list(make_ctx(), "unit").total == 2
 

@@ -142,9 +142,10 @@ def test_the_api_lists_my_notifications_in_my_language(client, make_ctx) -> None
 def test_the_requesting_unit_is_mailed_when_its_report_is_sent(mailing, smtp) -> None:
     sink, _ = smtp
     setup_sop(mailing)
-    create_user(mailing(), "unit2", ["pengguna_layanan"], profile=Profile("Unit Dua", "unit2@pajak.go.id"))
+    create_user(mailing(), "unit2", ["pengguna_layanan"],
+                profile=Profile("Unit Dua", "unit2@pajak.go.id", unit="KPP Pratama Jakarta Gambir Satu"))
     view = campaigns.create_campaign(mailing(), "unit2", "sasaran.csv", sample_target_list(4, bad_rows=False),
-                                     "Kampanye unit dua", "KPP Pratama Dua")
+                                     "Kampanye unit dua", "")
     to_reporting(mailing, view.id, agents=("agen1",))
     do(mailing, "pelaksana", "susun_laporan", view.id, {"ringkasan_pelaksanaan": "Selesai."})
     do(mailing, "kasi", "teliti_laporan", view.id, {"keputusan": "setuju"})

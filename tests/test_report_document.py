@@ -86,7 +86,7 @@ def test_the_pdf_is_a_formal_report_with_signer_figures_narrative_and_page_numbe
                  "KANTOR LAYANAN INFORMASI DAN PENGADUAN", "LAPORAN PELAKSANAAN",
                  "LAYANAN PENYAMPAIAN INFORMASI PERPAJAKAN", "Tanggal 9 Maret 2026"):
         assert line in first, line
-    assert "Pengguna Layanan : KPP Pratama Uji" in first and "Kegiatan : Kampanye uji" in first
+    assert "Pengguna Layanan : Direktorat P2Humas" in first and "Kegiatan : Kampanye uji" in first
     assert "9 Maret 2026 s.d. 19 Maret 2026" in first  # the work plan's dates
     assert "Masa pelaksanaan : 9 Maret 2026" in first  # every call on the same day
     assert "Informasi tersampaikan" in everything and "Kotak suara" in everything  # outcome labels
@@ -229,7 +229,7 @@ def test_report_page_and_pkls_sending_task_link_the_signed_pdf(client, sop) -> N
     task = task_for(sop(), "pkl", "sampaikan_laporan", cid)
     html = page_tree(login_as(client, "pkl").get(f"/tugas/{task.id}"))
     note = one(html, f"//div[{has_class('send-note')}]")  # next to the cover letter form: the document to send
-    assert "LAP-0001/KLIP/2026" in text_of(note) and "KPP Pratama Uji" in text_of(note)
+    assert "LAP-0001/KLIP/2026" in text_of(note) and "Direktorat P2Humas" in text_of(note)
     assert note.xpath(f".//a[{has_class('signed-pdf')}]/@href") == [pdf_path]
     panel = one(html, f"//aside[{has_class('report-side')}]")  # the signed report's figures, per agent too
     assert pdf_path in panel.xpath(f".//a[{has_class('signed-pdf')}]/@href")

@@ -170,6 +170,7 @@ def test_failed_service_call_stores_nothing(make_ctx) -> None:  # type: ignore[n
 
 def test_roles_have_indonesian_labels() -> None:
     assert list(users.ROLES) == [
-        "kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "pengguna_layanan", "analis", "admin",
+        "kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "kepala_seksi_pkl", "pengguna_layanan", "analis",
+        "admin",
     ]
     assert users.ROLES["kepala_kantor"] == "Kepala Kantor"

@@ -33,7 +33,7 @@ BAD_CSV = "\n".join([
 
 
 def upload(client, content: bytes, filename: str = "sasaran.csv", **form: str):
-    data = {"title": "Himbauan SPT 2025", "requester": "KPP Pratama Uji", "topic": "Batas waktu SPT", **form,
+    data = {"title": "Himbauan SPT 2025", "requester": "Direktorat P2Humas", "topic": "Batas waktu SPT", **form,
             "file": (io.BytesIO(content), filename)}
     return client.post("/kampanye/unggah", data=data, content_type="multipart/form-data")
 
@@ -110,7 +110,7 @@ def test_upload_missing_required_column_is_rejected_and_stores_nothing(client, m
     assert response.status_code == 422
     assert "Kolom wajib tidak ditemukan: telepon" in text_of(one(html, "//*[@id='file-error']"))
     assert one(html, "//input[@name='title']").get("value") == "Judul tetap ada"
-    assert one(html, "//input[@name='requester']").get("value") == "KPP Pratama Uji"
+    assert one(html, "//select[@name='requester']/option[@selected]").get("value") == "Direktorat P2Humas"
     assert campaigns.list_campaigns(make_ctx(), "kasi") == before
     assert "Judul tetap ada" not in main_text(page_tree(client.get("/kampanye")))
 
@@ -246,7 +246,7 @@ def test_workbook_named_csv_is_read_and_legacy_xls_is_refused_with_advice(client
 
 def test_report_stored_before_rows_had_names_still_lists_its_rows(client, make_ctx) -> None:
     setup_sop(make_ctx)
-    view = campaigns.create_campaign(make_ctx(), "unit", "data.csv", sample_target_list(5), "Lama", "Kanwil")
+    view = campaigns.create_campaign(make_ctx(), "unit", "data.csv", sample_target_list(5), "Lama", "")
     legacy = {"rows": 3, "accepted": 1, "rejected": 2, "duplicates": 0, "warning_count": 1, "error_count": 3,
               "errors": [{"row": 3, "field": "npwp", "message": "NPWP kosong"},
                          {"row": 3, "field": "nama", "message": "Nama wajib pajak kosong"},

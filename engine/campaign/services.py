@@ -6,7 +6,7 @@ are what the page read-models (``engine.pages``) compose into one transaction pe
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -20,8 +20,9 @@ from ..context import Context
 from ..errors import InvalidInput, NotFound, TaskNotReady
 from ..i18n import N_
 from ..inputs import clean_text
-from ..models import CallAttempt, Campaign, CampaignStatus, Contact, Instance, Report, TaskIndex, User
+from ..models import CallAttempt, Campaign, CampaignStatus, Contact, Instance, Report, TaskIndex, Unit, User
 from ..process import current_version, start_instance
+from ..units import unit_named
 from . import contacts, figures, report_document
 from .target_list import parse_target_list, storable_report
 
@@ -69,23 +70,27 @@ def _required_text(fields: dict[str, str], name: str, value: str, limit: int = 2
 
 def create_campaign(ctx: Context, who: Who, filename: str, content: bytes, title: str,
                     requester: str, topic: str = "") -> CampaignView:
-    """Import the target list and start the SOP; a rejected file stores nothing."""
+    """Import the target list and start the SOP; a rejected file stores nothing.
+
+    A requesting unit's user uploads for their own unit; KLIP staff name the unit (``requester``) from the list.
+    """
     fields: dict[str, str] = {}
     title = _required_text(fields, "title", clean_text(title))
-    requester = _required_text(fields, "requester", clean_text(requester))
-    if fields:
-        raise InvalidInput(N_("Data kampanye belum lengkap."), fields)
     filename = clean_text(filename)
     with access.acting(ctx, who) as (session, user):
         access.require_roles(user, access.UPLOAD_ROLES)
+        unit = _requesting_unit(session, user, requester, fields)
+        if fields or unit is None:
+            raise InvalidInput(N_("Data kampanye belum lengkap."), fields)
         parsed = parse_target_list(filename, content)
-        campaign = Campaign(title=title, requester=requester, topic=clean_text(topic).strip(),
+        campaign = Campaign(title=title, requester=unit.name, unit_id=unit.id, topic=clean_text(topic).strip(),
                             status=CampaignStatus.PERENCANAAN, source_filename=filename[:255],
                             source_sha256=hashlib.sha256(content).hexdigest(),
                             import_report=storable_report(parsed.report), created_by=user.username,
                             created_at=ctx.now())
         session.add(campaign)
         session.flush()
+        access.remember_member(session, campaign.id, user.username, ctx.now())
         contacts.add_contacts(session, campaign.id, parsed.rows)
         audit(session, ctx.now(), user.username, "campaign_created", None, campaign.id,
               data={k: parsed.report[k] for k in ("rows", "accepted", "rejected", "duplicates")})
@@ -95,19 +100,44 @@ def create_campaign(ctx: Context, who: Who, filename: str, content: bytes, title
         return campaign_view(session, campaign)
 
 
+def _requesting_unit(session: Session, user: User, requester: str, fields: dict[str, Any]) -> Unit | None:
+    """The unit a campaign is requested by: a requester's own; the one KLIP staff named (a known unit)."""
+    name = " ".join(clean_text(requester).split())
+    if access.REQUESTER_ROLE in user.role_names and not user.role_names & access.STAFF_ROLES:
+        own = session.get(Unit, user.unit_id) if user.unit_id is not None else None
+        if own is None:
+            fields["requester"] = N_("Akun Anda belum terhubung ke unit peminta; hubungi administrator.")
+        elif name and name.lower() != own.name.lower():
+            fields["requester"] = N_("Anda hanya dapat mengajukan kampanye untuk unit Anda sendiri ({unit}).",
+                                     unit=own.name)
+        return own
+    if not name:
+        fields["requester"] = N_("wajib diisi")
+        return None
+    try:
+        return unit_named(session, name)
+    except InvalidInput as exc:
+        fields.update(exc.fields)
+        return None
+
+
 def _view(campaign: Campaign, instance_id: int | None, progress: dict[str, int]) -> CampaignView:
     return CampaignView(campaign.id, campaign.title, campaign.requester, campaign.topic, campaign.status,
                         instance_id, campaign.created_by, campaign.created_at, campaign.import_report, progress)
 
 
-def campaign_view(session: Session, campaign: Campaign) -> CampaignView:
-    instance_id = session.scalars(select(Instance.id).where(Instance.campaign_id == campaign.id)).first()
-    return _view(campaign, instance_id, contacts.progress(session, campaign.id))
+def campaign_view(session: Session, campaign: Campaign, import_report: bool = True) -> CampaignView:
+    """The campaign as its pages show it (``import_report``: with the rows its file was read with)."""
+    instance_id = session.scalars(select(Instance.id).where(Instance.campaign_id == campaign.id)
+                                  .order_by(Instance.id)).first()
+    view = _view(campaign, instance_id, contacts.progress(session, campaign.id))
+    return view if import_report else replace(view, import_report={})
 
 
 def get_campaign(ctx: Context, who: Who, campaign_id: int) -> CampaignView:
     with access.acting(ctx, who) as (session, user):
-        return campaign_view(session, access.readable_campaign(session, user, campaign_id))
+        campaign = access.readable_campaign(session, user, campaign_id)
+        return campaign_view(session, campaign, access.sees_import_report(user))
 
 
 def list_campaigns(ctx: Context, who: Who) -> list[CampaignView]:

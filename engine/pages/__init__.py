@@ -3,16 +3,51 @@
 The web app renders these frozen views; it never reads the database or combines services itself.
 """
 from .calls import CallListPage, ContactPage, RecordResult, call_list_page, contact_page, record_and_next
-from .campaigns import CampaignFilters, CampaignList, CampaignRow, CampaignSort, campaign_list
+from .campaigns import CampaignFilters, CampaignList, CampaignRow, CampaignSort, UploadPage, campaign_list, upload_page
 from .docs import DocsPage, PerformancePage, documentation_page, performance_page, sop_document_html, version_bpmn
 from .instances import GroupedEvent, InstancePage, instance_page
 from .listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY, Paging
 from .reports import CampaignPage, ReportPage, campaign_page, report_page
 from .tasks import Inbox, TaskFilters, TaskList, TaskPage, TaskSort, agents_field, inbox, task_list, task_page
 
-__all__ = ["DEFAULT_PER_PAGE", "MAX_PER_PAGE", "MAX_QUERY", "CallListPage", "CampaignFilters", "CampaignList",
-           "CampaignRow", "CampaignSort", "ContactPage", "DocsPage", "GroupedEvent", "Inbox", "InstancePage", "Paging",
-           "PerformancePage", "RecordResult", "ReportPage", "TaskFilters", "TaskList", "TaskPage", "TaskSort",
-           "agents_field", "call_list_page", "campaign_list", "contact_page", "documentation_page", "inbox",
-           "instance_page", "performance_page", "record_and_next", "report_page", "sop_document_html", "task_list",
-           "task_page", "version_bpmn", "CampaignPage", "campaign_page"]
+__all__ = [
+    "CallListPage",
+    "CampaignFilters",
+    "CampaignList",
+    "CampaignPage",
+    "CampaignRow",
+    "CampaignSort",
+    "ContactPage",
+    "DEFAULT_PER_PAGE",
+    "DocsPage",
+    "GroupedEvent",
+    "Inbox",
+    "InstancePage",
+    "MAX_PER_PAGE",
+    "MAX_QUERY",
+    "Paging",
+    "PerformancePage",
+    "RecordResult",
+    "ReportPage",
+    "TaskFilters",
+    "TaskList",
+    "TaskPage",
+    "TaskSort",
+    "UploadPage",
+    "agents_field",
+    "call_list_page",
+    "campaign_list",
+    "campaign_page",
+    "contact_page",
+    "documentation_page",
+    "inbox",
+    "instance_page",
+    "performance_page",
+    "record_and_next",
+    "report_page",
+    "sop_document_html",
+    "task_list",
+    "task_page",
+    "upload_page",
+    "version_bpmn",
+]

@@ -13,7 +13,7 @@ from .. import access
 from ..access import Who
 from ..campaign import contacts
 from ..context import Context
-from ..models import Campaign, CampaignStatus, Instance
+from ..models import Campaign, CampaignStatus, Instance, Unit
 from .listing import DEFAULT_PER_PAGE, Paging, check_list_args, matches, paging
 
 
@@ -109,3 +109,22 @@ def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None
     items = tuple(CampaignRow(r.id, r.title, r.requester, r.topic, r.status, instances.get(r.id), r.created_by,
                               r.created_at, progress[r.id]) for r in rows)
     return CampaignList(filters, items, shown, {s: counts.get(s, 0) for s in CampaignStatus}, total)
+
+
+@dataclass(frozen=True)
+class UploadPage:
+    """What the upload form offers: whether the user may upload, and for which requesting unit."""
+
+    may_upload: bool
+    own_unit: str | None  # a requesting unit's user uploads for it, and only for it
+    units: tuple[str, ...]  # KLIP staff choose among the registered units
+
+
+def upload_page(ctx: Context, who: Who) -> UploadPage:
+    with access.acting(ctx, who) as (session, user):
+        may = bool(user.role_names & access.UPLOAD_ROLES)
+        if access.REQUESTER_ROLE in user.role_names and not user.role_names & access.STAFF_ROLES:
+            unit = session.get(Unit, user.unit_id) if user.unit_id is not None else None
+            return UploadPage(may and unit is not None, unit.name if unit else None, ())
+        names = session.scalars(select(Unit.name).where(Unit.active.is_(True)).order_by(Unit.name))
+        return UploadPage(may, None, tuple(names))

@@ -47,7 +47,7 @@ def instance_page(ctx: Context, who: Who, instance_id: int) -> InstancePage:
         mine = or_(AuditEvent.instance_id == instance_id,
                    and_(AuditEvent.campaign_id == row.campaign_id, AuditEvent.instance_id.is_(None))
                    if row.campaign_id is not None else false())
-        internal = access.is_staff(user)
+        internal = access.is_internal(user)
         events = session.scalars(select(AuditEvent).where(mine, AuditEvent.action.not_in(GROUPED_ACTIONS))
                                  .order_by(AuditEvent.id))
         trail: list[HistoryItem | GroupedEvent] = [history_item(e, internal) for e in events]

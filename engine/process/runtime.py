@@ -22,6 +22,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from ..access import remember_member
 from ..audit import audit
 from ..context import Context, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
@@ -269,6 +270,8 @@ def _announce(loaded: LoadedInstance, opened: list[TaskIndex], campaign: Campaig
               returned: str | None) -> None:
     """Tell whoever may work each task that has just opened (its assignee, else its lane) that it waits."""
     for row in opened:
+        if row.assignee and campaign is not None:
+            remember_member(loaded.session, campaign.id, row.assignee, loaded.ctx.now())
         kind = "task_returned" if returned is not None else ("task_assigned" if row.assignee else "task_open")
         params = {"task": row.name, "campaign": campaign.title if campaign else "", "notes": returned or ""}
         notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(), task_recipients(loaded.session, row), kind,

@@ -450,7 +450,7 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         walk.shot(page, "upload-errors")
         page.get_by_label("Berkas data sasaran").set_input_files(str(write_target_list(tmp_path)))
         page.get_by_label("Judul kampanye").fill(TITLE)
-        page.get_by_label("Unit peminta (Pengguna Layanan)").fill(REQUESTER)
+        expect(page.locator(".unit-fixed")).to_have_text(REQUESTER)  # a unit uploads for itself only
         page.get_by_label("Topik / informasi yang disampaikan").fill(TOPIC)
         walk.shot(page, "upload")
         walk.submit(page, "Unggah dan mulai proses")

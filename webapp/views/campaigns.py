@@ -67,8 +67,9 @@ def _upload_fields(exc: InvalidInput, has_file: bool) -> dict[str, str]:
 @login_required
 def upload() -> Any:
     if request.method == "GET":
-        return render_template("campaigns/upload.html", form={}, fields={}, may_upload=may_upload()), \
-            200 if may_upload() else 403
+        page = pages.upload_page(ctx(), me())
+        return render_template("campaigns/upload.html", form={}, fields={}, page=page), \
+            200 if page.may_upload else 403
     upload_file, form = request.files.get("file"), request.form
     filename = (upload_file.filename or "") if upload_file else ""
     title, requester, topic = (form.get(name, "") for name in ("title", "requester", "topic"))
@@ -76,8 +77,8 @@ def upload() -> Any:
         view = campaigns.create_campaign(ctx(), me(), filename, upload_file.read() if upload_file else b"",
                                          title, requester, topic)
     except InvalidInput as exc:
-        return render_template("campaigns/upload.html", form=form, error=t(exc.message), may_upload=may_upload(),
-                               fields=_upload_fields(exc, bool(filename))), 422
+        return render_template("campaigns/upload.html", form=form, error=t(exc.message),
+                               page=pages.upload_page(ctx(), me()), fields=_upload_fields(exc, bool(filename))), 422
     report = view.import_report
     flash(t("Data diunggah: {accepted} dari {rows} baris diterima, {rejected} ditolak, {duplicates} duplikat. "
             "Proses SOP dimulai.", **{k: report[k] for k in ("accepted", "rows", "rejected", "duplicates")}),
