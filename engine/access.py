@@ -17,7 +17,7 @@ from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from .context import Context
-from .errors import NotAllowed, NotAuthenticated, NotFound, TaskNotReady
+from .errors import NotAllowed, NotAuthenticated, NotFound, TaskClaimed, TaskNotReady
 from .i18n import N_, Text, either
 from .models import AuditEvent, Campaign, CampaignMember, Contact, Instance, Report, TaskIndex, User
 from .users import find_user, role_label, user_for_token
@@ -242,9 +242,11 @@ def authorize_task(session: Session, user: User, task_id: str) -> TaskIndex:
         if done is not None:
             raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
         raise NotFound(N_("Tugas {task_id} tidak ditemukan.", task_id=task_id))
-    refusal = _task_refusal(user, row, row.claimed_by is not None and _is_active(session, row.claimed_by))
+    claimer_active = row.claimed_by is not None and _is_active(session, row.claimed_by)
+    refusal = _task_refusal(user, row, claimer_active)
     if refusal:
-        raise NotAllowed(refusal)
+        taken = row.role in user.role_names and not (row.assignee and row.assignee != user.username)
+        raise (TaskClaimed if taken else NotAllowed)(refusal)
     return row
 
 

@@ -33,6 +33,12 @@ class NotAuthenticated(NotAllowed):
     code = "unauthorized"
 
 
+class TaskClaimed(NotAllowed):
+    """The task is the user's lane's, but a colleague has claimed it (a race, not a missing right)."""
+
+    code = "task_claimed"
+
+
 class TaskNotReady(KlipError):
     """The task is not READY (already completed, not yet reached, or cancelled)."""
 

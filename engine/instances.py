@@ -76,11 +76,11 @@ def get_instance(ctx: Context, who: Who, instance_id: int) -> InstanceView:
 def add_comment(ctx: Context, who: Who, task_id: str, text: str) -> CommentView:
     """A note on a task the user may work; the next people in the flow see it on their task pages."""
     text = (text or "").strip()
-    if not text or len(text) > MAX_COMMENT:
-        raise InvalidInput(N_("Komentar tidak valid."),
-                           {"text": N_("wajib diisi, paling panjang {n} karakter", n=MAX_COMMENT)})
     with access.acting(ctx, who) as (session, user):
         row = access.authorize_task(session, user, task_id)
+        if not text or len(text) > MAX_COMMENT:
+            raise InvalidInput(N_("Komentar tidak valid."),
+                               {"text": N_("wajib diisi, paling panjang {n} karakter", n=MAX_COMMENT)})
         comment = TaskComment(instance_id=row.instance_id, task_id=task_id, task_name=row.name,
                               username=user.username, at=ctx.now(), text=text)
         session.add(comment)

@@ -199,10 +199,9 @@ def _parse_datetime(value: Any, fields: dict[str, str]) -> datetime | None:
 @bp.post("/campaigns")
 def create_campaign() -> Any:
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise InvalidInput(N_("Berkas daftar sasaran wajib diunggah."), {"file": N_("wajib diunggah (CSV atau XLSX)")})
     form = {name: request.form.get(name, "") for name in ("title", "requester", "topic")}
-    view = campaigns.create_campaign(ctx(), me(), upload.filename, upload.read(), form["title"], form["requester"],
+    view = campaigns.create_campaign(ctx(), me(), upload.filename or "" if upload else "",
+                                     upload.read() if upload else b"", form["title"], form["requester"],
                                      form["topic"])
     body = {"id": view.id, "instance_id": view.instance_id,
             "import_report": campaigns.localized_report(view.import_report, current_language())}
@@ -236,8 +235,8 @@ def contacts(campaign_id: int) -> Any:
 
 @bp.post("/contacts/<int:contact_id>/calls")
 def record_call(contact_id: int) -> Any:
-    args = _call_args(_json_object())
-    view = campaigns.record_call(ctx(), me(), contact_id, **args)
+    body = _json_object()
+    view = campaigns.record_call(ctx(), me(), contact_id, lambda: _call_args(body))
     return jsonify(_contact(view)), 201
 
 

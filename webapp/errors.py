@@ -87,8 +87,10 @@ def _signed_out(exc: NotAuthenticated) -> Any:
     if wants_json():
         return error_response(401, exc.code, exc.message)
     forget()
+    if request.method != "GET":  # what was sent is not done: say so (401) rather than redirect it away
+        return error_response(401, exc.code, exc.message)
     flash(t(exc.message), "error")
-    return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
 def _own_description(exc: HTTPException) -> str | None:

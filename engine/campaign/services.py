@@ -6,6 +6,7 @@ are what the page read-models (``engine.pages``) compose into one transaction pe
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
@@ -74,12 +75,14 @@ def create_campaign(ctx: Context, who: Who, filename: str, content: bytes, title
 
     A requesting unit's user uploads for their own unit; KLIP staff name the unit (``requester``) from the list.
     """
-    fields: dict[str, str] = {}
-    title = _required_text(fields, "title", clean_text(title))
     filename = clean_text(filename)
     with access.acting(ctx, who) as (session, user):
         access.require_roles(user, access.UPLOAD_ROLES)
+        fields: dict[str, str] = {}
+        title = _required_text(fields, "title", clean_text(title))
         unit = _requesting_unit(session, user, requester, fields)
+        if not filename and not content:
+            fields["file"] = N_("wajib diunggah (CSV atau XLSX)")
         if fields or unit is None:
             raise InvalidInput(N_("Data kampanye belum lengkap."), fields)
         parsed = parse_target_list(filename, content)
@@ -193,26 +196,37 @@ def assignment_task(session: Session, username: str, campaign_id: int, lock: boo
     return row.task_id if row else None
 
 
-def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, outcome: str, notes: str = "",
-                  callback_at: datetime | None = None, duration_s: int | None = None,
-                  recording_ref: str = "", phone: str = "") -> Contact:
+# A call as submitted: its fields (``record_call``'s keywords), or a function that reads them from the request
+# once the caller is known to be the contact's agent (so nobody else learns what the form lacks).
+CallSubmission = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
+
+
+def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, call: CallSubmission) -> Contact:
     """Record one call attempt on one of the agent's own contacts, while their assignment runs."""
     contact = access.readable_contact(session, user, contact_id, to_call=True)
     if assignment_task(session, user.username, contact.campaign_id, lock=True) is None:
         raise TaskNotReady(N_("Penugasan Anda pada kampanye ini tidak sedang berjalan."))
-    attempt = contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome, clean_text(notes),
-                                   callback_at, duration_s, clean_text(recording_ref), clean_text(phone))
+    fields = dict(call() if callable(call) else call)
+    outcome = str(fields.get("outcome") or "")
+    attempt = contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome,
+                                   clean_text(fields.get("notes")), fields.get("callback_at"),
+                                   fields.get("duration_s"), clean_text(fields.get("recording_ref")),
+                                   clean_text(fields.get("phone")))
     audit(session, ctx.now(), user.username, "call_recorded", None, contact.campaign_id,
           data={"contact_id": contact_id, "outcome": outcome, "attempt_id": attempt.id})
     return contact
 
 
-def record_call(ctx: Context, who: Who, contact_id: int, outcome: str, notes: str = "",
-                callback_at: datetime | None = None, duration_s: int | None = None,
+def record_call(ctx: Context, who: Who, contact_id: int, outcome: str | Callable[[], Mapping[str, Any]],
+                notes: str = "", callback_at: datetime | None = None, duration_s: int | None = None,
                 recording_ref: str = "", phone: str = "") -> contacts.ContactView:
-    """An agent records one call attempt on one of their own contacts."""
+    """An agent records one call attempt on one of their own contacts (``outcome``: the outcome code, or a
+    function reading every field of the call from a request)."""
+    call: CallSubmission = outcome if callable(outcome) else {
+        "outcome": outcome, "notes": notes, "callback_at": callback_at, "duration_s": duration_s,
+        "recording_ref": recording_ref, "phone": phone}
     with access.acting(ctx, who) as (session, user):
-        call_recorded(ctx, session, user, contact_id, outcome, notes, callback_at, duration_s, recording_ref, phone)
+        call_recorded(ctx, session, user, contact_id, call)
         return contacts.contact_views(session, [contact_id])[0]
 
 

@@ -11,6 +11,7 @@ from .. import access
 from ..access import Who
 from ..campaign import contacts
 from ..campaign.services import (
+    CallSubmission,
     CallView,
     CampaignView,
     assignment,
@@ -97,13 +98,11 @@ def _forms(session: Session, instance_id: int) -> dict[str, Any]:
     return instance.version.forms if instance else {}
 
 
-def record_and_next(ctx: Context, who: Who, contact_id: int, outcome: str, notes: str = "",
-                    callback_at: datetime | None = None, duration_s: int | None = None,
-                    recording_ref: str = "", phone: str = "") -> RecordResult:
-    """Record one call attempt, then find the agent's next open contact after this one (None: all done)."""
+def record_and_next(ctx: Context, who: Who, contact_id: int, call: CallSubmission) -> RecordResult:
+    """Record one call attempt (its fields, or a function reading them once the caller is known to be the
+    contact's agent), then find the agent's next contact to call (None: nothing now)."""
     with access.acting(ctx, who) as (session, user):
-        row = call_recorded(ctx, session, user, contact_id, outcome, notes, callback_at, duration_s,
-                            recording_ref, phone)
+        row = call_recorded(ctx, session, user, contact_id, call)
         recorded = contacts.contact_views(session, [contact_id])[0]
         following = next_open_contact(session, user.username, row.campaign_id, ctx.now(), after_id=contact_id)
         return RecordResult(recorded, following, row.campaign_id,

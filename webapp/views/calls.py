@@ -134,7 +134,7 @@ def contact(contact_id: int) -> Any:
 @login_required
 def record(contact_id: int) -> Any:
     try:
-        result = pages.record_and_next(ctx(), me(), contact_id, **call_from_form(request.form))
+        result = pages.record_and_next(ctx(), me(), contact_id, lambda: call_from_form(request.form))
     except InvalidInput as exc:
         fields = {name: t(text) for name, text in exc.fields.items()}
         return _render_contact(contact_id, request.form, t(exc.message), fields), 422

@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import campaign as campaigns
@@ -89,7 +89,9 @@ def upload() -> Any:
 @bp.get("/kampanye/contoh.csv")
 @login_required
 def sample_file() -> Any:
-    """A small example target list showing the expected columns."""
+    """A small example target list showing the expected columns (for those who may upload one)."""
+    if not pages.upload_page(ctx(), me()).may_upload:
+        abort(403)
     out = io.StringIO()
     csv.writer(out).writerows(SAMPLE_ROWS)
     return Response(out.getvalue(), mimetype="text/csv",

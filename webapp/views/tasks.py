@@ -9,7 +9,7 @@ from flask_login import login_required
 from engine import instances, pages
 from engine import tasks as engine_tasks
 from engine.access import TaskScope
-from engine.errors import InvalidInput, KlipError
+from engine.errors import Conflict, InvalidInput, TaskClaimed, TaskNotReady
 from engine.i18n import N_
 from engine.pages import TaskSort
 from engine.pages.tasks import MAX_FILTER_VALUE
@@ -59,7 +59,7 @@ def _claim(task_id: str, take: bool) -> Any:
         engine_tasks.claim_task(ctx(), me(), task_id, claim=take)
         flash(t("Tugas Anda klaim; rekan selajur melihat bahwa Anda mengerjakannya.") if take
               else t("Klaim dilepas; tugas kembali terbuka untuk lajur Anda."))
-    except KlipError as exc:
+    except (TaskNotReady, TaskClaimed, Conflict) as exc:  # taken, gone or changed meanwhile: back to the inbox
         flash(t(exc.message), "error")
     back: dict[str, Any] = {name: request.form[name] for name in INBOX_PARAMS if request.form.get(name)}  # as it was
     return redirect(url_for("tasks.inbox", **back))
