@@ -57,7 +57,7 @@ axe: $(AXE_JS)
 test: install system-deps $(AXE_JS)
 	$(BIN)/ruff check engine webapp tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/klip lint bpmn/lip20-0008.bpmn
+	$(BIN)/klip lint bpmn/*.bpmn
 	scripts/with-postgres.sh $(BIN)/python -m pytest -n auto
 
 test-sqlite: install $(AXE_JS)

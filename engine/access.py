@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from .context import Context
 from .errors import NotAllowed, NotAuthenticated, NotFound, TaskClaimed, TaskNotReady
 from .i18n import N_, Text, either
-from .models import AuditEvent, Campaign, CampaignMember, Contact, Instance, Report, TaskIndex, User
+from .models import AuditEvent, Campaign, CampaignMember, Contact, Instance, QaResult, Report, TaskIndex, User
 from .users import find_user, role_label, user_for_token
 
 # KLIP staff: the process documentation, the office's menus.
@@ -37,6 +37,9 @@ ALL_CONTACTS_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "admin"})  # may
 DISTRIBUTE_ROLES = frozenset({"kasi"})  # may preview how step 4 splits the contacts
 DEPLOY_ROLES = frozenset({"admin", "analis"})  # may deploy a process model
 ADMIN_ROLES = frozenset({"admin"})  # may correct the working-day calendar
+# Agents' quality results: PKL assesses, its head approves, the Kasi and the Kepala Kantor lead the agents. An agent
+# sees its own results once approved.
+QUALITY_ROLES = frozenset({"pkl", "kepala_seksi_pkl", "kasi", "kepala_kantor", "admin"})
 
 
 class TaskScope(StrEnum):
@@ -144,18 +147,42 @@ def sees_import_report(user: User) -> bool:
 
 
 def readable_instance(session: Session, user: User, instance_id: int) -> Instance:
-    """An instance of a campaign the user may see; never for an agent (its trail holds return notes)."""
+    """An instance of a campaign the user may see; never for an agent (its trail holds return notes). A process
+    another one started for the campaign (e.g. the agents' quality assessment) is the office's own: not for the
+    requesting unit nor the campaign's members."""
     row = session.get(Instance, instance_id)
     if row is None:
         raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
     campaign = session.get(Campaign, row.campaign_id) if row.campaign_id else None
-    if campaign is None and not user.role_names & OFFICE_ROLES:
+    if (campaign is None or not _is_campaigns_own(session, row)) and not user.role_names & OFFICE_ROLES:
         raise NotAllowed(N_("Anda tidak dapat melihat proses ini."))
     if campaign is not None and not may_see_campaign(session, user, campaign):
         raise NotAllowed(N_("Kampanye ini bukan kampanye unit Anda atau kampanye yang Anda kerjakan."))
     if not is_internal(user) and REQUESTER_ROLE not in user.role_names:
         raise NotAllowed(N_("Jejak proses hanya untuk pegawai yang mengerjakannya dan unit peminta."))
     return row
+
+
+def _is_campaigns_own(session: Session, row: Instance) -> bool:
+    """The instance the campaign's data started (its first), not one a message of it started later."""
+    first = session.scalars(select(Instance.id).where(Instance.campaign_id == row.campaign_id)
+                            .order_by(Instance.id).limit(1)).first()
+    return first == row.id
+
+
+def quality_filter(user: User) -> Any:
+    """A WHERE clause on QaResult: every result for the quality roles, an agent's own approved ones."""
+    if user.role_names & QUALITY_ROLES:
+        return true()
+    if "agen" in user.role_names:
+        return and_(QaResult.agent == user.username, QaResult.approved_at.is_not(None))
+    return false()
+
+
+def may_read_quality(user: User) -> None:
+    if not user.role_names & (QUALITY_ROLES | {"agen"}):
+        raise NotAllowed(N_("Hasil penilaian kualitas agen hanya untuk agen yang dinilai dan Seksi Penjaminan "
+                            "Kualitas Layanan."))
 
 
 def remember_member(session: Session, campaign_id: int, username: str, now: datetime) -> None:

@@ -49,3 +49,26 @@ def parse_xml(content: bytes, filename: str) -> tuple[etree._ElementTree | None,
     if tree.getroot().tag != BPMN + "definitions":
         return None, [Problem(filename, tree.getroot().sourceline, "root element is not bpmn:definitions")]
     return tree, []
+
+
+def executable_process(tree: etree._ElementTree) -> etree._Element | None:
+    """The model's executable process (the one the engine runs)."""
+    return next((p for p in tree.iter(BPMN + "process") if p.get("isExecutable") == "true"), None)
+
+
+def start_message(tree: etree._ElementTree) -> str | None:
+    """The name of the message that starts the executable process (its message start event), if it has one."""
+    process = executable_process(tree)
+    if process is None:
+        return None
+    names = {m.get("id"): m.get("name") or m.get("id") for m in tree.iter(BPMN + "message")}
+    for event in process.iterfind("bpmn:startEvent/bpmn:messageEventDefinition", NS):
+        if event.get("messageRef") in names:
+            return names[event.get("messageRef")]
+    return None
+
+
+def lane_names(tree: etree._ElementTree) -> tuple[str, ...]:
+    """The names of the executable process's lanes, in document order."""
+    process = executable_process(tree)
+    return tuple(lane.get("name", "") for lane in process.iter(BPMN + "lane")) if process is not None else ()

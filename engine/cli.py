@@ -19,9 +19,9 @@ from .errors import KlipError
 from .i18n import LANGUAGES
 from .jobs import run_jobs
 from .migrate import upgrade
-from .process import deploy, load_model_file
+from .process import deploy, deploy_models, load_model_file
 from .render import RenderError, render_diagrams
-from .settings import DEFAULT_BPMN, Settings
+from .settings import PROJECT_ROOT, Settings, model_files
 from .sopdoc import generate_docs
 from .units import add_unit
 from .units import views as unit_views
@@ -40,9 +40,12 @@ def cmd_init_db(args: argparse.Namespace) -> int:
 
 
 def cmd_deploy(args: argparse.Namespace) -> int:
-    version = deploy(_ctx(), args.as_user or "system", Path(args.path), system=args.as_user is None)
-    state = "di-deploy sebagai versi baru" if version.created else "sudah ada (tidak ada perubahan)"
-    print(f"{version.process_id} #{version.id} sha256={version.sha256[:12]} {state}")
+    """Deploy the models named, or every model in bpmn/ (the SOP's process and those its messages start)."""
+    paths = [Path(p) for p in args.paths] or model_files()
+    for path in paths:
+        version = deploy(_ctx(), args.as_user or "system", path, system=args.as_user is None)
+        state = "di-deploy sebagai versi baru" if version.created else "sudah ada (tidak ada perubahan)"
+        print(f"{version.process_id} #{version.id} sha256={version.sha256[:12]} {state}")
     return 0
 
 
@@ -117,7 +120,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if not ctx.settings.demo_mode:
         print("klip: demo users have a published password; run 'klip demo' only with KLIP_DEMO=1", file=sys.stderr)
         return 1
-    deploy(ctx, "system", DEFAULT_BPMN, system=True)
+    deploy_models(ctx, "system", system=True)
     created = seed_users(ctx)
     print("Pengguna demo (kata sandi: %s):" % DEMO_PASSWORD)
     for username, full_name, roles in DEMO_USERS:
@@ -167,9 +170,11 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else DEFAULT_BPMN.parent.parent / "docs"
-    for path in generate_docs(DEFAULT_BPMN, out):
-        print(path)
+    """Each model's SOP document and flowchart, in a folder of its own: docs/<model>/."""
+    out = Path(args.out) if args.out else PROJECT_ROOT / "docs"
+    for model in model_files():
+        for path in generate_docs(model, out / model.stem):
+            print(path)
     return 0
 
 
@@ -195,7 +200,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init-db", help="buat/migrasikan basis data").set_defaults(func=cmd_init_db)
     deploy = sub.add_parser("deploy", help="deploy model BPMN")
-    deploy.add_argument("path", nargs="?", default=str(DEFAULT_BPMN))
+    deploy.add_argument("paths", nargs="*", metavar="path", help="model BPMN (bawaan: semua bpmn/*.bpmn)")
     deploy.add_argument("--as-user", help="deploy atas nama pengguna (peran admin/analis)")
     deploy.set_defaults(func=cmd_deploy)
     lint = sub.add_parser("lint", help="periksa file BPMN (file:baris: pesan)")

@@ -51,12 +51,18 @@ def _message(error: ValidationError) -> str:
 
 
 def _fields(error: ValidationError, data: dict[str, Any]) -> list[str]:
-    """The form fields an error is about (every missing field of a ``required``, every unknown field)."""
+    """The form fields an error is about (every missing field of a ``required``, every unknown field). Inside a
+    list of objects a field is named by its path, e.g. ``penilaian/2/kesantunan`` (the third entry's field)."""
+    path = [str(p) for p in error.path]
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    where = data if not path else instance
     if error.validator == "required":
-        return [name for name in error.validator_value if name not in data] or ["_form"]
-    if error.validator == "additionalProperties":
-        return [k for k in data if k not in error.schema.get("properties", {})] or ["_form"]
-    return [str(error.path[0])] if error.path else ["_form"]
+        names = [name for name in error.validator_value if name not in where]
+    elif error.validator == "additionalProperties":
+        names = [k for k in where if k not in error.schema.get("properties", {})]
+    else:
+        return ["/".join(path)] if path else ["_form"]
+    return ["/".join([*path, name]) for name in names] or ["/".join(path) or "_form"]
 
 
 def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:

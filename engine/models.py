@@ -118,6 +118,8 @@ class ProcessVersion(Base):
     activated_at: Mapped[datetime | None] = mapped_column(index=True)
     # The message its message start event waits for: another process throwing it starts an instance of this one.
     start_message: Mapped[str | None] = mapped_column(String(128), index=True)
+    # Where the model was deployed from (``bpmn/lip20-0008.bpmn``): its SOP document names it, and its sidecar.
+    source_file: Mapped[str | None] = mapped_column(String(255))
 
 
 class Instance(Base):

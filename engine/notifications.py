@@ -29,6 +29,7 @@ TEXTS = {
     "report_sent": N_("Laporan pelaksanaan {campaign} telah dikirim dengan surat {number} tanggal {date}."),
     "report_overdue": N_("Laporan pelaksanaan kampanye #{campaign_id} belum ditandatangani sampai batas waktu "
                          "{due}."),
+    "qa_published": N_("Hasil penilaian kualitas Anda untuk {campaign}: nilai {score} dari {calls} panggilan."),
 }
 SUBJECT = N_("[KLIP] {text}")
 MAIL_BODY = N_("{text}\n\nBuka: {link}\n\n— Sistem Layanan Penyampaian Informasi Perpajakan KLIP (pesan otomatis; "
@@ -75,6 +76,14 @@ def holders(session: Session, roles: Iterable[str]) -> list[User]:
 
 def named(session: Session, usernames: Iterable[str]) -> list[User]:
     return list(session.scalars(select(User).where(User.username.in_(sorted(set(usernames))))))
+
+
+def requesting_unit(session: Session, campaign: Campaign) -> list[User]:
+    """Who hears of a campaign's report: every user of its requesting unit, and whoever uploaded it."""
+    unit_users = select(User.id).where(User.unit_id == campaign.unit_id) if campaign.unit_id is not None else None
+    clause = User.username == campaign.created_by
+    return list(session.scalars(select(User).where(clause | User.id.in_(unit_users) if unit_users is not None
+                                                   else clause)))
 
 
 def task_recipients(session: Session, row: TaskIndex) -> list[User]:

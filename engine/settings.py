@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_BPMN = PROJECT_ROOT / "bpmn" / "lip20-0008.bpmn"
+MODELS_DIR = PROJECT_ROOT / "bpmn"  # every *.bpmn here is deployed (``klip deploy``) and documented (``make docs``)
+DEFAULT_BPMN = MODELS_DIR / "lip20-0008.bpmn"  # the SOP's own process, started by a requester's data
+
+
+def model_files(directory: Path = MODELS_DIR) -> list[Path]:
+    """The process models of a directory, by file name."""
+    return sorted(directory.glob("*.bpmn"))
 
 
 def _bool(value: str | None, default: bool) -> bool:

@@ -11,10 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from . import access
+from . import access, campaign, quality
 from .access import TaskScope, Who
+from .actions import Action, ActionCall
 from .audit import audit
-from .campaign import run_action
 from .case_file import CaseEntry, case_of
 from .context import Context
 from .errors import Conflict, NotAllowed, TaskNotReady
@@ -23,6 +23,8 @@ from .i18n import N_
 from .models import AuditEvent, Instance, TaskComment, TaskIndex, User
 from .process import load_instance, rules, save_instance, script_functions
 
+# The domain actions a task may name (``action``), from every domain the processes act on.
+ACTIONS: dict[str, Action] = {**campaign.ACTIONS, **quality.ACTIONS}
 RETURN_DECISION = "kembalikan"  # the approval forms' decision that sends the work back (with ``catatan``)
 # The submitted form: the data itself, or a function that reads it once the task's JSON Schema is known.
 Submission = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
@@ -76,6 +78,7 @@ class TaskDetail:
     properties: dict[str, str]
     comments: tuple[CommentView, ...]
     case: tuple[CaseEntry, ...] = ()  # what earlier steps submitted that this task shows, newest first
+    subject: Any = None  # what the task is about (its ``subjectVariable``), e.g. the agent a score sheet is for
 
 
 def task_view(row: TaskIndex, campaign_id: int | None, now: datetime) -> TaskView:
@@ -124,7 +127,8 @@ def task_detail(ctx: Context, session: Session, user: User, task_id: str) -> Tas
     return TaskDetail(task_view(row, loaded.row.campaign_id, ctx.now()), task.documentation, schema, data,
                       _returns(session, row.instance_id, row.bpmn_id), dict(task.properties),
                       comments_of(session, row.instance_id),
-                      case_of(session, row.instance_id, row.case_file, loaded.row.version.forms))
+                      case_of(session, row.instance_id, row.case_file, loaded.row.version.forms),
+                      task.data.get(task.properties.get(rules.SUBJECT_PROPERTY, "")))
 
 
 def get_task(ctx: Context, who: Who, task_id: str) -> TaskDetail:
@@ -151,8 +155,9 @@ def _complete(ctx: Context, session: Session, user: User, task_id: str, submissi
     schema = loaded.row.version.forms.get(row.form or "", {"type": "object"})
     data = validate_form(session, schema, submission(schema) if callable(submission) else submission,
                          script_functions(ctx, session))
-    extra = run_action(task.properties.get(rules.ACTION_PROPERTY), ctx, session, loaded.row.campaign_id, row, user,
-                       data)
+    action = task.properties.get(rules.ACTION_PROPERTY)
+    extra = ACTIONS[action](ActionCall(ctx, session, loaded.row.campaign_id, row, user, data, task.data,
+                                       task.properties)) if action and loaded.row.campaign_id is not None else {}
     loaded.complete(task_id, {**data, **extra})
     audit(session, ctx.now(), user.username, "task_completed", loaded.row.id, loaded.row.campaign_id, row, data)
     returned = str(data.get("catatan") or "") if data.get("keputusan") == RETURN_DECISION else None

@@ -9,7 +9,7 @@ from engine import campaign as campaigns
 from engine import tasks
 from engine.context import Context
 from engine.demo import DEMO_UNIT_OF, DEMO_USERS, sample_target_list, seed_units
-from engine.process import deploy, tick
+from engine.process import deploy_models, tick
 from engine.users import Profile, create_user
 from engine.walkthrough import task_for, work_plan
 
@@ -17,8 +17,8 @@ CtxFactory = Callable[[], Context]
 
 
 def setup_sop(make_ctx: CtxFactory) -> None:
-    """Deploy the real model, register the demo units and create one user per role (no passwords: faster)."""
-    deploy(make_ctx(), "system", system=True)
+    """Deploy the real models, register the demo units and create one user per role (no passwords: faster)."""
+    deploy_models(make_ctx(), "system", system=True)
     seed_units(make_ctx())
     for username, full_name, roles in DEMO_USERS:
         create_user(make_ctx(), username, roles, profile=Profile(full_name, unit=DEMO_UNIT_OF.get(username)))
@@ -58,6 +58,20 @@ def finish_calls(make_ctx: CtxFactory, campaign_id: int, agent: str, outcome: st
     for contact in campaigns.list_contacts(make_ctx(), agent, campaign_id):
         campaigns.record_call(make_ctx(), agent, contact.id, outcome)
     do(make_ctx, agent, "hubungi_wajib_pajak", campaign_id, {"ringkasan": f"selesai oleh {agent}"})
+
+
+def to_sending(make_ctx: CtxFactory, campaign_id: int, agents: tuple[str, ...] = ("agen1", "agen2", "agen3")) -> None:
+    """Steps 1–8: the report signed; PKL's step 9 waits."""
+    to_reporting(make_ctx, campaign_id, agents)
+    do(make_ctx, "pelaksana", "susun_laporan", campaign_id, {"ringkasan_pelaksanaan": "Selesai."})
+    do(make_ctx, "kasi", "teliti_laporan", campaign_id, {"keputusan": "setuju"})
+    do(make_ctx, "kepala", "tandatangani_laporan", campaign_id, {"keputusan": "tandatangani"})
+
+
+def send_report(make_ctx: CtxFactory, campaign_id: int) -> None:
+    """Step 9: PKL sends the signed report (and so starts the agents' quality assessment)."""
+    do(make_ctx, "pkl", "sampaikan_laporan", campaign_id,
+       {"nomor_surat": "ND-9/KLIP/2026", "tanggal_kirim": "2026-04-01", "diteruskan_ke_pkl": True})
 
 
 def to_reporting(make_ctx: CtxFactory, campaign_id: int, agents: tuple[str, ...] = ("agen1", "agen2", "agen3")) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from engine.campaign import actions
+from engine import tasks
 from engine.context import make_engine
 from engine.migrate import upgrade
 from engine.models import Base
@@ -57,7 +57,7 @@ def test_the_renderer_and_the_sop_document_need_no_process_engine() -> None:
 
 
 def test_every_action_the_model_may_name_is_implemented() -> None:
-    assert set(actions.ACTIONS) == set(model_rules.ACTIONS)
+    assert set(tasks.ACTIONS) == set(model_rules.ACTIONS)
 
 
 def test_migrations_create_exactly_the_models_schema(tmp_path: Path) -> None:

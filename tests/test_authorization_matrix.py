@@ -25,7 +25,8 @@ from web_helpers import bearer, login_as
 
 OFFICE = {"kasi", "kepala", "pkl", "kasipkl", "admin"}  # every campaign
 ALL_CONTACTS = {"kasi", "kepala", "pkl", "admin"}  # every contact of a campaign
-STAFF = OFFICE | {"pelaksana", "agen1", "agen7", "agen9"}
+AGENTS = {"agen1", "agen7", "agen9"}
+STAFF = OFFICE | AGENTS | {"pelaksana"}
 UPLOADERS = {"kasi", "pelaksana", "agen1", "unit", "kpp"}  # agen1 is a Pelaksana too
 IDENTITIES = ("anon", "off", *sorted(STAFF), "unit", "kpp")
 SIGNED_IN = set(IDENTITIES) - {"anon", "off"}
@@ -62,6 +63,7 @@ EXPECTED: dict[str, set[str]] = {
     "api.report": INTERNAL_ON_A, "api.report_pdf": set(), "api.record_call": {"agen7"},
     "api.instance": TRAIL_ON_A, "api.task": {"kasi"}, "api.complete_task": {"kasi"},
     "api.notification_read": {"agen7"},
+    "quality.results": OFFICE | AGENTS, "api.quality_results": OFFICE | AGENTS,  # an agent: its own results
 }
 
 
@@ -89,7 +91,8 @@ def world(make_ctx) -> World:
 
 def url_of(rule: Any, world: World) -> str:
     values = {"campaign_id": world.campaign, "contact_id": world.contact, "instance_id": world.instance,
-              "task_id": world.lane_task, "notification_id": world.notification, "version_id": 1, "lang": "en"}
+              "task_id": world.lane_task, "notification_id": world.notification, "version_id": 1, "lang": "en",
+              "process_id": "lip20_0008"}
     return str(rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1])
 
 

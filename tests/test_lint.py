@@ -116,8 +116,8 @@ def test_redeploying_an_older_version_makes_it_current_again(make_ctx, tmp_path)
     second = deploy(make_ctx(), "system", changed, system=True)
     assert second.created and second.id != first.id
     with make_ctx().transaction() as session:
-        assert current_version(session).id == second.id
+        assert current_version(session, "lip20_0008").id == second.id
     again = deploy(make_ctx(), "system", system=True)
     assert not again.created and again.id == first.id
     with make_ctx().transaction() as session:
-        assert current_version(session).id == first.id
+        assert current_version(session, "lip20_0008").id == first.id

@@ -10,6 +10,7 @@ from lxml import etree, html
 
 from engine import cli
 from engine.errors import InvalidBpmn
+from engine.settings import model_files
 from engine.sopdoc import generate_docs, render_html, render_markdown
 from engine.sopdoc.model import build_document, load_document, read_metadata
 
@@ -228,12 +229,26 @@ def test_generation_is_deterministic(generated: Path, tmp_path: Path) -> None:
         assert str(ROOT).encode() not in content and str(tmp_path).encode() not in content
 
 
-def test_klip_docs_writes_the_documents(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_klip_docs_writes_the_documents_of_every_model_in_a_folder_of_its_own(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["docs", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "LIP20-0008.html").exists() and "LIP20-0008.md" in capsys.readouterr().out
+    written = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert written == ["lip20-0008/LIP20-0008.html", "lip20-0008/LIP20-0008.md", "lip20-0008/flowchart.svg",
+                       "penilaian-kualitas-agen/flowchart.svg",
+                       "penilaian-kualitas-agen/penilaian-kualitas-agen.html",  # a draft: no Nomor yet
+                       "penilaian-kualitas-agen/penilaian-kualitas-agen.md"]
+    assert "LIP20-0008.md" in capsys.readouterr().out
+    draft = (tmp_path / "penilaian-kualitas-agen" / "penilaian-kualitas-agen.md").read_text(encoding="utf-8")
+    assert "| Revisi : 0 (draf) | Nomor : (belum ditetapkan) |" in draft
+    assert "*Keputusan — Ya: lanjut ke langkah 2. Tidak: proses selesai.*" in draft
 
 
-def test_committed_docs_are_not_stale(generated: Path) -> None:
-    stale = [p.name for p in sorted(generated.iterdir())
-             if not (DOCS / p.name).exists() or (DOCS / p.name).read_bytes() != p.read_bytes()]
-    assert not stale, f"docs/ is stale: run make docs (differs: {', '.join(stale)})"
+@pytest.mark.parametrize("model", model_files(), ids=lambda p: p.stem)
+def test_committed_docs_are_not_stale(model: Path, tmp_path: Path) -> None:
+    """docs/<model>/ is what ``make docs`` writes now (the SOP document of LIP20-0008 included: adding the second
+    process changed none of its bytes)."""
+    generate_docs(model, tmp_path)
+    committed = DOCS / model.stem
+    stale = [p.name for p in sorted(tmp_path.iterdir())
+             if not (committed / p.name).exists() or (committed / p.name).read_bytes() != p.read_bytes()]
+    assert not stale, f"docs/{model.stem}/ is stale: run make docs (differs: {', '.join(stale)})"

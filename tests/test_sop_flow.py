@@ -22,8 +22,10 @@ def sop(make_ctx):
 
 
 def instance_of(make_ctx, campaign_id: int) -> Instance:
+    """The campaign's own instance (its first: step 9 starts the agents' quality assessment beside it)."""
     with make_ctx().transaction() as session:
-        return session.scalars(select(Instance).where(Instance.campaign_id == campaign_id)).one()
+        return session.scalars(select(Instance).where(Instance.campaign_id == campaign_id)
+                               .order_by(Instance.id).limit(1)).one()
 
 
 def status(sop, cid: int) -> str:

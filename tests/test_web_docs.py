@@ -51,8 +51,8 @@ def page_text(tree: Any) -> str:
     return text_of(tree)
 
 
-def deploy_renamed_model(make_ctx, tmp_path: Path) -> None:
-    """A second version in which step 2 has a new name and SOP sentence."""
+def deploy_renamed_model(make_ctx, tmp_path: Path) -> int:
+    """A second version in which step 2 has a new name and SOP sentence; its version id."""
     folder = tmp_path / "bpmn"
     shutil.copytree(MODEL.parent, folder)
     model = folder / MODEL.name
@@ -60,7 +60,9 @@ def deploy_renamed_model(make_ctx, tmp_path: Path) -> None:
     assert f'name="{OLD_NAME}"' in text and OLD_TEXT in text
     model.write_text(text.replace(f'name="{OLD_NAME}"', f'name="{NEW_NAME}"').replace(OLD_TEXT, NEW_TEXT),
                      encoding="utf-8")
-    assert deploy(make_ctx(), "system", model, system=True).created
+    version = deploy(make_ctx(), "system", model, system=True)
+    assert version.created
+    return version.id
 
 
 def test_docs_page_shows_the_flowchart_header_and_versions(client, make_ctx) -> None:
@@ -74,7 +76,7 @@ def test_docs_page_shows_the_flowchart_header_and_versions(client, make_ctx) -> 
     assert "24 November 2014" in header and "versi aktif" in header
     links = html.xpath("//a/@href")
     assert "/dokumentasi/versi/1" in links and "/dokumentasi/versi/1/sop" in links
-    assert "/dokumentasi/versi/1/lip20-0008.bpmn" in links
+    assert "/dokumentasi/versi/1/model.bpmn" in links
     notes = sop_notes(html)
     assert "menugaskan agen" in notes["distribusi_pekerjaan"]["text"]
     assert notes["hubungi_wajib_pajak"]["step"] == "5" and notes["hubungi_wajib_pajak"]["actor"] == "Agen"
@@ -87,11 +89,11 @@ def test_docs_page_shows_the_flowchart_header_and_versions(client, make_ctx) -> 
 
 def test_a_new_deployment_lists_both_versions_and_keeps_the_old_one_readable(client, make_ctx, tmp_path) -> None:
     setup_sop(make_ctx)
-    deploy_renamed_model(make_ctx, tmp_path)
+    new = deploy_renamed_model(make_ctx, tmp_path)
     login_as(client, "kasi")
     current = get(client, "/dokumentasi")
     links = current.xpath("//a/@href")
-    assert "/dokumentasi/versi/1" in links and "/dokumentasi/versi/2" in links
+    assert "/dokumentasi/versi/1" in links and f"/dokumentasi/versi/{new}" in links
     assert NEW_NAME in sop_notes(current)["susun_rencana_kerja"]["name"]
     assert "Anda melihat versi lama" not in page_text(current)
     old = client.get("/dokumentasi/versi/1")
@@ -105,7 +107,7 @@ def test_a_new_deployment_lists_both_versions_and_keeps_the_old_one_readable(cli
 
 def test_each_version_has_its_own_printable_sop_document(client, make_ctx, tmp_path) -> None:
     setup_sop(make_ctx)
-    deploy_renamed_model(make_ctx, tmp_path)
+    new = deploy_renamed_model(make_ctx, tmp_path)
     login_as(client, "kasi")
     response = client.get("/dokumentasi/versi/1/sop")
     assert response.status_code == 200 and response.mimetype == "text/html"
@@ -113,18 +115,19 @@ def test_each_version_has_its_own_printable_sop_document(client, make_ctx, tmp_p
     assert any(text_of(h2).startswith("G. Prosedur Kerja") for h2 in old.iter("h2"))
     assert "TATA CARA PELAKSANAAN" in text_of(one(old, "//body")) and old.xpath("//body//*[local-name()='svg']")
     assert OLD_TEXT in text_of(one(old, "//section[@id='g']")) and NEW_TEXT not in page_text(old)
-    assert NEW_TEXT in text_of(one(get(client, "/dokumentasi/versi/2/sop"), "//section[@id='g']"))
+    assert NEW_TEXT in text_of(one(get(client, f"/dokumentasi/versi/{new}/sop"), "//section[@id='g']"))
 
 
 def test_bpmn_download_is_the_deployed_file_of_that_version(client, make_ctx, tmp_path) -> None:
     setup_sop(make_ctx)
-    deploy_renamed_model(make_ctx, tmp_path)
+    new = deploy_renamed_model(make_ctx, tmp_path)
     login_as(client, "kasi")
-    response = client.get("/dokumentasi/versi/1/lip20-0008.bpmn")
+    response = client.get("/dokumentasi/versi/1/model.bpmn")
     assert response.status_code == 200 and response.mimetype == "application/xml"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data == MODEL.read_bytes()
-    renamed = xml_tree(client.get("/dokumentasi/versi/2/lip20-0008.bpmn").data)
+    assert 'filename="lip20_0008-versi-1.bpmn"' in response.headers["Content-Disposition"]
+    renamed = xml_tree(client.get(f"/dokumentasi/versi/{new}/model.bpmn").data)
     assert one(renamed, "//bpmn:userTask[@id='susun_rencana_kerja']/@name", namespaces=NS) == NEW_NAME
 
 
@@ -198,7 +201,7 @@ def test_step_times_read_as_minutes_hours_or_days(app, hours, lang, text) -> Non
 
 
 @pytest.mark.parametrize("path", ["/dokumentasi", "/dokumentasi/versi/1", "/dokumentasi/versi/1/sop",
-                                  "/dokumentasi/versi/1/lip20-0008.bpmn", "/dokumentasi/kinerja"])
+                                  "/dokumentasi/versi/1/model.bpmn", "/dokumentasi/kinerja"])
 def test_docs_pages_are_for_klip_staff_only(client, make_ctx, path) -> None:
     setup_sop(make_ctx)
     login_as(client, "unit")

@@ -271,9 +271,45 @@ def task_list() -> Any:
 
 @bp.get("/tasks/<task_id>")
 def task(task_id: str) -> Any:
-    detail = tasks.get_task(ctx(), me(), task_id)
+    page = pages.task_page(ctx(), me(), task_id)
+    detail = page.detail
     case = [{"task": e.task, "form": e.form, "by": e.by, "at": _iso(e.at), "data": e.data} for e in detail.case]
-    return jsonify({**_task(detail.task), "form": {"schema": detail.schema}, "data": detail.data, "case": case})
+    body = {**_task(detail.task), "form": {"schema": detail.schema}, "data": detail.data, "case": case}
+    if page.quality is not None:
+        body["quality"] = _quality_panel(page.quality)
+    return jsonify(body)
+
+
+def _sample(sample: pages.SampleView) -> dict[str, Any]:
+    return {"id": sample.id, "agent": sample.agent, "at": _iso(sample.at), "taxpayer": sample.taxpayer,
+            "npwp_masked": sample.npwp, "phone": sample.phone, "outcome": sample.outcome, "notes": sample.notes,
+            "recording_ref": sample.recording_ref, "duration_s": sample.duration_s, "scores": sample.scores,
+            "fatal": sample.fatal, "assessor_notes": sample.assessor_notes, "score": sample.score}
+
+
+def _result(result: pages.AgentResult) -> dict[str, Any]:
+    return {"agent": result.agent, "name": result.name, "campaign_id": result.campaign_id,
+            "campaign_title": result.campaign_title, "score": result.score, "calls": result.calls,
+            "feedback": result.feedback, "approved": result.approved_at is not None,
+            "approved_by": result.approved_by, "approved_at": _iso(result.approved_at),
+            "samples": [_sample(s) for s in result.samples]}
+
+
+def _quality_panel(panel: pages.QualityPanel) -> dict[str, Any]:
+    """The assessment step's own data: the candidates (sampling), the sampled calls (scoring), the results."""
+    return {"sections": [{"name": s.name, "title": s.field.get("title", s.name), "maximum": s.maximum}
+                         for s in panel.sections],
+            "candidates": [{"agent": c.agent, "conversations": c.conversations, "recorded": c.recorded}
+                           for c in panel.candidates],
+            "agent": panel.agent, "samples": [_sample(s) for s in panel.samples], "feedback": panel.feedback,
+            "results": [_result(r) for r in panel.results]}
+
+
+@bp.get("/quality-results")
+def quality_results() -> Any:
+    """The agents' quality results the caller may read (an agent: its own approved ones); ``?campaign=``."""
+    page = pages.quality_results(ctx(), me(), _int_arg("campaign", None, 1, MAX_ID))
+    return jsonify([_result(r) for r in page.results])
 
 
 @bp.post("/tasks/<task_id>")

@@ -112,6 +112,15 @@ def percent(fraction: float | None, digits: int = 1) -> str:
     return (text.replace(".", ",") if current_language() == "id" else text) + "%"
 
 
+@bp.app_template_filter("score")
+def score(value: float | None) -> str:
+    """A quality score out of 100 with one decimal: 63,3 (id) or 63.3 (en); a dash before it is scored."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if current_language() == "id" else text
+
+
 @bp.app_template_filter("phone_display")
 def phone_display(e164: str) -> str:
     """+6281234567890 → 0812-3456-7890 (national format); anything unparsable is shown as stored."""

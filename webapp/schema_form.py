@@ -32,6 +32,34 @@ class FormData(Protocol):
     def get(self, key: str, default: str) -> str: ...
     def getlist(self, key: str) -> list[str]: ...
     def __contains__(self, key: object) -> bool: ...
+    def keys(self) -> Any: ...
+
+
+ROW = "/"  # a field of an entry of a list of objects is named "<list>/<index>/<field>" (as the engine names errors)
+
+
+def _object_rows(prop: Mapping[str, Any]) -> bool:
+    """A list of objects (e.g. a score sheet's calls): posted as ``<list>/<index>/<field>``."""
+    return prop.get("type") == "array" and prop.get("items", {}).get("type") == "object"
+
+
+class _Row:
+    """One entry of a posted list of objects, read like a form of its own."""
+
+    def __init__(self, form: FormData, prefix: str):
+        self.form, self.prefix = form, prefix
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.form.get(self.prefix + key, default)
+
+    def getlist(self, key: str) -> list[str]:
+        return self.form.getlist(self.prefix + key)
+
+    def __contains__(self, key: object) -> bool:
+        return f"{self.prefix}{key}" in self.form
+
+    def keys(self) -> list[str]:
+        return [k[len(self.prefix):] for k in self.form.keys() if k.startswith(self.prefix)]
 
 
 @dataclass(frozen=True)
@@ -138,17 +166,33 @@ def fields(schema: Mapping[str, Any], values: Mapping[str, Any], errors: Mapping
         value = _display(prop, values.get(name), zone)
         out.append(Field(
             name=name, label=model_text(prop, "title", lang, tr) or name, widget=widget, required=name in required,
-            hint=model_text(prop, "description", lang, tr),
+            hint=model_text(prop, "description", lang, tr) or _range(prop),
             value="\n".join(value) if widget == "lines" else value, error=tr(errors[name]) if errors.get(name) else "",
             options=_options(prop, lang, tr, holders) if widget in ("radio", "select", "checkboxes") else (),
             step="1" if prop.get("type") == "integer" else "any"))
     return out
 
 
+def row_fields(schema: Mapping[str, Any], name: str, index: int, values: Mapping[str, Any],
+               errors: Mapping[str, str], **options: Any) -> list[Field]:
+    """The fields of entry ``index`` of the list of objects ``name``, named ``name/index/field``."""
+    prefix = f"{name}{ROW}{index}{ROW}"
+    items = schema.get("properties", {}).get(name, {}).get("items", {})
+    row_errors = {k[len(prefix):]: v for k, v in errors.items() if k.startswith(prefix)}
+    return [Field(**{**f.__dict__, "name": prefix + f.name}) for f in fields(items, values, row_errors, **options)]
+
+
+def _range(prop: Mapping[str, Any]) -> str:
+    """A number's allowed range, as its hint when the model gives none (e.g. a score sheet's "0–10")."""
+    if prop.get("type") in ("integer", "number") and "minimum" in prop and "maximum" in prop:
+        return f"{prop['minimum']}–{prop['maximum']}"
+    return ""
+
+
 def general_errors(schema: Mapping[str, Any], errors: Mapping[str, str]) -> list[str]:
     """Messages not tied to a field of the form (``_form``, or keys the schema does not know, e.g. an action's)."""
     known = set(schema.get("properties", {}))
-    return [text for key, text in errors.items() if key not in known]
+    return [text for key, text in errors.items() if key.split(ROW)[0] not in known]
 
 
 # --- submitted values → JSON --------------------------------------------------------------------------
@@ -189,6 +233,12 @@ def coerce(schema: Mapping[str, Any], form: FormData, tz: str = "Asia/Jakarta") 
         kind = prop.get("type")
         if kind == "boolean":
             data[name] = form.get(name, "") in ("true", "on", "1", "ya")
+        elif _object_rows(prop):
+            indexes = sorted({int(i) for i, _, _ in (k[len(name) + 1:].partition(ROW) for k in form.keys()
+                                                     if k.startswith(name + ROW)) if i.isdigit()})
+            rows = [coerce(prop["items"], _Row(form, f"{name}{ROW}{i}{ROW}"), tz) for i in indexes]
+            if rows:
+                data[name] = rows
         elif kind == "array":
             raw_items = (form.get(name) or "").splitlines() if _free_list(prop) else form.getlist(name)
             items = [v.strip() for v in raw_items if v.strip()]

@@ -4,7 +4,7 @@ their outcomes, the report's figures, and the domain actions the model names (``
 Apart from the generic process engine (``engine.process``): a second process adds its domain beside this one.
 """
 from ..models import CampaignStatus
-from .actions import run_action
+from .actions import ACTIONS
 from .contacts import MAX_DURATION_S, ContactView
 from .outcomes import CALLBACK_OUTCOME, OUTCOMES, WRONG_NUMBER_OUTCOME, Outcome
 from .services import (
@@ -24,6 +24,7 @@ from .services import (
 from .target_list import localized_report
 
 __all__ = [
+    "ACTIONS",
     "CALLBACK_OUTCOME",
     "CallView",
     "CampaignStatus",
@@ -43,6 +44,5 @@ __all__ = [
     "next_contact",
     "preview_distribution",
     "record_call",
-    "run_action",
     "signed_report_pdf",
 ]

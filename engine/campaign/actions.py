@@ -1,37 +1,34 @@
 """Domain actions named by a task's ``action`` property; they run in the completing task's transaction."""
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from ..actions import Action, ActionCall
 from ..context import Context
 from ..errors import InvalidInput
 from ..i18n import N_
-from ..models import Campaign, Instance, Report, TaskIndex, User
-from ..notifications import named, notify
+from ..models import Campaign, Instance, Report
+from ..notifications import notify, requesting_unit
 from . import contacts, figures, report_document
 
 COVER_LETTER_NUMBER_MAX = 128  # characters of the cover letter number (Report.cover_letter_number)
 
-Action = Callable[[Context, Session, int, TaskIndex, User, dict[str, Any]], dict[str, Any]]
+
+def _distribute(call: ActionCall) -> dict[str, Any]:
+    return {"pembagian": contacts.distribute_contacts(call.session, call.campaign_id, list(call.data["agen"]))}
 
 
-def _distribute(ctx: Context, session: Session, campaign_id: int, row: TaskIndex, user: User,
-                data: dict[str, Any]) -> dict[str, Any]:
-    return {"pembagian": contacts.distribute_contacts(session, campaign_id, list(data["agen"]))}
+def _finish_assignment(call: ActionCall) -> dict[str, Any]:
+    agent = call.row.assignee
+    return {"agen": agent, "progres": contacts.progress(call.session, call.campaign_id, agent=agent)}
 
 
-def _finish_assignment(ctx: Context, session: Session, campaign_id: int, row: TaskIndex, user: User,
-                       data: dict[str, Any]) -> dict[str, Any]:
-    return {"agen": row.assignee, "progres": contacts.progress(session, campaign_id, agent=row.assignee)}
-
-
-def _draft_report(ctx: Context, session: Session, campaign_id: int, row: TaskIndex, user: User,
-                  data: dict[str, Any]) -> dict[str, Any]:
+def _draft_report(call: ActionCall) -> dict[str, Any]:
+    ctx, session, campaign_id, user, data = call.ctx, call.session, call.campaign_id, call.user, call.data
     report = session.get(Report, campaign_id) or Report(campaign_id=campaign_id)
     report.figures = figures.compute_figures(session, campaign_id)
     report.narrative = dict(data)
@@ -42,21 +39,21 @@ def _draft_report(ctx: Context, session: Session, campaign_id: int, row: TaskInd
     return {}
 
 
-def _sign_report(ctx: Context, session: Session, campaign_id: int, row: TaskIndex, user: User,
-                 data: dict[str, Any]) -> dict[str, Any]:
-    if data.get("keputusan") != "tandatangani":
+def _sign_report(call: ActionCall) -> dict[str, Any]:
+    session, campaign_id = call.session, call.campaign_id
+    if call.data.get("keputusan") != "tandatangani":
         return {}
     report = session.get(Report, campaign_id)
     if report is None:
         raise InvalidInput(N_("Konsep laporan belum ada."), {"keputusan": N_("laporan belum disusun")})
     # The PDF is rendered once, here: its number, bytes and SHA-256 are what the requester receives.
-    report_document.sign(session, report, session.get(Instance, row.instance_id), user, ctx.now(),
-                         ZoneInfo(ctx.settings.office_timezone))
+    report_document.sign(session, report, session.get(Instance, call.row.instance_id), call.user, call.ctx.now(),
+                         ZoneInfo(call.ctx.settings.office_timezone))
     return {"sha256_laporan": report.sha256, "nomor_laporan": report.number}
 
 
-def _send_report(ctx: Context, session: Session, campaign_id: int, row: TaskIndex, user: User,
-                 data: dict[str, Any]) -> dict[str, Any]:
+def _send_report(call: ActionCall) -> dict[str, Any]:
+    ctx, session, campaign_id, data = call.ctx, call.session, call.campaign_id, call.data
     report = session.get(Report, campaign_id)
     if report is None or report.signed_at is None:
         raise InvalidInput(N_("Laporan belum ditandatangani Kepala Kantor."), {"nomor_surat": N_("laporan belum sah")})
@@ -70,7 +67,7 @@ def _send_report(ctx: Context, session: Session, campaign_id: int, row: TaskInde
     except ValueError:
         raise InvalidInput(N_("Tanggal kirim tidak valid."), {"tanggal_kirim": N_("format harus tanggal")}) from None
     report.cover_letter_number, report.cover_letter_date = number or None, sent_on
-    report.sent_by, report.sent_at = user.username, ctx.now()
+    report.sent_by, report.sent_at = call.user.username, ctx.now()
     _tell_the_requester(ctx, session, campaign_id, report)
     return {}
 
@@ -82,7 +79,7 @@ def _tell_the_requester(ctx: Context, session: Session, campaign_id: int, report
         return
     params = {"campaign": campaign.title, "number": report.cover_letter_number or "-",
               "date": report.cover_letter_date.strftime("%d-%m-%Y") if report.cover_letter_date else "-"}
-    notify(session, ctx.settings, ctx.now(), named(session, [campaign.created_by]), "report_sent", params,
+    notify(session, ctx.settings, ctx.now(), requesting_unit(session, campaign), "report_sent", params,
            ref=f"report:{campaign_id}", url=f"/kampanye/{campaign_id}")
 
 
@@ -93,11 +90,3 @@ ACTIONS: dict[str, Action] = {
     "sign_report": _sign_report,
     "send_report": _send_report,
 }
-
-
-def run_action(name: str | None, ctx: Context, session: Session, campaign_id: int | None, row: TaskIndex,
-               user: User, data: dict[str, Any]) -> dict[str, Any]:
-    """Run the action a completing task names (if any); return extra values to store with the task's data."""
-    if not name or campaign_id is None:
-        return {}
-    return ACTIONS[name](ctx, session, campaign_id, row, user, data)

@@ -49,6 +49,8 @@ CALLBACK_OUTCOME = "minta_dihubungi_kembali"
 WRONG_NUMBER_OUTCOME = "nomor_salah"
 FINAL_OUTCOMES: frozenset[str] = frozenset(c for c, o in OUTCOMES.items() if o.is_final)
 REACHED_OUTCOMES: frozenset[str] = frozenset(c for c, o in OUTCOMES.items() if o.is_reached)
+# Someone answered (the taxpayer, or someone else on the line): the calls a quality assessment can listen to.
+CONVERSATION_OUTCOMES: frozenset[str] = REACHED_OUTCOMES | {"bukan_yang_bersangkutan"}
 # Attempts that did not reach the taxpayer: after ``max_attempts`` of them the contact is closed.
 UNREACHED_ATTEMPTS: frozenset[str] = frozenset(c for c, o in OUTCOMES.items() if not o.is_final and not o.is_reached)
 

@@ -22,10 +22,13 @@ from ..errors import InvalidInput, NotFound, TaskNotReady
 from ..i18n import N_
 from ..inputs import clean_text
 from ..models import CallAttempt, Campaign, CampaignStatus, Contact, Instance, Report, TaskIndex, Unit, User
-from ..process import current_version, start_instance
+from ..process import start_by_message
 from ..units import unit_named
 from . import contacts, figures, report_document
 from .target_list import parse_target_list, storable_report
+
+# The message a campaign's data starts its process with (SOP LIP20-0008's input: Data Layanan Penyampaian Informasi).
+DATA_MESSAGE = "data_layanan"
 
 ASSIGNMENT_VIEW = "call_list"  # the view property of the agent's step-5 task
 
@@ -98,8 +101,9 @@ def create_campaign(ctx: Context, who: Who, filename: str, content: bytes, title
         audit(session, ctx.now(), user.username, "campaign_created", None, campaign.id,
               data={k: parsed.report[k] for k in ("rows", "accepted", "rejected", "duplicates")})
         message = {"campaign_id": campaign.id, "judul": campaign.title, "pengguna_layanan": campaign.requester}
-        start_instance(ctx, session, current_version(session), user.username, campaign_id=campaign.id,
-                       message=message)
+        if not start_by_message(ctx, session, DATA_MESSAGE, message, user.username, campaign_id=campaign.id):
+            raise NotFound(N_("Belum ada proses yang menerima data layanan ('{message}'). Jalankan 'klip deploy'.",
+                              message=DATA_MESSAGE))
         return campaign_view(session, campaign)
 
 

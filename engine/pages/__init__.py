@@ -7,10 +7,16 @@ from .campaigns import CampaignFilters, CampaignList, CampaignRow, CampaignSort,
 from .docs import DocsPage, PerformancePage, documentation_page, performance_page, sop_document_html, version_bpmn
 from .instances import GroupedEvent, InstancePage, instance_page
 from .listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY, Paging
+from .quality import AgentResult, QualityPanel, ResultsPage, SampleView, quality_results
 from .reports import CampaignPage, ReportPage, campaign_page, report_page
 from .tasks import Inbox, TaskFilters, TaskList, TaskPage, TaskSort, agents_field, inbox, task_list, task_page
 
 __all__ = [
+    "AgentResult",
+    "QualityPanel",
+    "ResultsPage",
+    "SampleView",
+    "quality_results",
     "CallListPage",
     "CampaignFilters",
     "CampaignList",

@@ -12,7 +12,16 @@ from ..context import Context
 from ..errors import InvalidBpmn
 from ..render import render_diagrams
 from ..sopdoc import Step, render_flowchart, render_html
-from .diagrams import VersionDoc, diagram_title, documentation_by_element, sop_document, version_documentation
+from .diagrams import (
+    ProcessSummary,
+    VersionDoc,
+    default_process,
+    diagram_title,
+    documentation_by_element,
+    processes,
+    sop_document,
+    version_documentation,
+)
 from .performance import ProcessPerformance, heat_classes, process_performance
 
 HEAT_LEVELS = 5
@@ -23,8 +32,9 @@ Notes = dict[str, dict[str, str]]
 @dataclass(frozen=True)
 class DocsPage:
     version: VersionDoc
-    versions: list[VersionDoc]
+    versions: list[VersionDoc]  # of the same process
     notes: Notes  # element id → name, SOP text, step, actor, Mutu Baku
+    processes: tuple[ProcessSummary, ...] = ()  # every deployed process
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,8 @@ class PerformancePage:
     bands: tuple[HeatBand, ...]
     svg: str
     notes: Notes
+    processes: tuple[ProcessSummary, ...] = ()  # every deployed process
+    process_id: str = ""  # the one shown
 
 
 def _steps(bpmn_xml: str, meta: dict[str, Any]) -> dict[str, Step]:
@@ -70,12 +82,15 @@ def element_notes(bpmn_xml: str, meta: dict[str, Any]) -> Notes:
     return notes
 
 
-def documentation_page(ctx: Context, who: Who, version_id: int | None = None) -> DocsPage:
-    """A deployed version (the newest by default) with its flowchart, the version list and the shape notes."""
+def documentation_page(ctx: Context, who: Who, version_id: int | None = None,
+                       process_id: str | None = None) -> DocsPage:
+    """A deployed version (a process's current one by default, the SOP's own unless ``process_id`` names another)
+    with its flowchart, its process's versions, the shape notes and the list of processes."""
     with access.acting(ctx, who) as (session, user):
         access.may_read_docs(user)
-        version, versions = version_documentation(session, version_id)
-    return DocsPage(version, versions, element_notes(version.bpmn_xml, version.sop_metadata))
+        version, versions = version_documentation(session, version_id, process_id)
+        listed = processes(session)
+    return DocsPage(version, versions, element_notes(version.bpmn_xml, version.sop_metadata), listed)
 
 
 def _version(ctx: Context, who: Who, version_id: int) -> VersionDoc:
@@ -84,15 +99,15 @@ def _version(ctx: Context, who: Who, version_id: int) -> VersionDoc:
         return version_documentation(session, version_id)[0]
 
 
-def version_bpmn(ctx: Context, who: Who, version_id: int) -> str:
-    """The BPMN XML exactly as that version was deployed."""
-    return _version(ctx, who, version_id).bpmn_xml
+def version_bpmn(ctx: Context, who: Who, version_id: int) -> VersionDoc:
+    """That version with its BPMN XML exactly as it was deployed."""
+    return _version(ctx, who, version_id)
 
 
 def sop_document_html(ctx: Context, who: Who, version_id: int) -> str:
     """That version's printable SOP document, generated from its own model and SOP header."""
     version = _version(ctx, who, version_id)
-    doc = sop_document(version.bpmn_xml, version.sop_metadata)
+    doc = sop_document(version.bpmn_xml, version.sop_metadata, version.source_file)
     return render_html(doc, render_flowchart(version.bpmn_xml.encode("utf-8"), title=doc.meta["judul"]))
 
 
@@ -103,14 +118,17 @@ def heat_bands(performance: ProcessPerformance, levels: int = HEAT_LEVELS) -> tu
                  for n in range(levels))
 
 
-def performance_page(ctx: Context, who: Who, version_id: int | None = None) -> PerformancePage:
-    """Step times across finished campaigns, drawn as a heat overlay on the version's flowchart."""
+def performance_page(ctx: Context, who: Who, version_id: int | None = None,
+                     process_id: str | None = None) -> PerformancePage:
+    """Step times across finished instances, drawn as a heat overlay on the version's flowchart (a process's
+    current version by default: the SOP's own unless ``process_id`` names another)."""
     with access.acting(ctx, who) as (session, user):
         access.may_read_docs(user)
-        performance = process_performance(session, version_id)
+        performance = process_performance(session, version_id, process_id or default_process(session))
         version, _ = version_documentation(session, performance.version_id)
+        listed = processes(session)
     heat = heat_classes(performance, HEAT_LEVELS)
     title = diagram_title(version.sop_metadata)
     svg = render_diagrams(version.bpmn_xml.encode("utf-8"), styles=heat, title=title)[0].svg
     return PerformancePage(performance, heat, heat_bands(performance), svg,
-                           element_notes(version.bpmn_xml, version.sop_metadata))
+                           element_notes(version.bpmn_xml, version.sop_metadata), listed, version.process_id)

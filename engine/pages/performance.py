@@ -12,7 +12,7 @@ from ..errors import NotFound
 from ..i18n import N_
 from ..models import AuditEvent, Instance, ProcessVersion
 from ..process import current_version
-from .diagrams import sop_document
+from .diagrams import default_process, sop_document
 
 
 @dataclass(frozen=True)
@@ -65,9 +65,12 @@ def _finished_events(session: Session, process_id: str) -> dict[int, list[AuditE
     return by_instance
 
 
-def process_performance(session: Session, version_id: int | None = None) -> ProcessPerformance:
-    """Median and 90th-percentile hours per step, and the share of campaigns that met the report deadline."""
-    version = session.get(ProcessVersion, version_id) if version_id else current_version(session)
+def process_performance(session: Session, version_id: int | None = None,
+                        process_id: str | None = None) -> ProcessPerformance:
+    """Median and 90th-percentile hours per step, and the share of campaigns that met the report deadline (of a
+    version; the current one of ``process_id`` by default)."""
+    version = (session.get(ProcessVersion, version_id) if version_id
+               else current_version(session, process_id or default_process(session)))
     if version is None:
         raise NotFound(N_("Versi proses tidak ditemukan."))
     doc = sop_document(version.bpmn_xml, version.sop_metadata)

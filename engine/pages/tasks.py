@@ -19,6 +19,7 @@ from ..tasks import Submission, TaskDetail, TaskView, task_detail, task_view
 from ..users import UserView, users_with_role, view
 from .calls import CallListPage, call_list
 from .listing import DEFAULT_PER_PAGE, Paging, check_list_args, matches, paging
+from .quality import QualityPanel, quality_panel
 from .reports import ReportPage, report_of_campaign
 
 ASSIGNMENT_PANEL_SIZE = 12  # contacts shown on the agent's step-5 task page (the call list has them all)
@@ -101,6 +102,7 @@ class TaskPage:
     report: ReportPage | None  # steps 6–9: the report beside the form (step 9: the signed one)
     preview: dict[str, int] | None = None  # step 4: how the chosen agents would share the contacts
     preview_error: str = ""
+    quality: QualityPanel | None = None  # the agents' quality assessment: its step's panel
 
 
 def _titles(session: Session, user: User, ids: set[int]) -> dict[int, str]:
@@ -230,6 +232,8 @@ def _prefill(session: Session, detail: TaskDetail) -> dict[str, Any]:
              .order_by(AuditEvent.id.desc()).limit(1))
     if detail.task.assignee:
         query = query.where(AuditEvent.username == detail.task.assignee)
+    if detail.subject:  # one of a multi-instance task's instances (an agent's score sheet): its own last one
+        query = query.where(AuditEvent.task_name == detail.task.name)
     last: dict[str, Any] = session.scalars(query).first() or {}
     return {k: v for k, v in last.items() if k in fields}
 
@@ -261,5 +265,6 @@ def task_page(ctx: Context, who: Who, task_id: str, preview: Submission | None =
         report = report_of_campaign(session, user, campaign) if view_name in REPORT_VIEWS and campaign else None
         counts, problem = (_preview(session, user, detail, preview)
                            if preview is not None and view_name == "distribution" else (None, ""))
-        return TaskPage(detail, title, holders, _prefill(session, detail), assignment, report, counts, problem)
+        return TaskPage(detail, title, holders, _prefill(session, detail), assignment, report, counts, problem,
+                        quality_panel(session, detail))
 

@@ -5,12 +5,13 @@ run instances and keep their state (``runtime``, ``store``), fire timers (``time
 uses the names below and sees plain values, never SpiffWorkflow objects.
 """
 from . import rules
-from .deployment import VersionView, current_version, deploy
+from .deployment import VersionView, current_version, current_versions, deploy, deploy_models
 from .expressions import ExpressionRejected, check_expression, evaluate, names_in
 from .loader import LoadedModel, load_model_file
-from .runtime import LoadedInstance, TaskSnapshot, load_instance, save_instance, script_functions, start_instance
+from .runtime import LoadedInstance, TaskSnapshot, load_instance, save_instance, script_functions, start_by_message
 from .timers import tick
 
 __all__ = ["ExpressionRejected", "LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "check_expression",
-           "current_version", "deploy", "evaluate", "load_instance", "load_model_file", "names_in", "rules",
-           "save_instance", "script_functions", "start_instance", "tick"]
+           "current_version", "current_versions", "deploy", "deploy_models", "evaluate", "load_instance",
+           "load_model_file", "names_in", "rules", "save_instance", "script_functions", "start_by_message",
+           "tick"]

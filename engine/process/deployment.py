@@ -15,7 +15,7 @@ from ..context import Context
 from ..errors import InvalidBpmn, NotFound
 from ..i18n import N_
 from ..models import ProcessVersion
-from ..settings import DEFAULT_BPMN
+from ..settings import DEFAULT_BPMN, MODELS_DIR, model_files
 from .loader import LoadedModel, load_model_file
 from .store import spec_to_json
 
@@ -60,13 +60,28 @@ def deploy(ctx: Context, actor: str, path: Path = DEFAULT_BPMN, *, system: bool 
         row = ProcessVersion(process_id=model.process_id, sha256=sha, bpmn_xml=model.content.decode("utf-8"),
                              spec_json=spec_to_json(model.spec, model.subprocess_specs), forms=model.forms,
                              sop_metadata=model.sop_metadata, deployed_by=actor, deployed_at=ctx.now(),
-                             activated_at=ctx.now())
+                             activated_at=ctx.now(), start_message=model.start_message,
+                             source_file=f"{Path(path).parent.name}/{Path(path).name}")
         session.add(row)
         session.flush()
         return _view(row, created=True)
 
 
-def current_version(session: Session, process_id: str = "lip20_0008") -> ProcessVersion:
+def deploy_models(ctx: Context, actor: str, directory: Path = MODELS_DIR, *, system: bool = False) -> list[VersionView]:
+    """Deploy every model of a directory (``bpmn/``: the SOP's process and the processes its messages start)."""
+    paths = model_files(directory)
+    if not paths:
+        raise InvalidBpmn([f"{directory}: no *.bpmn model to deploy"])
+    return [deploy(ctx, actor, path, system=system) for path in paths]
+
+
+def current_versions(session: Session) -> list[ProcessVersion]:
+    """The current version of every deployed process, by process id."""
+    process_ids = session.scalars(select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id))
+    return [current_version(session, process_id) for process_id in process_ids]
+
+
+def current_version(session: Session, process_id: str) -> ProcessVersion:
     """The most recently deployed version of a process: new instances start on it."""
     row = session.scalars(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                           .order_by(ProcessVersion.activated_at.desc().nulls_last(), ProcessVersion.id.desc())

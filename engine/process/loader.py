@@ -15,7 +15,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from ..bpmn_xml import BPMN, BPMNDI, NS, SPIFF, Problem, parse_xml
+from ..bpmn_xml import BPMN, BPMNDI, NS, SPIFF, Problem, executable_process, parse_xml, start_message
 from . import rules
 from .expressions import check_expression, check_script, names_in
 
@@ -39,6 +39,7 @@ class LoadedModel:
     forms: dict[str, Any]
     sop_metadata: dict[str, Any]
     problems: list[Problem] = field(default_factory=list)
+    start_message: str | None = None  # the message whose arrival starts an instance (another process throws it)
 
 
 def _owner_id(element: etree._Element) -> str | None:
@@ -126,7 +127,7 @@ def user_task_problems(tree: etree._ElementTree, filename: str, forms: dict[str,
             add(f"unknown campaignPhase '{props[rules.PHASE_PROPERTY]}' (known: {', '.join(rules.PHASES)})")
         if props.get(rules.ACTION_PROPERTY, "") not in rules.ACTIONS | {""}:
             add(f"unknown action '{props[rules.ACTION_PROPERTY]}'")
-        for key in (rules.ASSIGNEE_PROPERTY, rules.DUE_DATE_PROPERTY):
+        for key in (rules.ASSIGNEE_PROPERTY, rules.DUE_DATE_PROPERTY, rules.SUBJECT_PROPERTY):
             if key in props and not props[key].isidentifier():
                 add(f"{key} must be a variable name, got '{props[key]}'")
         if props.get(rules.CASE_FILE_PROPERTY, "").strip():
@@ -237,9 +238,11 @@ def check_model(content: bytes, filename: str, forms_dir: Path | None) -> tuple[
     problems += parse_problems
     if parse_problems:
         return None, problems
-    process_id = next(p.get("id") for p in tree.iter(BPMN + "process") if p.get("isExecutable") == "true")
+    process = executable_process(tree)
+    process_id = process.get("id", "") if process is not None else ""
     spec, subprocess_specs = parser.get_spec(process_id), parser.get_subprocess_specs(process_id)
-    return LoadedModel(filename, content, process_id, spec, subprocess_specs, forms, {}, problems), problems
+    return LoadedModel(filename, content, process_id, spec, subprocess_specs, forms, {}, problems,
+                       start_message(tree)), problems
 
 
 def load_model_file(path: Path) -> tuple[LoadedModel | None, list[Problem]]:

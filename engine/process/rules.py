@@ -10,6 +10,8 @@ LANE_ROLES: dict[str, str] = {
     "Agen": "agen",
     "Kepala Kantor": "kepala_kantor",
     "Seksi Penjaminan Kualitas Layanan": "pkl",
+    "Pelaksana Seksi Penjaminan Kualitas Layanan": "pkl",
+    "Kepala Seksi Penjaminan Kualitas Layanan": "kepala_seksi_pkl",
 }
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -23,9 +25,12 @@ PHASE_PROPERTY = "campaignPhase"
 PHASES = tuple(status.value for status in CampaignStatus if status is not CampaignStatus.SELESAI)
 ACTION_PROPERTY = "action"
 CASE_FILE_PROPERTY = "caseFile"  # the earlier forms (and fields) the task shows: "a.json:x,y; b.json"
+# A variable naming what the task is about (e.g. the agent a score sheet is for): shown after the task's name in task
+# lists and the audit trail, so that the instances of a multi-instance task can be told apart.
+SUBJECT_PROPERTY = "subjectVariable"
 # Every user-task property the engine reads (the SOP document reads sopStep and the mutuBaku* ones).
 TASK_PROPERTIES = (FORM_PROPERTY, ASSIGNEE_PROPERTY, DUE_DATE_PROPERTY, DUE_EXPRESSION_PROPERTY, VIEW_PROPERTY,
-                   PHASE_PROPERTY, ACTION_PROPERTY, CASE_FILE_PROPERTY)
+                   PHASE_PROPERTY, ACTION_PROPERTY, CASE_FILE_PROPERTY, SUBJECT_PROPERTY)
 
 
 def parse_case_file(spec: str | None) -> dict[str, tuple[str, ...] | None]:
@@ -40,9 +45,10 @@ def parse_case_file(spec: str | None) -> dict[str, tuple[str, ...] | None]:
 
 # Richer screens the web app offers; a task without a view gets the generic form.
 VIEWS = frozenset({"distribution", "call_list", "report_draft", "report_review", "report_sign",
-                   "report_send"})
+                   "report_send", "qa_sample", "qa_score", "qa_review"})
 # Domain actions the engine runs, in the same transaction, when a task with that property completes.
-ACTIONS = frozenset({"distribute_contacts", "finish_assignment", "draft_report", "sign_report", "send_report"})
+ACTIONS = frozenset({"distribute_contacts", "finish_assignment", "draft_report", "sign_report", "send_report",
+                     "sample_calls", "score_agent", "approve_assessment"})
 
 # Element kinds that would hand control to code or to documents we do not load.
 UNSUPPORTED_ELEMENTS = {

@@ -31,10 +31,10 @@ from ..models import Campaign, CampaignStatus, Instance, Outbox, ProcessVersion,
 from ..notifications import holders, notify, task_recipients
 from ..workdays import deadline_at, load_calendar
 from . import rules
+from .deployment import current_versions
 from .expressions import ExpressionRejected, make_script_engine
 from .store import engine_clock, new_workflow, state_from_json, state_to_json
 
-START_MESSAGE = "data_layanan"
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
 
@@ -99,7 +99,9 @@ class LoadedInstance:
         task = self._spiff_task(task_id)
         if task.state != TaskState.READY:  # SpiffWorkflow's run() would complete a task in any state
             raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
-        output_item = getattr(task.parent.task_spec if task.parent else None, "output_item", None)
+        parent_spec = task.parent.task_spec if task.parent else None
+        is_child = getattr(parent_spec, "task_spec", None) == task.task_spec.name  # not the task after the MI
+        output_item = getattr(parent_spec, "output_item", None) if is_child else None
         if output_item is not None:
             task.data[output_item.bpmn_id] = dict(data)
         else:
@@ -158,7 +160,8 @@ def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool =
 
 def start_instance(ctx: Context, session: Session, version: ProcessVersion, actor: str, *, campaign_id: int,
                    message: dict[str, Any]) -> Instance:
-    """Create a campaign's instance: the requester's data message (``message``) starts the process."""
+    """Create a campaign's instance of ``version``: ``message`` is the payload of the message its start event waits
+    for (``version.start_message``)."""
     now = ctx.now()
     workflow = new_workflow(version.spec_json)
     workflow.task_tree.data.update({"campaign_id": campaign_id})
@@ -168,12 +171,31 @@ def start_instance(ctx: Context, session: Session, version: ProcessVersion, acto
     session.flush()
     loaded = LoadedInstance(ctx, session, row, workflow)
     loaded.advance()
-    if any(e.event_type == "MessageEventDefinition" for e in workflow.waiting_events()):
-        workflow.catch(BpmnEvent(MessageEventDefinition(START_MESSAGE), message))
+    if version.start_message and any(e.event_type == "MessageEventDefinition" for e in workflow.waiting_events()):
+        workflow.catch(BpmnEvent(MessageEventDefinition(version.start_message), message))
         loaded.advance()
-    audit(session, now, actor, "instance_started", row.id, campaign_id, data={"version": version.sha256[:12]})
+    audit(session, now, actor, "instance_started", row.id, campaign_id,
+          data={"version": version.sha256[:12], "process": version.process_id, "message": version.start_message})
     save_instance(loaded)
     return row
+
+
+def start_by_message(ctx: Context, session: Session, name: str, payload: dict[str, Any], actor: str, *,
+                     campaign_id: int) -> list[Instance]:
+    """Start every deployed process whose start event waits for message ``name``, on its current version.
+
+    The message correlates by campaign: a process already started for this campaign is not started again (so a
+    process whose message starts another can never start it twice, nor loop).
+    """
+    started = []
+    for version in current_versions(session):
+        if version.start_message != name:
+            continue
+        running = session.scalars(select(Instance.id).join(ProcessVersion).where(
+            Instance.campaign_id == campaign_id, ProcessVersion.process_id == version.process_id).limit(1)).first()
+        if running is None:
+            started.append(start_instance(ctx, session, version, actor, campaign_id=campaign_id, message=payload))
+    return started
 
 
 def _properties(task_spec: Any) -> dict[str, str]:
@@ -219,8 +241,10 @@ def _index_row(loaded: LoadedInstance, task: Any, previous: dict[str, TaskIndex]
     spec, props = task.task_spec, _properties(task.task_spec)
     assignee_var = props.get(rules.ASSIGNEE_PROPERTY)
     old = previous.get(str(task.id))
+    name, subject = spec.bpmn_name or spec.bpmn_id, task.data.get(props.get(rules.SUBJECT_PROPERTY, ""))
     return TaskIndex(
-        task_id=str(task.id), instance_id=loaded.row.id, bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+        task_id=str(task.id), instance_id=loaded.row.id, bpmn_id=spec.bpmn_id,
+        name=f"{name}: {subject}"[:255] if subject else name,
         lane=spec.lane, role=rules.LANE_ROLES.get(spec.lane or ""),
         assignee=task.data.get(assignee_var) if assignee_var else None,
         claimed_by=old.claimed_by if old else None, form=props.get(rules.FORM_PROPERTY),
@@ -251,13 +275,16 @@ def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
 
 
 def _drain_events(loaded: LoadedInstance) -> None:
-    """Messages thrown by the process go to the outbox; one naming roles (``untuk_peran``) notifies them."""
+    """Messages thrown by the process go to the outbox and start the processes that wait for them (correlated by
+    the campaign); one naming roles (``untuk_peran``) notifies them."""
     ctx, session, now = loaded.ctx, loaded.session, loaded.ctx.now()
     for event in loaded.workflow.get_events():
         name = event.event_definition.name
         payload = dict(event.payload or {})
         session.add(Outbox(instance_id=loaded.row.id, created_at=now, message_name=name, payload=payload,
                            delivered_at=now))  # recorded for the trail: no system outside receives it yet
+        if loaded.row.campaign_id is not None:
+            start_by_message(ctx, session, name, payload, "system", campaign_id=loaded.row.campaign_id)
         roles = payload.get("untuk_peran") or []
         if roles:
             params = {"campaign_id": payload.get("campaign_id"), "due": str(payload.get("batas_laporan", ""))}
@@ -296,8 +323,18 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     loaded.session.flush()
 
 
+def _drives_campaign(workflow: BpmnWorkflow) -> bool:
+    """Whether the process names campaign phases (the SOP's own does; a process it starts, e.g. the agents'
+    quality assessment, does not, and leaves the campaign's status alone)."""
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    return any(rules.PHASE_PROPERTY in _properties(task_spec) for spec in specs
+               for task_spec in spec.task_specs.values())
+
+
 def _campaign_status(loaded: LoadedInstance, current: str) -> str:
     """The latest phase among READY tasks (their ``campaignPhase``); unchanged when none names one."""
+    if not _drives_campaign(loaded.workflow):
+        return current
     if loaded.row.status == "completed":
         return CampaignStatus.SELESAI
     phases = {_properties(t.task_spec).get(rules.PHASE_PROPERTY) for t in loaded._ready_user_tasks()}

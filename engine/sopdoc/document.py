@@ -1,4 +1,4 @@
-"""The SOP document generated from the model: ``docs/<Nomor>.html`` (print-ready A4), ``.md`` and the flowchart.
+"""The SOP document generated from the model: ``<Nomor>.html`` (print-ready A4), ``.md`` and the flowchart.
 
 ``make docs`` (``klip docs``) calls :func:`generate_docs`. Output is deterministic — same BPMN and sidecar,
 same bytes — so a test can tell when the committed ``docs/`` is stale.
@@ -21,6 +21,7 @@ from .symbols import symbol_box
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FLOWCHART_FILE = "flowchart.svg"
+UNSET = "(belum ditetapkan)"  # a header field the SOP does not have yet (a draft's Nomor, Tanggal)
 PORTRAIT_MM, LANDSCAPE_MM, LEFT_COL_MM = 170, 257, 60
 
 
@@ -30,12 +31,17 @@ class DocsError(KlipError):
     code = "docs_error"
 
 
+def document_stem(doc: SopDocument) -> str:
+    """The documents' file name: the SOP's Nomor, or (a draft without one) its model's file name."""
+    return str(doc.meta["nomor"]) or Path(doc.source).stem
+
+
 def generate_docs(bpmn_path: Path, out_dir: Path) -> list[Path]:
     """Write ``<Nomor>.html``, ``<Nomor>.md`` and ``flowchart.svg`` into ``out_dir``; return their paths."""
     doc = load_document(bpmn_path)
     svg = render_flowchart(bpmn_path.read_bytes(), title=doc.meta["judul"])
-    nomor = doc.meta["nomor"]
-    files = {f"{nomor}.html": render_html(doc, svg), f"{nomor}.md": render_markdown(doc), FLOWCHART_FILE: svg}
+    stem = document_stem(doc)
+    files = {f"{stem}.html": render_html(doc, svg), f"{stem}.md": render_markdown(doc), FLOWCHART_FILE: svg}
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     for name in sorted(files):
@@ -64,13 +70,14 @@ def render_html(doc: SopDocument, flowchart_svg: str) -> str:
 def render_markdown(doc: SopDocument) -> str:
     """The same content as Markdown, for review in git."""
     return _env().get_template("document.md.j2").render(
-        doc=doc, meta=doc.meta, rows=build_rows(doc), flowchart=FLOWCHART_FILE)
+        doc=doc, meta=doc.meta, rows=build_rows(doc), flowchart=FLOWCHART_FILE, stem=document_stem(doc))
 
 
 def _env() -> Environment:
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html.j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(sop_text=_sop_text, md=_md_text, md_cell=_md_cell)
+    env.globals["UNSET"] = UNSET
     env.globals.update(branch_text=branch_text)
     return env
 

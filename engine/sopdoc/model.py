@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from ..bpmn_xml import BPMN, NS, parse_xml
+from ..bpmn_xml import BPMN, NS, executable_process, parse_xml
 from ..errors import InvalidBpmn
 
 LIST_FIELDS = ("dasar_hukum", "surat_edaran", "pihak_terkait", "input", "output", "jangka_waktu")
@@ -21,6 +21,9 @@ SIGN_FIELDS = ("disahkan_oleh", "jabatan", "nama", "nip")
 FLOW_NODES = ("startEvent", "endEvent", "intermediateThrowEvent", "intermediateCatchEvent", "boundaryEvent",
               "userTask", "scriptTask", "manualTask", "task", "sendTask", "receiveTask", "subProcess",
               "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway")
+
+
+PROCESS_ENDS = ""  # a branch's target when it ends the process at an end event that is not a numbered step
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ class _Graph:
 
 
 def _num(step: str | None) -> int:
-    return int(step) if step is not None else 10**6
+    return int(step) if step else 10**6  # None or PROCESS_ENDS: after every step
 
 
 def properties(element: etree._Element) -> dict[str, str]:
@@ -198,7 +201,7 @@ def build_document(content: bytes, meta: dict[str, Any], *, source: str, sidecar
     tree, problems = parse_xml(content, source)
     if tree is None:
         raise InvalidBpmn([str(p) for p in problems])
-    process = next((p for p in tree.iter(BPMN + "process") if p.get("isExecutable") == "true"), None)
+    process = executable_process(tree)
     if process is None:
         raise InvalidBpmn([f"{source}: no executable process"])
     graph = _Graph(process)
@@ -241,9 +244,16 @@ def _branches(graph: _Graph, node_id: str, number: str) -> tuple[Branch, ...]:
     flows = graph.outgoing(successors[0])
     if len(flows) < 2:
         return ()
-    found = [(graph.resolve(f.get("targetRef")), f.get("name") or "") for f in flows]
-    return tuple(Branch(label, target, _num(target) <= _num(number))
+    found = [(graph.resolve(f.get("targetRef")) or _ending(graph, f.get("targetRef")), f.get("name") or "")
+             for f in flows]
+    return tuple(Branch(label, target, target != PROCESS_ENDS and _num(target) <= _num(number))
                  for target, label in sorted(found, key=lambda t: (_num(t[0]), t[1])) if target is not None)
+
+
+def _ending(graph: _Graph, node_id: str | None) -> str | None:
+    """``PROCESS_ENDS`` for a path that ends the process without a numbered step (e.g. nothing to assess)."""
+    return PROCESS_ENDS if node_id is not None and node_id in graph.nodes and graph.kind(node_id) == "endEvent" \
+        else None
 
 
 def _messages(tree: etree._ElementTree, graph: _Graph, process_id: str,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Deadline, SopDocument, Step
+from .model import PROCESS_ENDS, Deadline, SopDocument, Step
 from .symbols import symbol_box
 
 MARKS = {"terminator": "⬭", "process": "▭", "decision": "◇"}
@@ -68,6 +68,8 @@ def symbol_of(step: Step, first: bool) -> str:
 
 
 def branch_text(label: str, target: str, is_return: bool) -> str:
+    if target == PROCESS_ENDS:
+        return f"{label}: proses selesai."
     return f"{label}: {'kembali' if is_return else 'lanjut'} ke langkah {target}."
 
 
@@ -121,7 +123,8 @@ def _escalation_row(doc: SopDocument, deadline: Deadline, task: Step) -> Row:
 
 def _side_targets(step: Step, adjacent: bool) -> list[str]:
     """Steps this one leads to through an off-page connector instead of a drawn line."""
-    targets = [b.target for b in step.branches if b.is_return or b.target != step.next_step]
+    targets = [b.target for b in step.branches
+               if b.target != PROCESS_ENDS and (b.is_return or b.target != step.next_step)]
     if step.next_step and not adjacent and step.next_step not in targets:
         targets.append(step.next_step)
     return targets

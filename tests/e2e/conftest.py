@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 from engine.context import Context
 from engine.demo import DEMO_PASSWORD, seed_users
 from engine.migrate import upgrade
-from engine.process import deploy
+from engine.process import deploy_models
 from engine.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, axe_js: Path) -> Itera
     upgrade(url)
     settings = Settings(database_url=url, demo_mode=True)
     ctx = Context.from_settings(settings)
-    deploy(ctx, "system", system=True)
+    deploy_models(ctx, "system", system=True)
     seed_users(ctx, DEMO_PASSWORD)
     app = create_app({"KLIP_SETTINGS": settings})
     # The test's own copy of axe-core, served so that each browser context loads (and compiles) it once.

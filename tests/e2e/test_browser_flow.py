@@ -41,15 +41,22 @@ SUMMARY = "Enam Wajib Pajak dihubungi oleh dua agen; lima menerima informasi."
 FULL_NAMES = {"unit": "Pengguna Layanan: Direktorat P2Humas (demo)", "kasi": "Kepala Seksi Operasional (demo)",
               "pelaksana": "Pelaksana Seksi Operasional (demo)", "agen1": "Agen 1 (demo)", "agen2": "Agen 2 (demo)",
               "kepala": "Kepala Kantor (demo)", "pkl": "Seksi Penjaminan Kualitas Layanan (demo)",
-              "admin": "Administrator (demo)"}
+              "kasipkl": "Kepala Seksi Penjaminan Kualitas Layanan (demo)", "admin": "Administrator (demo)"}
 STEP = {1: "Menugaskan Pelaksana menyusun konsep rencana kerja", 2: "Menyusun konsep rencana kerja",
         3: "Meneliti dan menyetujui rencana kerja", 4: "Mendistribusikan pekerjaan dan menugaskan agen",
         5: "Menghubungi Wajib Pajak dan mencatat respon", 6: "Menyusun konsep laporan pelaksanaan",
         7: "Meneliti dan menyetujui laporan pelaksanaan", 8: "Meneliti dan menandatangani laporan pelaksanaan",
         9: "Menyampaikan laporan untuk penilaian kualitas agen dan kepada Pengguna Layanan"}
+QA_STEP = {"ambil_sampel": "Mengambil sampel rekaman panggilan", "nilai_agen": "Menilai kualitas agen",
+           "setujui_penilaian": "Meneliti dan menyetujui hasil penilaian"}  # penilaian-kualitas-agen.bpmn
+SECTIONS = {"Pembukaan": "10", "Verifikasi lawan bicara": "10", "Ketepatan dan kelengkapan informasi": "25",
+            "Kesantunan dan bahasa": "12", "Penanganan keberatan": "15", "Penutupan": "10",
+            "Ketepatan pencatatan": "15"}  # 97 of 100
+FEEDBACK = "Salam pembuka dan verifikasi sudah baik; jaga nada bicara."
+SECOND_TITLE = "Sosialisasi Coretax untuk Wajib Pajak badan (uji peramban)"
 # Indonesian content that English pages must mark lang="id": what users wrote, the model's step names, SOP text.
 INDONESIAN = (TITLE, TOPIC, RETURN_NOTE, SCRIPT, SUMMARY, "KPP Pratama Jakarta Gambir Satu",
-              "meneliti dan menyetujui rencana kerja penyampaian", *STEP.values())
+              "meneliti dan menyetujui rencana kerja penyampaian", FEEDBACK, *STEP.values(), *QA_STEP.values())
 
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}  # an agent's phone
@@ -297,6 +304,12 @@ class Walk:
         expect(page.get_by_role("heading", name=STEP[step], level=1)).to_be_visible()
         expect(page.locator(".task-head .eyebrow")).to_contain_text(f"Langkah SOP {step}")
 
+    def complete_qa(self, page: Page, button: str, name: str) -> None:
+        """Submit a task form of the quality assessment; back in the inbox that task is no longer listed."""
+        self.submit(page, button)
+        expect(page.get_by_role("status").filter(has_text=f"Tugas “{name}” selesai.")).to_be_visible()
+        expect(page.get_by_role("link", name=name, exact=True)).to_have_count(0)
+
     def complete(self, page: Page, step: int, button: str) -> None:
         """Submit a task form; back in the inbox the task is done and no longer listed."""
         self.submit(page, button)
@@ -418,6 +431,16 @@ def call_round(walk: Walk, page: Page, agent: str, outcomes: list[str], *, phone
     walk.shot(page, "step5-finish")
     walk.complete(page, 5, "Selesaikan penugasan")
     return visited
+
+
+def open_qa_task(walk: Walk, page: Page, name: str) -> None:
+    """From the inbox to a task of the quality assessment (named, for a score sheet, after the agent assessed)."""
+    row = page.locator("table.inbox tbody tr").filter(has_text=TITLE).filter(has_text=name)
+    expect(row).to_have_count(1)
+    with page.expect_navigation(wait_until="load"):
+        row.get_by_role("link", name=name, exact=True).click()
+    expect(page.get_by_role("heading", name=name, level=1)).to_be_visible()
+    walk.shot(page, re.sub(r"[^a-z0-9]+", "-", name.lower())[:30].strip("-"))
 
 
 def open_campaign(walk: Walk, page: Page) -> None:
@@ -628,7 +651,59 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         page.get_by_role("checkbox", name="Diserahkan kepada Seksi Penjaminan Kualitas Layanan").check()
         walk.shot(page, "step9-deliver")
         walk.complete(page, 9, "Selesaikan tugas")
-        expect(page.locator("table.inbox")).to_have_count(0)
+        # The SOP's process has ended; the report's message started the quality assessment for this campaign.
+        expect(page.locator("table.inbox tbody tr")).to_have_count(1)
+        expect(page.locator("table.inbox tbody tr")).to_contain_text(QA_STEP["ambil_sampel"])
+
+    # The report starts the agent quality assessment, a second BPMN process: PKL draws one connected call of each
+    # agent and scores it on the sheet (agent 2's with a fatal error, which zeroes it).
+    with walk.login("pkl") as page:
+        open_qa_task(walk, page, QA_STEP["ambil_sampel"])
+        candidates = page.locator("section.qa-candidates tbody tr")
+        expect(candidates.filter(has_text="agen1")).to_contain_text("3")  # 3 of agent 1's 4 calls were answered
+        page.get_by_label("Jumlah panggilan sampel per agen").fill("1")
+        walk.complete_qa(page, "Selesaikan tugas", QA_STEP["ambil_sampel"])
+        for agent in ("agen1", "agen2"):
+            open_qa_task(walk, page, f"{QA_STEP['nilai_agen']}: {agent}")
+            call = page.locator("fieldset.score-call")
+            expect(call).to_have_count(1)
+            expect(page.locator("section.score-sheet h3")).to_contain_text(FULL_NAMES[agent])
+            expect(call.locator("dl.call-facts")).to_contain_text("tanpa rekaman")
+            for label, points in SECTIONS.items():
+                page.get_by_role("spinbutton", name=re.compile("^" + re.escape(label))).fill(points)
+            if agent == "agen2":
+                page.get_by_role("checkbox", name=re.compile("^Kesalahan fatal")).check()
+                textbox(page, "Catatan penilai").fill("Menyebut status SPT di depan pihak lain.")
+            textbox(page, "Umpan balik untuk agen").fill(FEEDBACK)
+            walk.shot(page, f"score-sheet-{agent}")
+            walk.complete_qa(page, "Simpan lembar penilaian", f"{QA_STEP['nilai_agen']}: {agent}")
+        walk.tour(page, extra=("/penilaian-kualitas",))
+
+    # The Kepala Seksi PKL reads both results and approves them.
+    with walk.login("kasipkl") as page:
+        open_qa_task(walk, page, QA_STEP["setujui_penilaian"])
+        review = page.locator("section.qa-review")
+        expect(review.locator("article.qa-result")).to_have_count(2)
+        expect(review.locator("article.qa-result").filter(has_text="agen1").locator(".qa-score")).to_contain_text("97")
+        expect(review.locator("article.qa-result").filter(has_text="agen2").locator(".qa-score")).to_contain_text("0")
+        expect(review).to_contain_text("menunggu persetujuan")  # the state in words, not only a colour
+        page.get_by_role("radio", name="Setujui dan sampaikan kepada agen").check()
+        walk.complete_qa(page, "Kirim keputusan", QA_STEP["setujui_penilaian"])
+        walk.tour(page, extra=("/penilaian-kualitas", "/dokumentasi/proses/penilaian_kualitas_agen"))
+
+    # Agent 1 reads its own result and feedback, and nothing of agent 2's.
+    with walk.login("agen1") as page:
+        page.goto("/pemberitahuan")
+        expect(page.locator("main")).to_contain_text(f"Hasil penilaian kualitas Anda untuk {TITLE}: nilai 97")
+        walk.follow(page, "Penilaian Kualitas")
+        expect(page.get_by_role("heading", name="Penilaian kualitas Anda", level=1)).to_be_visible()
+        result = page.locator("article.qa-result")
+        expect(result).to_have_count(1)
+        expect(result.locator(".qa-score")).to_contain_text("97")
+        expect(result).to_contain_text(FEEDBACK)
+        expect(result).to_contain_text("disetujui")
+        expect(page.locator("main")).not_to_contain_text("Agen 2 (demo)")
+        walk.shot(page, "own-quality-result")
 
     # The requester sees the campaign finished and downloads the signed report (the very file whose SHA-256 was
     # recorded at signing); the process page shows the status and the audit trail.
@@ -672,6 +747,33 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         expect(returned).to_contain_text(STEP[3])
         expect(trail).to_contain_text("Ditandatangani")
         walk.shot(page, "process-audit-trail")
+
+    # The Pelaksana uploads a second campaign on behalf of the same unit, choosing the unit from the list.
+    with walk.login("pelaksana") as page:
+        walk.follow(page, "Unggah Data")
+        page.get_by_label("Berkas data sasaran").set_input_files(str(write_target_list(tmp_path)))
+        page.get_by_label("Judul kampanye").fill(SECOND_TITLE)
+        page.get_by_label("Unit peminta (Pengguna Layanan)").select_option(REQUESTER)
+        page.get_by_label("Topik / informasi yang disampaikan").fill(TOPIC)
+        walk.submit(page, "Unggah dan mulai proses")
+        expect(page.get_by_role("heading", name=SECOND_TITLE, level=1)).to_be_visible()
+        second = page.url.removeprefix(base_url)
+
+    # Every user of the unit sees it, though the unit did not upload it; an agent not assigned to it is refused.
+    with walk.login("unit") as page:
+        walk.follow(page, "Kampanye")
+        walk.follow(page, SECOND_TITLE)
+        expect(page.get_by_role("heading", name=SECOND_TITLE, level=1)).to_be_visible()
+        expect(page.locator(".card").filter(has_text="Progres panggilan")).to_contain_text("0 dari 6 kontak selesai")
+        walk.shot(page, "campaign-uploaded-by-pelaksana")
+    with walk.login("agen1") as page:
+        walk.follow(page, "Kampanye")
+        expect(page.get_by_role("link", name=TITLE, exact=True)).to_have_count(1)  # its own campaign
+        expect(page.get_by_role("link", name=SECOND_TITLE, exact=True)).to_have_count(0)
+        refused = page.goto(second)
+        assert refused is not None and refused.status in (403, 404), refused and refused.status
+        expect(page.locator("main")).not_to_contain_text(SECOND_TITLE)
+        walk.shot(page, "other-campaign-refused")
 
     # The administrator's screens, and the printable SOP document the documentation page links to.
     with walk.login("admin") as page:

@@ -31,9 +31,10 @@ def step_hours(hours: float | None) -> str:
 
 @bp.get("/dokumentasi")
 @bp.get("/dokumentasi/versi/<int:version_id>")
+@bp.get("/dokumentasi/proses/<process_id>")
 @login_required
-def index(version_id: int | None = None) -> Any:
-    page = pages.documentation_page(ctx(), me(), version_id)
+def index(version_id: int | None = None, process_id: str | None = None) -> Any:
+    page = pages.documentation_page(ctx(), me(), version_id, process_id)
     return render_template("docs/index.html", page=page, version=page.version)
 
 
@@ -43,18 +44,19 @@ def sop_document(version_id: int) -> Any:
     return Response(pages.sop_document_html(ctx(), me(), version_id), mimetype="text/html")
 
 
-@bp.get("/dokumentasi/versi/<int:version_id>/lip20-0008.bpmn")
+@bp.get("/dokumentasi/versi/<int:version_id>/model.bpmn")
 @login_required
 def bpmn_file(version_id: int) -> Any:
-    xml = pages.version_bpmn(ctx(), me(), version_id)
-    return Response(xml, mimetype="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="lip20-0008-versi-{version_id}.bpmn"'})
+    version = pages.version_bpmn(ctx(), me(), version_id)
+    return Response(version.bpmn_xml, mimetype="application/xml", headers={
+        "Content-Disposition": f'attachment; filename="{version.process_id}-versi-{version_id}.bpmn"'})
 
 
 @bp.get("/dokumentasi/kinerja")
+@bp.get("/dokumentasi/proses/<process_id>/kinerja")
 @login_required
-def performance() -> Any:
-    page = pages.performance_page(ctx(), me())
+def performance(process_id: str | None = None) -> Any:
+    page = pages.performance_page(ctx(), me(), process_id=process_id)
     return render_template("docs/performance.html", page=page, perf=page.performance, notes=_with_times(page))
 
 

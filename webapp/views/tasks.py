@@ -6,7 +6,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from engine import instances, pages
+from engine import instances, pages, quality
 from engine import tasks as engine_tasks
 from engine.access import TaskScope
 from engine.errors import Conflict, InvalidInput, TaskClaimed, TaskNotReady
@@ -109,7 +109,22 @@ def _render(page: pages.TaskPage, values: dict[str, Any], errors: dict[str, str]
     return render_template("tasks/task.html", page=page, detail=page.detail, task=page.detail.task, fields=fields,
                            general=[t(m) for m in schema_form.general_errors(page.detail.schema, errors)],
                            has_errors=bool(errors), panel=panels.task_panel(page), preview=page.preview,
-                           names=names)
+                           names=names, sheet=_score_sheet(page, values, errors),
+                           sheet_error=t(errors[quality.SHEET_FIELD]) if errors.get(quality.SHEET_FIELD) else "")
+
+
+def _score_sheet(page: pages.TaskPage, values: dict[str, Any],
+                 errors: dict[str, str]) -> list[tuple[pages.SampleView, list[schema_form.Field]]]:
+    """An agent's score sheet: each sampled call with the fields that score it (``penilaian/<i>/<field>``),
+    filled in from what was submitted (or last submitted for this agent)."""
+    if page.quality is None or page.quality.view != "qa_score":
+        return []
+    given = {entry.get(quality.SAMPLE_FIELD): entry for entry in values.get(quality.SHEET_FIELD) or []
+             if isinstance(entry, dict)}
+    return [(sample, schema_form.row_fields(page.detail.schema, quality.SHEET_FIELD, index,
+                                            given.get(sample.id, {}), errors, lang=current_language(), tr=t,
+                                            tz=office_tz()))
+            for index, sample in enumerate(page.quality.samples)]
 
 
 @bp.post("/tugas/<task_id>/komentar")
