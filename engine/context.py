@@ -25,7 +25,10 @@ def system_clock() -> datetime:
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url)
+    # pre_ping: a connection the database dropped (a restart) is replaced before use, so the app recovers by
+    # itself; connect_timeout: while PostgreSQL is unreachable a request fails within seconds (503), not minutes.
+    connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -7,6 +7,7 @@ anything else (200, a redirect, 409, 422 …) means it got past authorization.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from engine.demo import sample_target_list
 from engine.models import Notification, User
 from engine.users import create_user
 from engine.walkthrough import task_for
+from webapp import create_app
 
 from sop_helpers import do, instance_of, new_campaign, setup_sop, to_distribution
 from web_helpers import bearer, login_as
@@ -113,7 +115,29 @@ def request(client: Any, world: World, who: str, method: str, path: str) -> Any:
     return client.open(path, method=method, data={})
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>|\son[a-z]+=[\"']",
+                           re.IGNORECASE)
+
+
+def header_faults(response: Any) -> list[str]:
+    """What a response lacks of the headers every response carries (issue 11), and any inline script in a page."""
+    headers = response.headers
+    csp = headers.get("Content-Security-Policy", "")
+    faults = [name for name, ok in (
+        ("CSP script-src 'self' only", "script-src 'self';" in csp + ";" and "unsafe-eval" not in csp),
+        ("frame-ancestors 'none'", "frame-ancestors 'none'" in csp),
+        ("X-Frame-Options", headers.get("X-Frame-Options") == "DENY"),
+        ("nosniff", headers.get("X-Content-Type-Options") == "nosniff"),
+        ("Referrer-Policy", bool(headers.get("Referrer-Policy"))),
+        ("Cache-Control: no-store", headers.get("Cache-Control") == "no-store"),
+    ) if not ok]
+    if response.mimetype == "text/html" and INLINE_SCRIPT.search(response.get_data(as_text=True)):
+        faults.append("inline script")
+    return faults
+
+
 def test_every_route_refuses_everyone_it_should(app, make_ctx, world: World) -> None:
+    """… and every answer, allowed or refused, carries the security headers and no inline script."""
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
     assert {r.endpoint for r in rules} == set(EXPECTED), "a route without an expectation (or the reverse)"
     unexpected = []
@@ -123,9 +147,26 @@ def test_every_route_refuses_everyone_it_should(app, make_ctx, world: World) -> 
             for who in IDENTITIES:
                 client = app.test_client()
                 response = request(client, world, who, method, path)
+                if faults := header_faults(response):
+                    unexpected.append(f"{method} {path} as {who}: {response.status_code} without {faults}")
                 allowed = not refused(response)
                 if allowed != (who in EXPECTED[rule.endpoint]) and not (method == "POST" and rule.endpoint in (
                         "auth.login",)):
                     unexpected.append(f"{method} {path} as {who}: {response.status_code} "
                                       f"(expected {'allowed' if who in EXPECTED[rule.endpoint] else 'refused'})")
     assert unexpected == [], "\n".join(unexpected)
+
+
+def test_every_form_route_refuses_a_post_without_its_csrf_token(settings, clock, make_ctx, world: World) -> None:
+    """Every browser route taking a POST (the URL map, not a list kept by hand) answers 400 without the token."""
+    app = create_app({"KLIP_SETTINGS": settings, "KLIP_CLOCK": clock, "TESTING": True, "WTF_CSRF_ENABLED": True})
+    posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods and not r.rule.startswith("/api/")]
+    assert len(posts) >= 8
+    accepted = []
+    for rule in posts:
+        client = login_as(app.test_client(), "kasi")
+        response = client.post(url_of(rule, world), data={"text": "x", "username": "kasi", "password": "x"})
+        if response.status_code != 400:
+            accepted.append(f"POST {rule.rule}: {response.status_code}")
+    assert accepted == []
+    app.extensions["klip"].engine.dispose()

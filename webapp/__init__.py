@@ -41,10 +41,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import auth, errors, filters, i18n, requestlog, views
+    from . import auth, errors, filters, i18n, requestlog, security, views
     from .api import bp as api_bp
 
     requestlog.init_app(app)
+    security.init_app(app, hsts=not settings.demo_mode)
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(filters.bp)
@@ -55,6 +56,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify(status="ok")
+        """For a load balancer or monitor: 200 when the database answers and its schema is current, else 503."""
+        from engine import health
+
+        state = health.check(app.extensions["klip"])
+        body = jsonify(status="ok" if state.ok else "unavailable", database=state.database,
+                       migrations=state.migrations)
+        if state.ok:
+            return body
+        app.logger.warning("healthz: database %s, migrations %s %s", state.database, state.migrations, state.detail)
+        return body, 503, {"Retry-After": str(errors.RETRY_AFTER_S)}
 
     return app

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -30,7 +31,9 @@ from .i18n import t
 STATUS = {NotAuthenticated: 401, NotFound: 404, NotAllowed: 403, TaskNotReady: 409, Conflict: 409, InvalidInput: 422,
           InvalidBpmn: 422, ProcessFailed: 500}
 CODES = {401: "unauthorized", 403: "not_allowed", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "invalid_input", 400: "bad_request", 500: "process_failed"}
+         409: "conflict", 413: "too_large", 422: "invalid_input", 400: "bad_request", 500: "process_failed",
+         503: "unavailable"}
+RETRY_AFTER_S = 30  # seconds a client waits before trying again while the database is unreachable
 
 # Each error page's title and what it means for the reader (the engine's message, if any, is shown below it).
 PAGES = {
@@ -48,6 +51,9 @@ PAGES = {
     413: (N_("Berkas terlalu besar"), N_("Berkas atau data yang dikirim terlalu besar untuk diterima.")),
     422: (N_("Data tidak valid"), N_("Sebagian isian belum benar; tidak ada yang disimpan. Perbaiki isian yang "
                                      "disebutkan lalu kirim lagi.")),
+    503: (N_("Layanan sedang tidak tersedia"), N_("Basis data sedang tidak dapat dihubungi (misalnya sedang "
+                                                   "dimulai ulang); tidak ada yang disimpan. Coba lagi dalam "
+                                                   "beberapa saat.")),
     500: (N_("Terjadi kesalahan"), N_("Terjadi kesalahan pada sistem dan tidak ada yang disimpan. Coba lagi "
                                       "nanti; bila masih terjadi, hubungi administrator dengan menyebutkan kode "
                                       "permintaan di bawah.")),
@@ -105,6 +111,15 @@ def init_app(app: Flask) -> None:
         if isinstance(exc, NotAuthenticated):
             return _signed_out(exc)
         return error_response(status_of(exc), exc.code, exc.message, getattr(exc, "fields", None))
+
+    @app.errorhandler(OperationalError)
+    def _database_unreachable(exc: DBAPIError) -> Any:
+        """The database refused a connection or dropped it (a restart, a failover, a full disk): 503 and when to
+        try again; the transaction was rolled back. The pool tests connections before use, so once the database is
+        back the next request gets a fresh one."""
+        current_app.logger.warning("database unavailable: %s", str(exc.orig).splitlines()[0][:200] if exc.orig else exc)
+        response, status = error_response(503, CODES[503])
+        return response, status, {"Retry-After": str(RETRY_AFTER_S)}
 
     @app.errorhandler(CSRFError)
     def _csrf(exc: CSRFError) -> Any:
