@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import calls, campaigns, docs, instances, tasks
+    from . import calls, campaigns, dashboard, docs, instances, tasks
 
-    for module in (tasks, campaigns, calls, instances, docs):
+    for module in (tasks, campaigns, calls, instances, docs, dashboard):
         app.register_blueprint(module.bp)
