@@ -41,6 +41,13 @@ ADMIN_ROLES = frozenset({"admin"})  # may correct the working-day calendar
 # sees its own results once approved.
 QUALITY_ROLES = frozenset({"pkl", "kepala_seksi_pkl", "kasi", "kepala_kantor", "admin"})
 
+# The dashboard (``engine.pages.dashboard``) shows the whole office, so only roles that see every campaign open it:
+# its operations part (campaigns, calls, agents' load, overdue tasks, report deadlines) is for those who run and
+# answer for the campaigns; its quality part (agents' approved QA scores) for them and the service-quality section.
+DASHBOARD_OPERATIONS_ROLES = frozenset({"kasi", "kepala_kantor", "admin"})
+DASHBOARD_QUALITY_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "kepala_seksi_pkl", "admin"})
+DASHBOARD_ROLES = DASHBOARD_OPERATIONS_ROLES | DASHBOARD_QUALITY_ROLES
+
 
 class TaskScope(StrEnum):
     """The filters of a task list: everything I may work, mine, my lane's open tasks, past due."""
@@ -219,6 +226,30 @@ def may_read_report(user: User, report: Report | None) -> None:
         raise NotAllowed(N_("Laporan pelaksanaan bukan untuk agen; progres Anda ada di daftar panggilan."))
     if report is None or report.signed_at is None:
         raise NotAllowed(N_("Laporan tersedia bagi Pengguna Layanan setelah ditandatangani Kepala Kantor."))
+
+
+def may_export_calls(user: User, report: Report | None) -> None:
+    """The campaign's calls one by one (the report's annex: masked NPWP, numbers dialled, agents' notes) go to the
+    report's readers: the office and the Pelaksana while it is drafted, the requesting unit once signed — the
+    responses recorded are what the SOP's report is made of; agents never (their own calls are on their list)."""
+    may_read_report(user, report)
+
+
+@dataclass(frozen=True)
+class DashboardParts:
+    """Which parts of the dashboard a user sees."""
+
+    operations: bool
+    quality: bool
+
+
+def dashboard_parts(user: User) -> DashboardParts:
+    """The dashboard parts the user's roles open; NotAllowed when none does."""
+    parts = DashboardParts(bool(user.role_names & DASHBOARD_OPERATIONS_ROLES),
+                          bool(user.role_names & DASHBOARD_QUALITY_ROLES))
+    if not (parts.operations or parts.quality):
+        require_roles(user, DASHBOARD_ROLES)
+    return parts
 
 
 def may_read_docs(user: User) -> None:

@@ -252,6 +252,15 @@ def users_with_role(session: Session, role: str) -> list[User]:
     return list(session.scalars(query))
 
 
+def full_names(session: Session, usernames: Iterable[str | None]) -> dict[str, str]:
+    """Username → full name (the username when none is set) of the known users among ``usernames``."""
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    rows = session.execute(select(User.username, User.full_name).where(User.username.in_(wanted)))
+    return {username: full_name or username for username, full_name in rows}
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

@@ -55,6 +55,8 @@ EXPECTED: dict[str, set[str]] = {
     "campaigns.upload": UPLOADERS,
     "campaigns.show": ON_A, "calls.next_contact": ON_A, "campaigns.report": INTERNAL_ON_A,
     "campaigns.report_pdf": set(),  # not signed yet: nobody
+    "campaigns.calls_xlsx": INTERNAL_ON_A, "api.calls_xlsx": INTERNAL_ON_A,  # the report's annex: its readers
+    "dashboard.index": OFFICE, "dashboard.export": OFFICE,  # the operations or the quality part
     "calls.call_list": {"agen1", "agen7"}, "calls.contact": ALL_CONTACTS | {"agen7"}, "calls.record": {"agen7"},
     "instances.show": TRAIL_ON_A,
     "tasks.task": {"kasi"}, "tasks.claim": {"kasi"}, "tasks.unclaim": {"kasi"}, "tasks.comment": {"kasi"},

@@ -26,13 +26,14 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 
 from engine import campaign as campaigns
-from engine import instances, pages, tasks
+from engine import exports, instances, pages, tasks
 from engine.access import BearerToken, TaskScope
 from engine.campaign import ContactView
 from engine.errors import InvalidInput
 from engine.i18n import LANGUAGES, N_, Count
 from engine.pages.listing import MAX_PAGE
 
+from .downloads import attachment
 from .errors import error_response
 from .i18n import current_language
 from .listing import kept, link_header
@@ -250,7 +251,13 @@ def report_pdf(campaign_id: int) -> Any:
     """The signed report's PDF, byte for byte what was signed (SHA-256 = the report's ``sha256``); 404 unsigned."""
     filename, pdf = campaigns.signed_report_pdf(ctx(), me(), campaign_id)
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"})
+        "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.get("/campaigns/<int:campaign_id>/calls.xlsx")
+def calls_xlsx(campaign_id: int) -> Any:
+    """Every call attempt of the campaign as XLSX (texts in the ``Accept-Language``), streamed."""
+    return attachment(exports.campaign_calls(ctx(), me(), campaign_id, current_language()))
 
 
 # --- tasks and instances -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from flask import Blueprint
 from markupsafe import Markup, escape
 
 from engine.access import TaskScope
-from engine.campaign import CampaignStatus, outcomes
+from engine.campaign import CampaignStatus, outcomes, status
 from engine.i18n import N_
 
 from . import schema_form
@@ -120,6 +120,12 @@ def score(value: float | None) -> str:
     text = f"{value:.1f}"
     return text.replace(".", ",") if current_language() == "id" else text
 
+@bp.app_template_filter("decimal")
+def decimal(value: float | None, digits: int = 1) -> str:
+    """A decimal number as readers write it: 87,5 (id) or 87.5 (en)."""
+    text = f"{value or 0:,.{digits}f}"
+    return text.translate(str.maketrans(",.", ".,")) if current_language() == "id" else text
+
 
 @bp.app_template_filter("phone_display")
 def phone_display(e164: str) -> str:
@@ -155,13 +161,9 @@ def sop_text(text: str | None) -> Markup:
     return Markup(EMPHASIS.sub(r"<em>\1</em>", str(escape(text or ""))))
 
 
-CAMPAIGN_STATUSES = {  # label and badge colour of each status; "berjalan" is what older versions stored
-    CampaignStatus.PERENCANAAN: (N_("Perencanaan"), ""),
-    CampaignStatus.PENYAMPAIAN: (N_("Penyampaian informasi"), "amber"),
-    CampaignStatus.PELAPORAN: (N_("Pelaporan"), "amber"),
-    CampaignStatus.PENGIRIMAN: (N_("Pengiriman laporan"), ""),
-    CampaignStatus.SELESAI: (N_("Selesai"), "green"),
-    "berjalan": (N_("Berjalan"), ""),
+CAMPAIGN_STATUSES = {  # badge colour of each status (its label: engine.campaign.status); "berjalan": older versions
+    CampaignStatus.PERENCANAAN: "", CampaignStatus.PENYAMPAIAN: "amber", CampaignStatus.PELAPORAN: "amber",
+    CampaignStatus.PENGIRIMAN: "", CampaignStatus.SELESAI: "green", "berjalan": "",
 }
 
 
@@ -184,5 +186,4 @@ def enum_title(node: Mapping[str, Any], value: Any) -> str:
 @bp.app_template_global("campaign_status")
 def campaign_status(code: str) -> tuple[str, str]:
     """A campaign status's label (in the UI language) and badge colour class."""
-    label, colour = CAMPAIGN_STATUSES.get(code, (code, ""))
-    return t(label), colour
+    return status.label(code, current_language()), CAMPAIGN_STATUSES.get(code, "")

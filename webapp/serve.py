@@ -48,6 +48,9 @@ def _shared_demo_secret() -> None:
         os.environ["KLIP_SECRET_KEY"] = secrets.token_hex(32)
 
 
+REQUEST_TIMEOUT_S = 120  # gunicorn's worker timeout (see serve)
+
+
 def serve(host: str, port: int, workers: int, timer_interval: float = 60.0) -> None:
     """Run gunicorn (workers fork from here) and, in this process, the timer thread."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=True)
@@ -55,8 +58,11 @@ def serve(host: str, port: int, workers: int, timer_interval: float = 60.0) -> N
     ctx, stop = Context.from_settings(), threading.Event()
     threading.Thread(target=timer_loop, args=(ctx, stop, timer_interval), daemon=True).start()
     try:
-        # Our own line per request (webapp.requestlog) replaces gunicorn's access log.
-        _Server({"bind": f"{host}:{port}", "workers": workers, "accesslog": None, "loglevel": "info"}).run()
+        # Our own line per request (webapp.requestlog) replaces gunicorn's access log. A sync worker busy past
+        # ``timeout`` is killed: gunicorn's 30 s is less than a campaign's calls need to become a spreadsheet (100,000
+        # calls: some 15–30 s on two busy cores, see `make bench`), so a request may take up to two minutes.
+        _Server({"bind": f"{host}:{port}", "workers": workers, "accesslog": None, "loglevel": "info",
+                 "timeout": REQUEST_TIMEOUT_S}).run()
     finally:
         stop.set()
         ctx.engine.dispose()

@@ -28,12 +28,18 @@ def compute_figures(session: Session, campaign_id: int) -> dict[str, Any]:
         "final": final,
         "open": contacts - final,
         "attempts": sum(attempts_by_outcome.values()),
-        "reach_rate": round(reached / contacts, 4) if contacts else 0.0,
+        "reach_rate": reach_rate(reached, contacts),
         "by_outcome": _contacts_by_final_outcome(session, campaign_id),
         "attempts_by_outcome": attempts_by_outcome,
         "by_agent": by_agent,
         "callbacks_open": _callbacks_open(session, campaign_id),
     }
+
+
+def reach_rate(reached: int, contacts: int) -> float:
+    """The report's reach rate (tingkat keterhubungan): contacts whose final outcome reached the right party, over
+    all contacts of the campaign (0 without contacts). The dashboard shows the same figure."""
+    return round(reached / contacts, 4) if contacts else 0.0
 
 
 def _callbacks_open(session: Session, campaign_id: int) -> int:

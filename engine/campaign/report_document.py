@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ProcessFailed
 from ..models import AuditEvent, CallAttempt, Campaign, Instance, Report, User
+from ..users import full_names
 from .outcomes import OUTCOMES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -157,16 +158,11 @@ def _sop_reference(meta: dict[str, Any]) -> str:
     return f"SOP Nomor {nomor}" + (f" tentang {str(judul).title().replace(' Dan ', ' dan ')}" if judul else "")
 
 
-def _full_names(session: Session, usernames: set[str]) -> dict[str, str]:
-    rows = session.execute(select(User.username, User.full_name).where(User.username.in_(sorted(usernames))))
-    return {username: full_name or username for username, full_name in rows}
-
-
 def build_document(session: Session, report: Report, campaign: Campaign, instance: Instance | None, signer: User,
                    number: str, signed_at: datetime, zone: ZoneInfo) -> ReportDocument:
     figures = dict(report.figures)
     by_agent = figures.get("by_agent", [])
-    names = _full_names(session, {a["agent"] for a in by_agent if a.get("agent")})
+    names = full_names(session, {a["agent"] for a in by_agent if a.get("agent")})
     agents = tuple(AgentRow(names.get(a["agent"], a["agent"]) if a.get("agent") else None, int(a.get("contacts", 0)),
                             int(a.get("final", 0)), int(a.get("reached", 0)), int(a.get("attempts", 0)))
                    for a in by_agent)

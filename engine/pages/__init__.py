@@ -4,6 +4,7 @@ The web app renders these frozen views; it never reads the database or combines 
 """
 from .calls import CallListPage, ContactPage, RecordResult, call_list_page, contact_page, record_and_next
 from .campaigns import CampaignFilters, CampaignList, CampaignRow, CampaignSort, UploadPage, campaign_list, upload_page
+from .dashboard import DAY_CHOICES, DEFAULT_DAYS, Dashboard, dashboard_page
 from .docs import DocsPage, PerformancePage, documentation_page, performance_page, sop_document_html, version_bpmn
 from .instances import GroupedEvent, InstancePage, instance_page
 from .listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY, Paging
@@ -24,6 +25,9 @@ __all__ = [
     "CampaignRow",
     "CampaignSort",
     "ContactPage",
+    "DAY_CHOICES",
+    "DEFAULT_DAYS",
+    "Dashboard",
     "DEFAULT_PER_PAGE",
     "DocsPage",
     "GroupedEvent",
@@ -45,6 +49,7 @@ __all__ = [
     "campaign_list",
     "campaign_page",
     "contact_page",
+    "dashboard_page",
     "documentation_page",
     "inbox",
     "instance_page",

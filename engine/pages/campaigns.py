@@ -68,15 +68,19 @@ class CampaignList:
     total: int  # of every status, the search applied
 
 
+def status_rank() -> Any:
+    """A campaign's status as its place in process order (perencanaan first, selesai last, unknown codes after)."""
+    return case({status.value: n for n, status in enumerate(CampaignStatus)}, value=Campaign.status,
+                else_=len(CampaignStatus))
+
+
 def _order(sort: CampaignSort) -> tuple[Any, ...]:
     if sort is CampaignSort.OLDEST:
         return Campaign.created_at, Campaign.id
     if sort is CampaignSort.TITLE:
         return func.lower(Campaign.title), Campaign.id
     if sort is CampaignSort.STATUS:
-        rank = case({status.value: n for n, status in enumerate(CampaignStatus)}, value=Campaign.status,
-                    else_=len(CampaignStatus))
-        return rank, Campaign.created_at.desc(), Campaign.id.desc()
+        return status_rank(), Campaign.created_at.desc(), Campaign.id.desc()
     return Campaign.created_at.desc(), Campaign.id.desc()
 
 

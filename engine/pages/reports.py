@@ -2,11 +2,9 @@
 signed report, each built in one transaction."""
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import access
@@ -15,6 +13,7 @@ from ..campaign.services import CampaignView, SignedReport, campaign_view, repor
 from ..context import Context
 from ..errors import NotAllowed
 from ..models import Campaign, User
+from ..users import full_names
 
 
 @dataclass(frozen=True)
@@ -34,17 +33,11 @@ class ReportPage:
     names: dict[str, str]  # username -> full name of every agent in the figures, the drafter and the signer
 
 
-def _names(session: Session, usernames: Iterable[str | None]) -> dict[str, str]:
-    wanted = sorted({u for u in usernames if u})
-    rows = session.execute(select(User.username, User.full_name).where(User.username.in_(wanted)))
-    return {username: full_name or username for username, full_name in rows}
-
-
 def report_of_campaign(session: Session, user: User, campaign: Campaign) -> ReportPage:
     """The campaign (which the user may read), its report (live figures until drafted), the people named."""
     report = report_of(session, user, campaign)
     agents = [row.get("agent") for row in report["figures"].get("by_agent", [])]
-    names = _names(session, [*agents, report.get("drafted_by"), report.get("signed_by")])
+    names = full_names(session, [*agents, report.get("drafted_by"), report.get("signed_by")])
     return ReportPage(campaign_view(session, campaign), report, names)
 
 
@@ -64,5 +57,5 @@ def campaign_page(ctx: Context, who: Who, campaign_id: int) -> CampaignPage:
             may_read = True
         except NotAllowed:
             may_read = False
-        names = _names(session, [signed.signed_by, signed.sent_by] if signed else [])
+        names = full_names(session, [signed.signed_by, signed.sent_by] if signed else [])
         return CampaignPage(campaign_view(session, campaign), signed, may_read, names)

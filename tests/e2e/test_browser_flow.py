@@ -18,11 +18,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from engine import campaign as campaigns
@@ -168,6 +170,8 @@ class Walk:
             urls.append("/kampanye/unggah")
         if nav.get_by_role("link", name="Dokumentasi", exact=True).count():
             urls += ["/dokumentasi", "/dokumentasi/kinerja"]
+        if nav.get_by_role("link", name="Dasbor", exact=True).count():
+            urls += ["/dasbor", "/dasbor?days=30"]
         page.goto("/")
         task = page.locator("table.inbox tbody tr").filter(has_text=TITLE).locator("a.task-name")
         if task.count():
@@ -443,6 +447,43 @@ def open_qa_task(walk: Walk, page: Page, name: str) -> None:
     walk.shot(page, re.sub(r"[^a-z0-9]+", "-", name.lower())[:30].strip("-"))
 
 
+def dashboard(walk: Walk, page: Page) -> None:
+    """The Kasi's dashboard after step 5: the campaign's calls done and reached, the report deadline running, the
+    chart named with its data as a table; on a phone and by keyboard too."""
+    walk.follow(page, "Dasbor")
+    expect(page.get_by_role("heading", name="Dasbor", level=1)).to_be_visible()
+    row = page.locator("table.dash-campaigns tbody tr").filter(has_text=TITLE)
+    expect(row).to_contain_text("6 dari 6 kontak selesai (100,0%)")
+    expect(row).to_contain_text("5 dari 6 kontak terhubung")
+    expect(row.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "6")
+    deadline = page.locator("table.dash-deadlines tbody tr").filter(has_text=TITLE)
+    expect(deadline).to_contain_text("5 hari kerja lagi")
+    chart = page.locator("svg.bar-chart")
+    expect(chart).to_have_accessible_name("Panggilan per hari, 14 hari terakhir")
+    expect(chart).to_have_accessible_description(re.compile(r"^8 panggilan dari .*; terbanyak 8 panggilan pada "))
+    expect(chart.locator("g.bar.today text.value")).to_have_text("8")
+    page.locator("details.chart-data summary").click()
+    expect(page.locator("details.chart-data tbody tr").first).to_contain_text("8")
+    walk.scan(page)  # axe on the filled dashboard, the chart's table open (the tour scans it before any call)
+    walk.shot(page, "dashboard")
+    walk.narrow(page, "dashboard")
+    walk.keyboard(page, presses=20)
+    download = page.request.get(str(page.get_by_role("link", name="Unduh tabel dasbor (XLSX)").get_attribute("href")))
+    assert download.status == 200 and download.body().startswith(b"PK")  # a zip: the XLSX
+    walk.follow(page, "Kotak Tugas")  # back where the step's task waits
+
+
+def calls_annex(page: Page, campaign_id: int) -> None:
+    """The report page's button gives every call attempt as a spreadsheet: eight calls, eight rows."""
+    link = page.get_by_role("link", name="Unduh rincian panggilan (XLSX)")
+    expect(link).to_be_visible()
+    assert link.get_attribute("href") == f"/kampanye/{campaign_id}/panggilan.xlsx"
+    response = page.request.get(str(link.get_attribute("href")))
+    assert response.status == 200 and "spreadsheetml" in response.headers["content-type"]
+    sheet = load_workbook(BytesIO(response.body())).worksheets[0]
+    assert sheet.max_row == 1 + 8 and not [c for r in sheet.iter_rows() for c in r if c.data_type == "f"]
+
+
 def open_campaign(walk: Walk, page: Page) -> None:
     """Through the main navigation: the campaign list, then the campaign page."""
     walk.follow(page, "Kampanye")
@@ -615,8 +656,9 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         walk.shot(page, "step6-report-draft")
         walk.complete(page, 6, "Serahkan konsep laporan")
 
-    # Step 7: the Kasi approves the draft report.
+    # Step 7: the Kasi looks at the dashboard (the calls done, the report deadline running), then approves the draft.
     with walk.login("kasi") as page:
+        dashboard(walk, page)
         walk.open_task(page, 7)
         expect(page.locator(".report-panel")).to_contain_text(SUMMARY)
         expect(page.locator(".report-panel .signature")).to_contain_text("Belum ditandatangani")
@@ -641,6 +683,7 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         expect(signature.locator(".hash")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
         shown_hash = signature.locator(".hash").inner_text()
         walk.shot(page, "report-signed")
+        calls_annex(page, campaign_id)
 
     # Step 9: the PKL section records the delivery.
     with walk.login("pkl") as page:

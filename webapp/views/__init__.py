@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import calls, campaigns, docs, instances, quality, tasks
+    from . import calls, campaigns, dashboard, docs, instances, quality, tasks
 
-    for module in (tasks, campaigns, calls, instances, docs, quality):
+    for module in (tasks, campaigns, calls, instances, docs, quality, dashboard):
         app.register_blueprint(module.bp)

@@ -10,12 +10,13 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from engine import campaign as campaigns
-from engine import pages
+from engine import exports, pages
 from engine.campaign import CampaignStatus
 from engine.errors import InvalidInput
 from engine.i18n import N_
 from engine.pages import CampaignSort
 
+from ..downloads import attachment
 from ..i18n import current_language, t
 from ..listing import kept, lenient_choice, lenient_text, page_args
 from ..panels import report_values
@@ -113,11 +114,18 @@ def report(campaign_id: int) -> Any:
     return render_template("campaigns/report.html", page=page, printed_at=ctx().now(), **report_values(page))
 
 
+@bp.get("/kampanye/<int:campaign_id>/panggilan.xlsx")
+@login_required
+def calls_xlsx(campaign_id: int) -> Any:
+    """Every call attempt of the campaign (the report's annex) as a spreadsheet, in the reader's language."""
+    return attachment(exports.campaign_calls(ctx(), me(), campaign_id, current_language()))
+
+
 @bp.get("/kampanye/<int:campaign_id>/laporan.pdf")
 @login_required
 def report_pdf(campaign_id: int) -> Any:
     """The signed report's PDF, byte for byte as signed: shown by the browser, saved under its number."""
     filename, pdf = campaigns.signed_report_pdf(ctx(), me(), campaign_id)
     return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{filename}"', "Cache-Control": "private, no-store"})
+        "Content-Disposition": f'inline; filename="{filename}"'})
 
