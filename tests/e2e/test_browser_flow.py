@@ -732,6 +732,12 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         expect(review).to_contain_text("menunggu persetujuan")  # the state in words, not only a colour
         page.get_by_role("radio", name="Setujui dan sampaikan kepada agen").check()
         walk.complete_qa(page, "Kirim keputusan", QA_STEP["setujui_penilaian"])
+        walk.follow(page, "Dasbor")  # the head of PKL sees the dashboard's quality part: the approved averages
+        quality = page.locator("table.dash-quality tbody tr")
+        expect(quality.filter(has_text=FULL_NAMES["agen1"])).to_contain_text("97,0 dari 100")
+        expect(quality.filter(has_text=FULL_NAMES["agen2"])).to_contain_text("0,0 dari 100")
+        expect(page.locator("table.dash-campaigns")).to_have_count(0)  # the operations part is the Kasi's
+        walk.shot(page, "dashboard-quality")
         walk.tour(page, extra=("/penilaian-kualitas", "/dokumentasi/proses/penilaian_kualitas_agen"))
 
     # Agent 1 reads its own result and feedback, and nothing of agent 2's.
