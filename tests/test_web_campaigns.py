@@ -15,10 +15,11 @@ from engine.demo import npwp15, sample_target_list
 from engine.models import Campaign
 from engine.users import create_user
 from engine.walkthrough import task_for
-from tests.sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
-from tests.web_helpers import has_class, login_as, one, page_tree, rows_of, text_of
 from webapp import panels
 from webapp.auth import WebUser
+
+from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
+from web_helpers import has_class, login_as, one, page_tree, rows_of, text_of
 
 BAD_CSV = "\n".join([
     "npwp,nama,telepon,kpp,tahun_pajak",

@@ -7,10 +7,16 @@ from .campaigns import CampaignFilters, CampaignList, CampaignRow, CampaignSort,
 from .docs import DocsPage, PerformancePage, documentation_page, performance_page, sop_document_html, version_bpmn
 from .instances import GroupedEvent, InstancePage, instance_page
 from .listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY, Paging
+from .reassign import AgentWork, Candidate, ReassignPage, agent_reassign_page, task_reassign_page
 from .reports import CampaignPage, ReportPage, campaign_page, report_page
 from .tasks import Inbox, TaskFilters, TaskList, TaskPage, TaskSort, agents_field, inbox, task_list, task_page
 
 __all__ = [
+    "AgentWork",
+    "Candidate",
+    "ReassignPage",
+    "agent_reassign_page",
+    "task_reassign_page",
     "CallListPage",
     "CampaignFilters",
     "CampaignList",

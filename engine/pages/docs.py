@@ -107,7 +107,7 @@ def performance_page(ctx: Context, who: Who, version_id: int | None = None) -> P
     """Step times across finished campaigns, drawn as a heat overlay on the version's flowchart."""
     with access.acting(ctx, who) as (session, user):
         access.may_read_docs(user)
-        performance = process_performance(session, version_id)
+        performance = process_performance(session, ctx.settings, version_id)
         version, _ = version_documentation(session, performance.version_id)
     heat = heat_classes(performance, HEAT_LEVELS)
     title = diagram_title(version.sop_metadata)

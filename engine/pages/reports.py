@@ -15,6 +15,7 @@ from ..campaign.services import CampaignView, SignedReport, campaign_view, repor
 from ..context import Context
 from ..errors import NotAllowed
 from ..models import Campaign, User
+from .reassign import AgentWork, agent_work
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class CampaignPage:
     signed_report: SignedReport | None
     may_read_report: bool  # the report page is open to the user (staff: always; the requesting unit: once signed)
     names: dict[str, str]  # username -> full name of the signer and the sender
+    agents: tuple[AgentWork, ...] = ()  # for the Kasi: each agent's open contacts, to move them when one is absent
 
 
 @dataclass(frozen=True)
@@ -65,4 +67,5 @@ def campaign_page(ctx: Context, who: Who, campaign_id: int) -> CampaignPage:
         except NotAllowed:
             may_read = False
         names = _names(session, [signed.signed_by, signed.sent_by] if signed else [])
-        return CampaignPage(campaign_view(session, campaign), signed, may_read, names)
+        return CampaignPage(campaign_view(session, campaign), signed, may_read, names,
+                            agent_work(session, user, campaign.id))

@@ -101,6 +101,7 @@ class TaskPage:
     report: ReportPage | None  # steps 6–9: the report beside the form (step 9: the signed one)
     preview: dict[str, int] | None = None  # step 4: how the chosen agents would share the contacts
     preview_error: str = ""
+    may_reassign: bool = False  # the viewer (the Kasi) may move this task to another holder
 
 
 def _titles(session: Session, user: User, ids: set[int]) -> dict[int, str]:
@@ -261,5 +262,6 @@ def task_page(ctx: Context, who: Who, task_id: str, preview: Submission | None =
         report = report_of_campaign(session, user, campaign) if view_name in REPORT_VIEWS and campaign else None
         counts, problem = (_preview(session, user, detail, preview)
                            if preview is not None and view_name == "distribution" else (None, ""))
-        return TaskPage(detail, title, holders, _prefill(session, detail), assignment, report, counts, problem)
+        return TaskPage(detail, title, holders, _prefill(session, detail), assignment, report, counts, problem,
+                        access.may_reassign(user, detail.task.role))
 

@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import calls, campaigns, docs, instances, tasks
+    from . import admin, calls, campaigns, docs, instances, reassign, tasks
 
-    for module in (tasks, campaigns, calls, instances, docs):
+    for module in (tasks, campaigns, calls, instances, docs, reassign, admin):
         app.register_blueprint(module.bp)
