@@ -17,7 +17,7 @@ from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from .context import Context
-from .errors import NotAllowed, NotAuthenticated, NotFound, TaskClaimed, TaskNotReady
+from .errors import InvalidInput, NotAllowed, NotAuthenticated, NotFound, TaskClaimed, TaskNotReady
 from .i18n import N_, Text, either
 from .models import AuditEvent, Campaign, CampaignMember, Contact, Instance, QaResult, Report, TaskIndex, User
 from .users import find_user, role_label, user_for_token
@@ -36,7 +36,7 @@ UPLOAD_ROLES = frozenset({"kasi", "pelaksana", "pengguna_layanan"})  # may uploa
 ALL_CONTACTS_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "admin"})  # may read every contact of a campaign
 DISTRIBUTE_ROLES = frozenset({"kasi"})  # may preview how step 4 splits the contacts
 DEPLOY_ROLES = frozenset({"admin", "analis"})  # may deploy a process model
-ADMIN_ROLES = frozenset({"admin"})  # may correct the working-day calendar
+ADMIN_ROLES = frozenset({"admin"})  # keep users, units and the working-day calendar
 # Agents' quality results: PKL assesses, its head approves, the Kasi and the Kepala Kantor lead the agents. An agent
 # sees its own results once approved.
 QUALITY_ROLES = frozenset({"pkl", "kepala_seksi_pkl", "kasi", "kepala_kantor", "admin"})
@@ -47,6 +47,10 @@ QUALITY_ROLES = frozenset({"pkl", "kepala_seksi_pkl", "kasi", "kepala_kantor", "
 DASHBOARD_OPERATIONS_ROLES = frozenset({"kasi", "kepala_kantor", "admin"})
 DASHBOARD_QUALITY_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "kepala_seksi_pkl", "admin"})
 DASHBOARD_ROLES = DASHBOARD_OPERATIONS_ROLES | DASHBOARD_QUALITY_ROLES
+# Moving a task (and an agent's open contacts) from an absent holder to a colleague: the Kasi, within the lanes of
+# the Seksi Operasional they head (the Kepala Kantor's and PKL's tasks are not theirs to move).
+REASSIGN_ROLES = frozenset({"kasi"})
+REASSIGNABLE_LANE_ROLES = frozenset({"kasi", "pelaksana", "agen"})
 
 
 class TaskScope(StrEnum):
@@ -292,14 +296,20 @@ def _task_refusal(user: User, row: TaskIndex, claimer_active: bool) -> str:
     return ""
 
 
-def authorize_task(session: Session, user: User, task_id: str) -> TaskIndex:
-    """The task (READY, from the task index) if the user may work it; else NotFound/TaskNotReady/NotAllowed."""
+def _ready_task(session: Session, task_id: str) -> TaskIndex:
+    """The READY task from the task index; TaskNotReady when it was once (the trail knows it), else NotFound."""
     row = session.get(TaskIndex, task_id)
     if row is None:
         done = session.scalars(select(AuditEvent.id).where(AuditEvent.task_id == task_id).limit(1)).first()
         if done is not None:
             raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
         raise NotFound(N_("Tugas {task_id} tidak ditemukan.", task_id=task_id))
+    return row
+
+
+def authorize_task(session: Session, user: User, task_id: str) -> TaskIndex:
+    """The task (READY, from the task index) if the user may work it; else NotFound/TaskNotReady/NotAllowed."""
+    row = _ready_task(session, task_id)
     claimer_active = row.claimed_by is not None and _is_active(session, row.claimed_by)
     refusal = _task_refusal(user, row, claimer_active)
     if refusal:
@@ -311,3 +321,45 @@ def authorize_task(session: Session, user: User, task_id: str) -> TaskIndex:
 def _is_active(session: Session, username: str) -> bool:
     """A claim by a deactivated user no longer blocks the lane."""
     return bool(session.scalar(select(User.active).where(User.username == username)))
+
+
+def may_reassign(user: User, task_role: str | None) -> bool:
+    """The user may move a task of a lane with ``task_role`` to another holder (menus and links ask this too)."""
+    return bool(user.role_names & REASSIGN_ROLES) and task_role in REASSIGNABLE_LANE_ROLES
+
+
+def reassignable_task(session: Session, user: User, task_id: str) -> TaskIndex:
+    """The READY task the user may move to another holder; NotFound/TaskNotReady/NotAllowed otherwise."""
+    require_roles(user, REASSIGN_ROLES)
+    row = _ready_task(session, task_id)
+    if not may_reassign(user, row.role):
+        raise NotAllowed(N_("Tugas lajur {lane} tidak dapat dialihkan oleh Kepala Seksi Operasional; hanya tugas "
+                            "lajur Seksi Operasional (Kepala Seksi, Pelaksana, Agen).", lane=Text(row.lane or "")))
+    return row
+
+
+def check_receiver(receiver: User | None, username: str, role: str | None) -> User:
+    """The user a task is moved to: active and holding the task's role; InvalidInput on ``to`` otherwise."""
+    if receiver is None or not receiver.active:
+        raise InvalidInput(N_("Penerima tugas tidak valid."),
+                           {"to": N_("'{user}' bukan pengguna aktif.", user=username)})
+    if role not in receiver.role_names:
+        raise InvalidInput(N_("Penerima tugas tidak valid."),
+                           {"to": N_("{user} tidak memiliki peran {role}.", user=username,
+                                     role=role_label(role or ""))})
+    return receiver
+
+
+def refuse_self_lockout(admin: User, username: str, *, active: bool | None = None,
+                        roles: Iterable[str] | None = None) -> None:
+    """An administrator may not deactivate themselves nor drop their own admin role: another administrator must,
+    so that an active administrator always remains."""
+    if username != admin.username:
+        return
+    if active is False:
+        raise InvalidInput(N_("Anda tidak dapat menonaktifkan akun Anda sendiri."),
+                           {"active": N_("Minta administrator lain untuk menonaktifkan akun Anda.")})
+    if roles is not None and not set(roles) & ADMIN_ROLES:
+        raise InvalidInput(N_("Anda tidak dapat mencabut peran Administrator Anda sendiri."),
+                           {"roles": N_("Peran Administrator Anda sendiri hanya dapat dicabut oleh administrator "
+                                        "lain.")})

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from . import users
+from . import accounts, users
 from .context import Context
 from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
 from .errors import KlipError
@@ -23,7 +24,7 @@ from .process import deploy, deploy_models, load_model_file
 from .render import RenderError, render_diagrams
 from .settings import PROJECT_ROOT, Settings, model_files
 from .sopdoc import generate_docs
-from .units import add_unit
+from .units import add_unit, rename_unit, set_unit_active
 from .units import views as unit_views
 from .walkthrough import run_through, trail_lines
 from .workdays import list_overrides, load_calendar, remove_override, set_override
@@ -61,12 +62,34 @@ def cmd_lint(args: argparse.Namespace) -> int:
     return 1 if errors else 0
 
 
+SYSTEM = "system"  # who the command line acts as (the audit trail's actor)
+
+
+def _roles(values: list[str]) -> list[str]:
+    return [r.strip() for value in values for r in value.split(",") if r.strip()]
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
-    roles = [r.strip() for value in args.role for r in value.split(",") if r.strip()]
     profile = users.Profile(args.full_name or "", args.email, args.nip, args.position, args.language, args.unit)
-    user = users.create_user(_ctx(), args.name, roles, password=password, profile=profile)
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        user = users.view(accounts.create(session, ctx.now(), SYSTEM, args.name, _roles(args.role), profile, password))
     print(f"Pengguna {user.username} dibuat dengan peran: {', '.join(user.roles)}")
+    return 0
+
+
+def cmd_user_edit(args: argparse.Namespace) -> int:
+    """Change a user's profile (the options given; the rest stays), as the admin page does."""
+    ctx = _ctx()
+    with ctx.transaction() as session:
+        user = users.get_user(session, args.name)
+        now = users.profile_of(session, user)
+        given = {k: getattr(args, k) for k in ("full_name", "email", "nip", "position", "language", "unit")
+                 if getattr(args, k) is not None}
+        profile = replace(now, **given)
+        changes = accounts.update(session, ctx.now(), SYSTEM, args.name, profile, user.role_names)
+    print(f"Pengguna {args.name}: {', '.join(changes) if changes else 'tidak ada perubahan'}.")
     return 0
 
 
@@ -85,29 +108,38 @@ def cmd_user_change(args: argparse.Namespace) -> int:
     """Deactivate/activate a user, replace their roles, set their password, or revoke their API tokens."""
     ctx, what = _ctx(), args.user_command
     with ctx.transaction() as session:
+        now, user = ctx.now(), users.get_user(session, args.name)
         if what in ("deactivate", "activate"):
-            users.set_active(session, args.name, what == "activate")
-            if what == "deactivate":
-                users.revoke_tokens(session, args.name)
-        elif what == "roles":
-            users.set_roles(session, args.name, [r.strip() for v in args.role for r in v.split(",") if r.strip()])
+            accounts.change_active(session, now, SYSTEM, args.name, what == "activate")
+        elif what in ("roles", "unit"):
+            profile = users.profile_of(session, user)
+            if what == "unit":
+                profile = replace(profile, unit=args.unit or None)
+            roles = _roles(args.role) if what == "roles" else user.role_names
+            accounts.update(session, now, SYSTEM, args.name, profile, roles)
         elif what == "password":
-            users.set_password(session, args.name, sys.stdin.readline().rstrip("\n"))
-        elif what == "unit":
-            users.set_unit(session, args.name, args.unit or None)
+            accounts.change_password(session, now, SYSTEM, args.name, sys.stdin.readline().rstrip("\n"))
         else:
-            print(f"{users.revoke_tokens(session, args.name)} token dicabut.")
+            print(f"{accounts.revoke_all_tokens(session, now, SYSTEM, args.name)} token dicabut.")
     print(f"Pengguna {args.name}: {what} selesai.")
     return 0
 
 
 def cmd_unit(args: argparse.Namespace) -> int:
-    """Register a requesting unit, or list them."""
+    """Register, rename, (de)activate a requesting unit, or list them."""
     ctx = _ctx()
     with ctx.transaction() as session:
         if args.unit_command == "add":
-            unit = add_unit(session, ctx.now(), "system", args.name)
+            unit = add_unit(session, ctx.now(), SYSTEM, args.name)
             print(f"Unit '{unit.name}' didaftarkan (#{unit.id}).")
+            return 0
+        if args.unit_command == "rename":
+            unit = rename_unit(session, ctx.now(), SYSTEM, args.id, args.name)
+            print(f"Unit #{unit.id} sekarang bernama '{unit.name}'.")
+            return 0
+        if args.unit_command in ("activate", "deactivate"):
+            unit = set_unit_active(session, ctx.now(), SYSTEM, args.id, args.unit_command == "activate")
+            print(f"Unit '{unit.name}': {'aktif' if unit.active else 'nonaktif'}.")
             return 0
         for view in unit_views(session):
             print(f"{view.id:>4}  {view.name:<48} {view.users:>3} pengguna  {view.campaigns:>4} kampanye"
@@ -148,11 +180,12 @@ def cmd_calendar(args: argparse.Namespace) -> int:
         return 0
     day = date.fromisoformat(args.day)
     if args.calendar_command == "remove":
-        remove_override(ctx, args.as_user, day)
-        print(f"Koreksi {day.isoformat()} dihapus.")
+        moved = remove_override(ctx, args.as_user, day)
+        print(f"Koreksi {day.isoformat()} dihapus; batas waktu {moved} tugas berjalan disesuaikan.")
     elif args.calendar_command == "set":
-        set_override(ctx, args.as_user, day, args.working, args.note or "")
-        print(f"{day.isoformat()} ditetapkan sebagai {'hari kerja' if args.working else 'hari libur'}.")
+        moved = set_override(ctx, args.as_user, day, args.working, args.note or "").due_dates_moved
+        print(f"{day.isoformat()} ditetapkan sebagai {'hari kerja' if args.working else 'hari libur'}; "
+              f"batas waktu {moved} tugas berjalan disesuaikan.")
     else:
         with ctx.transaction() as session:
             calendar = load_calendar(session, ctx.settings)
@@ -222,6 +255,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     token.add_argument("name")
     token.set_defaults(func=cmd_user_token)
     user.add_parser("list").set_defaults(func=cmd_user_list)
+    edit = user.add_parser("edit", help="ubah nama, e-mail, NIP, jabatan, bahasa, atau unit")
+    edit.add_argument("name")
+    edit.add_argument("--full-name")
+    edit.add_argument("--email", help="kosong: hapus alamat")
+    edit.add_argument("--nip")
+    edit.add_argument("--position")
+    edit.add_argument("--language", choices=LANGUAGES)
+    edit.add_argument("--unit", help="kosong: tanpa unit")
+    edit.set_defaults(func=cmd_user_edit)
     for name, help_text in (("deactivate", "nonaktifkan (dan cabut tokennya)"), ("activate", "aktifkan kembali"),
                             ("roles", "ganti peran"), ("password", "ganti kata sandi (dari stdin)"),
                             ("revoke-tokens", "cabut semua token API"), ("unit", "pindahkan ke unit peminta")):
@@ -238,6 +280,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     unit_add.add_argument("name")
     unit_add.set_defaults(func=cmd_unit)
     unit.add_parser("list", help="daftar unit").set_defaults(func=cmd_unit)
+    unit_rename = unit.add_parser("rename", help="ganti nama unit")
+    unit_rename.add_argument("id", type=int, help="nomor unit (klip unit list)")
+    unit_rename.add_argument("name")
+    unit_rename.set_defaults(func=cmd_unit)
+    for name, help_text in (("deactivate", "nonaktifkan (tidak dapat mengajukan kampanye baru)"),
+                            ("activate", "aktifkan kembali")):
+        toggle = unit.add_parser(name, help=help_text)
+        toggle.add_argument("id", type=int, help="nomor unit (klip unit list)")
+        toggle.set_defaults(func=cmd_unit)
     demo = sub.add_parser("demo", help="pengguna demo dan kampanye contoh")
     demo.add_argument("--run-through", action="store_true",
                       help="jalankan satu kampanye sampai selesai dan cetak jejak audit")
@@ -258,7 +309,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
             kind = cmd.add_mutually_exclusive_group(required=True)
             kind.add_argument("--working", action="store_true", help="jadikan hari kerja")
             kind.add_argument("--holiday", dest="working", action="store_false", help="jadikan hari libur")
-            cmd.add_argument("--note")
+            cmd.add_argument("--note", help="dasar koreksi (wajib), mis. nomor SKB")
         cmd.set_defaults(func=cmd_calendar)
     docs = sub.add_parser("docs", help="buat dokumen SOP (HTML, Markdown, bagan arus) dari model BPMN")
     docs.add_argument("--out", help="folder keluaran (bawaan: docs/)")

@@ -27,6 +27,11 @@ TEXTS = {
     "deadline_passed": N_("Tugas {task} — {campaign} melewati batas waktu {due}."),
     "callback_due": N_("Waktunya menghubungi kembali {name} — {campaign} ({at})."),
     "report_sent": N_("Laporan pelaksanaan {campaign} telah dikirim dengan surat {number} tanggal {date}."),
+    "task_reassigned": N_("{by} mengalihkan tugas kepada Anda: {task} — {campaign}. Alasan: {reason}"),
+    "task_taken_over": N_("{by} mengalihkan tugas Anda kepada {to}: {task} — {campaign}. Alasan: {reason}"),
+    "contacts_reassigned": N_("{by} mengalihkan {n} kontak {campaign} dari {from} kepada Anda. Alasan: {reason}"),
+    "contacts_taken_over": N_("{by} mengalihkan {n} kontak Anda yang belum selesai pada {campaign} kepada {to}. "
+                              "Alasan: {reason}"),
     "report_overdue": N_("Laporan pelaksanaan kampanye #{campaign_id} belum ditandatangani sampai batas waktu "
                          "{due}."),
     "qa_published": N_("Hasil penilaian kualitas Anda untuk {campaign}: nilai {score} dari {calls} panggilan."),

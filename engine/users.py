@@ -44,6 +44,7 @@ def role_label(code: str) -> str:
 
 USERNAME_RE = re.compile(r"[a-z0-9._-]{2,64}")
 PASSWORD_MIN = 8
+PASSWORD_MAX = 256  # characters: a longer "password" is a mistake (or an attempt to make hashing slow)
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,10 @@ def _role_errors(roles: Iterable[str]) -> dict[str, str]:
 
 
 def _password_errors(password: str | None) -> dict[str, str]:
-    if password is None or len(password) >= PASSWORD_MIN:
+    if password is None or PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
         return {}
+    if len(password) > PASSWORD_MAX:
+        return {"password": N_("Kata sandi paling banyak {n} karakter.", n=PASSWORD_MAX)}
     return {"password": N_("Kata sandi paling sedikit {n} karakter.", n=PASSWORD_MIN)}
 
 
@@ -151,8 +154,7 @@ def add_user(
     """Create a user with the given roles (and password and profile, if any)."""
     roles, profile = set(roles), _normalized(profile or Profile())
     unit = _unit(session, profile.unit)
-    _raise_if(_username_errors(session, username) | _role_errors(roles) | _password_errors(password)
-              | _profile_errors(profile) | ({"unit": _unknown_unit(profile.unit)} if profile.unit and not unit else {}))
+    _raise_if(new_user_errors(session, username, roles, password, profile))
     user = User(
         username=username,
         full_name=profile.full_name,
@@ -168,6 +170,15 @@ def add_user(
     return user
 
 
+def new_user_errors(session: Session, username: str, roles: Iterable[str], password: str | None,
+                    profile: Profile) -> dict[str, str]:
+    """Every problem with a user to be created, by field (none: it may be created)."""
+    profile = _normalized(profile)
+    unit = _unit(session, profile.unit)
+    return (_username_errors(session, username) | _role_errors(set(roles)) | _password_errors(password)
+            | _profile_errors(profile) | ({"unit": _unknown_unit(profile.unit)} if profile.unit and not unit else {}))
+
+
 def _unit(session: Session, name: str | None) -> Unit | None:
     if not name:
         return None
@@ -178,13 +189,46 @@ def _unknown_unit(name: str | None) -> Text:
     return N_("'{name}' bukan unit peminta yang terdaftar (klip unit list).", name=name or "")
 
 
-def set_unit(session: Session, username: str, unit_name: str | None) -> User:
-    """Put the user in a requesting unit (None: in none)."""
+def unit_name(session: Session, user: User) -> str | None:
+    """The name of the user's requesting unit (None: in none)."""
+    unit = session.get(Unit, user.unit_id) if user.unit_id is not None else None
+    return unit.name if unit else None
+
+
+def profile_of(session: Session, user: User) -> Profile:
+    """What the user is besides a login, as stored."""
+    return Profile(user.full_name, user.email, user.nip, user.position, user.language, unit_name(session, user))
+
+
+def _unit_kept_or_found(session: Session, user: User | None, name: str | None) -> tuple[Unit | None, bool]:
+    """The unit called ``name``: the user's own (even if since deactivated), else an active one; and whether found."""
+    if not name:
+        return None, True
+    own = session.get(Unit, user.unit_id) if user is not None and user.unit_id is not None else None
+    if own is not None and own.name.lower() == name.lower():
+        return own, True
+    unit = _unit(session, name)
+    return unit, unit is not None
+
+
+def check_changes(session: Session, profile: Profile, roles: Iterable[str], username: str | None = None) -> None:
+    """Every problem with a new profile (unit included) and role set, named by field, at once."""
+    profile = _normalized(profile)
+    user = find_user(session, username) if username else None
+    _, found = _unit_kept_or_found(session, user, profile.unit)
+    _raise_if(_role_errors(set(roles)) | _profile_errors(profile)
+              | ({} if found else {"unit": _unknown_unit(profile.unit)}))
+
+
+def set_profile(session: Session, username: str, profile: Profile) -> User:
+    """Replace the user's name, e-mail, NIP, position, language and requesting unit."""
     user = get_user(session, username)
-    unit = _unit(session, unit_name)
-    if unit_name and unit is None:
-        _raise_if({"unit": _unknown_unit(unit_name)})
-    user.unit_id = unit.id if unit else None
+    profile = _normalized(profile)
+    unit, found = _unit_kept_or_found(session, user, profile.unit)
+    _raise_if(_profile_errors(profile) | ({} if found else {"unit": _unknown_unit(profile.unit)}))
+    user.full_name, user.email, user.nip, user.position = (profile.full_name, profile.email, profile.nip,
+                                                           profile.position)
+    user.language, user.unit_id = profile.language, unit.id if unit else None
     return user
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -10,14 +10,26 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import ADMIN_ROLES, acting_user, require_roles
+from .access import ADMIN_ROLES, Who, acting_user, require_roles
+from .audit import audit
 from .context import Context
 from .errors import InvalidInput, NotFound
 from .i18n import N_
+from .inputs import clean_text
 from .models import CalendarOverride
 from .settings import Settings
 
 NOTE_MAX = 255
+NATIONAL_HOLIDAY, CUTI_BERSAMA = "public", "government"  # the holiday list's categories
+
+
+@dataclass(frozen=True, order=True)
+class Holiday:
+    """A day of the holiday list: a national holiday or a cuti bersama (joint leave), with its Indonesian name."""
+
+    day: date
+    name: str
+    category: str  # NATIONAL_HOLIDAY or CUTI_BERSAMA
 
 
 class WorkingCalendar:
@@ -43,6 +55,10 @@ class WorkingCalendar:
         """Tell whether the office works on ``d``."""
         if d in self.overrides:
             return self.overrides[d]
+        return self.base_is_working_day(d)
+
+    def base_is_working_day(self, d: date) -> bool:
+        """Whether the office works on ``d`` by the weekdays and the holiday list alone (no override)."""
         if d.weekday() >= 5 or d in self._public:
             return False
         return self.cuti_bersama_is_working_day or d not in self._government
@@ -50,6 +66,13 @@ class WorkingCalendar:
     def holiday_name(self, d: date) -> str | None:
         """Return the name of the national holiday or cuti bersama on ``d``, if any."""
         return self._public.get(d) or self._government.get(d)
+
+    def holidays_in(self, year: int) -> list[Holiday]:
+        """The year's national holidays and cuti bersama from the holiday list, by day."""
+        public = [Holiday(d, name, NATIONAL_HOLIDAY)
+                  for d, name in _holiday_list("public", (year,)).items()]
+        joint = [Holiday(d, name, CUTI_BERSAMA) for d, name in _holiday_list("government", (year,)).items()]
+        return sorted(public + joint)
 
     def add_working_days(self, start: date, n: int) -> date:
         """Return the nth working day after ``start`` (``start`` is day 1 if count_completion_day)."""
@@ -81,6 +104,24 @@ def _holiday_list(category: str, years: Iterable[int]) -> holidays.HolidayBase:
     return holidays.country_holidays("ID", years=tuple(years), categories=(category,), language="id")
 
 
+def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime, office: ZoneInfo) -> float:
+    """The time from ``start`` to ``end`` that falls on the office's working days (whole office days, midnight to
+    midnight office time): a task ready Friday 15:00 and done Monday 09:00 took 9 + 9 hours, the weekend not counted."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("naive datetime given; use aware datetimes")
+    if end <= start:
+        return 0.0
+    first, last = start.astimezone(office), end.astimezone(office)
+    total, day = 0.0, first.date()
+    while day <= last.date():
+        if calendar.is_working_day(day):
+            opens = datetime.combine(day, time(0), tzinfo=office)
+            closes = datetime.combine(day + timedelta(days=1), time(0), tzinfo=office)
+            total += (min(closes, last) - max(opens, first)).total_seconds()
+        day += timedelta(days=1)
+    return total
+
+
 def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
     """Build the calendar from the settings and the admins' overrides."""
     rows = session.scalars(select(CalendarOverride)).all()
@@ -101,7 +142,7 @@ def deadline_at(calendar: WorkingCalendar, finished_at: datetime, n: int, settin
     return datetime.combine(due_day, time(settings.deadline_hour), tzinfo=office).astimezone(timezone.utc)
 
 
-# --- admin overrides (service functions: one transaction each) ------------------------------------
+# --- admin overrides (service functions: one transaction each, audited) ---------------------------
 
 @dataclass(frozen=True)
 class OverrideView:
@@ -110,44 +151,101 @@ class OverrideView:
     note: str
     created_by: str
     created_at: datetime
+    due_dates_moved: int = 0  # set by the change that made it: open tasks whose due date it moved
 
 
 def _view(row: CalendarOverride) -> OverrideView:
     return OverrideView(row.day, row.is_working_day, row.note, row.created_by, row.created_at)
 
 
-def set_override(
-    ctx: Context, username: str, day: date, is_working_day: bool, note: str = ""
-) -> OverrideView:
-    """Make ``day`` a working or non-working day, replacing any earlier override of that day."""
-    if len(note) > NOTE_MAX:
-        raise InvalidInput(N_("Catatan terlalu panjang."), {"note": N_("Paling banyak {n} karakter.", n=NOTE_MAX)})
+def _override_errors(calendar: WorkingCalendar, day: date | None, is_working_day: bool | None,
+                     note: str) -> dict[str, str]:
+    """What is wrong with an override: a day and its kind are given, a note says why (the decree, the office's
+    decision), and it changes the day (an override repeating the holiday list would hide its later correction; a
+    day already corrected goes back to the holiday list by removing its correction)."""
+    errors: dict[str, str] = {}
+    if day is None:
+        errors["day"] = N_("Isi tanggal yang dikoreksi.")
+    if is_working_day is None:
+        errors["working"] = N_("Pilih hari kerja atau hari libur.")
+    if not note:
+        errors["note"] = N_("Catatan wajib diisi: sebutkan dasar koreksinya (mis. nomor SKB atau keputusan kantor).")
+    elif len(note) > NOTE_MAX:
+        errors["note"] = N_("Paling banyak {n} karakter.", n=NOTE_MAX)
+    if day is not None and day in calendar.overrides and calendar.base_is_working_day(day) == is_working_day:
+        errors["working"] = N_("Menurut daftar libur, {day} memang {kind}; hapus koreksi tanggal itu agar daftar libur "
+                               "berlaku lagi.", day=day.strftime("%d-%m-%Y"),
+                               kind=N_("hari kerja") if is_working_day else N_("bukan hari kerja"))
+    elif day is not None and calendar.base_is_working_day(day) == is_working_day:
+        errors["working"] = (N_("{day} sudah hari kerja menurut kalender; koreksi tidak diperlukan.",
+                                day=day.strftime("%d-%m-%Y")) if is_working_day else
+                             N_("{day} sudah bukan hari kerja menurut kalender; koreksi tidak diperlukan.",
+                                day=day.strftime("%d-%m-%Y")))
+    return errors
+
+
+def set_override(ctx: Context, who: Who, day: date | None, is_working_day: bool | None,
+                 note: str = "") -> OverrideView:
+    """Make ``day`` a working or non-working day, replacing any earlier override of that day (administrators)."""
+    note = " ".join(clean_text(note).split())
     with ctx.transaction() as session:
-        require_roles(acting_user(session, username, ctx.now()), ADMIN_ROLES)
+        user = require_roles(acting_user(session, who, ctx.now()), ADMIN_ROLES)
+        errors = _override_errors(load_calendar(session, ctx.settings), day, is_working_day, note)
+        if errors or day is None or is_working_day is None:
+            raise InvalidInput(N_("Koreksi kalender tidak valid."), errors)
         row = session.get(CalendarOverride, day)
+        before = {"working": row.is_working_day, "note": row.note} if row is not None else None
         if row is None:
             row = CalendarOverride(day=day)
             session.add(row)
-        row.is_working_day = is_working_day
-        row.note = note
-        row.created_by = username
-        row.created_at = ctx.now()
+        row.is_working_day, row.note, row.created_by, row.created_at = is_working_day, note, user.username, ctx.now()
         session.flush()
-        return _view(row)
+        moved = _reschedule(session, ctx, user.username, day)
+        audit(session, ctx.now(), user.username, "calendar_override_set", None, None,
+              data={"day": day.isoformat(), "working": is_working_day, "note": note, "before": before,
+                    "due_dates_moved": moved})
+        return replace(_view(row), due_dates_moved=moved)
 
 
-def remove_override(ctx: Context, username: str, day: date) -> None:
-    """Remove the override of ``day``: the holiday list decides again."""
+def remove_override(ctx: Context, who: Who, day: date) -> int:
+    """Remove the override of ``day``: the holiday list decides again (administrators). Returns how many open tasks'
+    due dates moved back."""
     with ctx.transaction() as session:
-        require_roles(acting_user(session, username, ctx.now()), ADMIN_ROLES)
+        user = require_roles(acting_user(session, who, ctx.now()), ADMIN_ROLES)
         row = session.get(CalendarOverride, day)
         if row is None:
             raise NotFound(N_("Tidak ada koreksi kalender untuk tanggal {day}.", day=day.strftime("%d-%m-%Y")))
+        working, note = row.is_working_day, row.note
         session.delete(row)
+        session.flush()
+        moved = _reschedule(session, ctx, user.username, day)
+        audit(session, ctx.now(), user.username, "calendar_override_removed", None, None,
+              data={"day": day.isoformat(), "working": working, "note": note, "due_dates_moved": moved})
+        return moved
+
+
+def _reschedule(session: Session, ctx: Context, actor: str, day: date) -> int:
+    """Move the due dates of open tasks counted in working days to the corrected calendar, each move audited on its
+    process instance; return how many moved."""
+    from .process.deadlines import reschedule_open_tasks  # engine.process imports this module
+
+    moved = reschedule_open_tasks(session, ctx.settings)
+    for one in moved:
+        audit(session, ctx.now(), actor, "due_date_moved", one.task.instance_id, one.campaign_id, one.task,
+              data={"before": one.before.isoformat(), "after": one.task.due_at.isoformat() if one.task.due_at else None,
+                    "day": day.isoformat()})
+    return len(moved)
 
 
 def list_overrides(ctx: Context) -> list[OverrideView]:
     """List all overrides, earliest day first."""
     with ctx.transaction() as session:
-        rows = session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
-        return [_view(row) for row in rows]
+        return overrides(session)
+
+
+def overrides(session: Session, year: int | None = None) -> list[OverrideView]:
+    """The overrides (of one ``year``), earliest day first."""
+    query = select(CalendarOverride).order_by(CalendarOverride.day)
+    if year is not None:
+        query = query.where(CalendarOverride.day.between(date(year, 1, 1), date(year, 12, 31)))
+    return [_view(row) for row in session.scalars(query)]

@@ -104,6 +104,16 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture
+def csrf_client(settings: Settings, clock: FakeClock):
+    """A test client of an app that checks CSRF tokens, as production does."""
+    from webapp import create_app
+
+    app = create_app({"KLIP_SETTINGS": settings, "KLIP_CLOCK": clock, "TESTING": True, "WTF_CSRF_ENABLED": True})
+    yield app.test_client()
+    app.extensions["klip"].engine.dispose()
+
+
 @dataclass(frozen=True)
 class CliResult:
     returncode: int
@@ -127,3 +137,14 @@ def klip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
         return CliResult(code, out, err)
 
     return run
+
+
+@pytest.fixture
+def drafting(make_ctx) -> int:
+    """The real model deployed with the demo's users, and a campaign at step 2: the work plan is ``pelaksana``'s."""
+    from sop_helpers import do, new_campaign, setup_sop
+
+    setup_sop(make_ctx)
+    cid = new_campaign(make_ctx, 6)
+    do(make_ctx, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})
+    return cid

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from engine.demo import sample_target_list
 from engine.models import Notification, User
 from engine.users import create_user
 from engine.walkthrough import task_for
+from engine.workdays import set_override
 from webapp import create_app
 
 from sop_helpers import do, instance_of, new_campaign, setup_sop, to_distribution
@@ -68,6 +70,12 @@ EXPECTED: dict[str, set[str]] = {
     "api.instance": TRAIL_ON_A, "api.task": {"kasi"}, "api.complete_task": {"kasi"},
     "api.notification_read": {"agen7"},
     "quality.results": OFFICE | AGENTS, "api.quality_results": OFFICE | AGENTS,  # an agent: its own results
+    # Moving work from an absent holder: the Kasi (B's step 1 is the Kasi's lane; agen7 runs step 5 on A).
+    "reassign.task": {"kasi"}, "reassign.agent": {"kasi"}, "api.reassign_task": {"kasi"},
+    # The administrator's pages (the user is ``spare``, the unit the demo's first, the day an override's).
+    **dict.fromkeys(("admin.users", "admin.new_user", "admin.user", "admin.user_active", "admin.user_password",
+                     "admin.user_tokens", "admin.units_page", "admin.unit", "admin.unit_active", "admin.calendar",
+                     "admin.calendar_remove"), {"admin"}),
 }
 
 
@@ -77,6 +85,8 @@ def world(make_ctx) -> World:
     create_user(make_ctx(), "agen7", ["agen"], full_name="Agen Tujuh")
     create_user(make_ctx(), "agen9", ["agen"], full_name="Agen Sembilan")
     create_user(make_ctx(), "off", ["kasi"], full_name="Kasi nonaktif")
+    create_user(make_ctx(), "spare", ["agen"], full_name="Akun yang diubah administrator")
+    set_override(make_ctx(), "admin", OVERRIDE_DAY, True, "Hari kerja pengganti")
     cid = new_campaign(make_ctx, 6)
     to_distribution(make_ctx, cid)
     do(make_ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1", "agen7"]})
@@ -93,10 +103,14 @@ def world(make_ctx) -> World:
     return World(cid, instance_of(make_ctx, cid), contact.id, lane_task, note, tokens)
 
 
+OVERRIDE_DAY = date(2026, 3, 7)  # a Saturday made a working day
+
+
 def url_of(rule: Any, world: World) -> str:
     values = {"campaign_id": world.campaign, "contact_id": world.contact, "instance_id": world.instance,
               "task_id": world.lane_task, "notification_id": world.notification, "version_id": 1, "lang": "en",
-              "process_id": "lip20_0008"}
+              "process_id": "lip20_0008", "agent": "agen7", "username": "spare", "unit_id": 1,
+              "day": OVERRIDE_DAY.isoformat()}
     return str(rule.build({name: values[name] for name in rule.arguments}, append_unknown=False)[1])
 
 

@@ -184,14 +184,18 @@ def test_performance_page_shows_step_times_heat_map_and_deadline_share(client, m
                                                    "Kepala Seksi Operasional", "1 hari kerja", "2",
                                                    "1,0 jam", "1,0 jam"]
     report = row_of(html, "susun_laporan")
-    assert report[0] == "6" and report[3].startswith("3 hari kerja") and report[4:] == ["2", "6,5 hari", "10,9 hari"]
+    # Working time: (1 + 9.5) / 2 working days; the 90th percentile 1 + 0.9 × 8.5 (see test_performance).
+    assert report[0] == "6" and report[3].startswith("3 hari kerja")
+    assert report[4:] == ["2", "5,2 hari kerja", "8,7 hari kerja"]
     assert row_of(html, "susun_rencana_kerja")[5] == "2,0 jam"
-    assert sop_notes(html)["susun_laporan"]["facts"][1] == ["Median", "6,5 hari"]
+    assert sop_notes(html)["susun_laporan"]["facts"][1] == ["Median", "5,2 hari kerja"]
+    note = text_of(one(html, f"//p[{has_class('working-time-note')}]"))
+    assert note.startswith("Durasi dihitung dalam hari kerja") and "bukan 3 hari" in note
 
 
 @pytest.mark.parametrize("hours, lang, text", [
     (None, "id", "—"), (0.01, "id", "36 detik"), (0.5, "id", "30 menit"), (3.5, "id", "3,5 jam"),
-    (50.4, "id", "2,1 hari"), (3.5, "en", "3.5 h"), (50.4, "en", "2.1 d")])
+    (50.4, "id", "2,1 hari kerja"), (3.5, "en", "3.5 h"), (50.4, "en", "2.1 working days")])
 def test_step_times_read_as_minutes_hours_or_days(app, hours, lang, text) -> None:
     with app.test_request_context():
         from flask import session

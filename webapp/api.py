@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, Response, abort, g, jsonify, request, url_for
 
 from engine import campaign as campaigns
-from engine import exports, instances, pages, tasks
+from engine import exports, instances, pages, reassignment, tasks
 from engine.access import BearerToken, TaskScope
 from engine.campaign import ContactView
 from engine.errors import InvalidInput
@@ -323,6 +323,17 @@ def quality_results() -> Any:
 def complete_task(task_id: str) -> Any:
     view = tasks.complete_task(ctx(), me(), task_id, _json_object())
     return jsonify({"id": task_id, "completed": True, "instance_id": view.instance_id})
+
+
+@bp.post("/tasks/<task_id>/reassign")
+def reassign_task(task_id: str) -> Any:
+    """``{"to": username, "reason": text}``: the Kasi moves the task (an agent's step 5 with its open contacts)."""
+    body = _json_object()
+    to, reason = body.get("to", ""), body.get("reason", "")
+    done = reassignment.reassign_task(ctx(), me(), task_id, to if isinstance(to, str) else "",
+                                      reason if isinstance(reason, str) else "")
+    return jsonify({"id": task_id, "reassigned": True, "from": done.from_user, "to": done.to_user,
+                    "outcome": done.outcome.value, "contacts_moved": done.contacts, "instance_id": done.instance_id})
 
 
 @bp.get("/notifications")

@@ -12,7 +12,15 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, login_required, login_user, logout_user
 
-from engine.access import DASHBOARD_ROLES, INTERNAL_ROLES, QUALITY_ROLES, REQUESTER_ROLE, STAFF_ROLES, UPLOAD_ROLES
+from engine.access import (
+    ADMIN_ROLES,
+    DASHBOARD_ROLES,
+    INTERNAL_ROLES,
+    QUALITY_ROLES,
+    REQUESTER_ROLE,
+    STAFF_ROLES,
+    UPLOAD_ROLES,
+)
 from engine.i18n import N_
 from engine.users import UserView
 from engine.users import login as check_password
@@ -53,6 +61,11 @@ class WebUser(UserMixin):
     @property
     def sees_dashboard(self) -> bool:
         return bool(self.roles & DASHBOARD_ROLES)
+
+    @property
+    def is_admin(self) -> bool:
+        """Keeps users, units and the calendar (the menu item; the engine decides access)."""
+        return bool(self.roles & ADMIN_ROLES)
 
     @property
     def sees_trail(self) -> bool:

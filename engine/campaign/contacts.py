@@ -100,6 +100,28 @@ def distribute_contacts(session: Session, campaign_id: int, agents: Sequence[str
     return counts
 
 
+def move_open_contacts(session: Session, campaign_id: int, from_agent: str, to_agent: str) -> int:
+    """Give an agent's open contacts (no final outcome yet) to another agent, callbacks and attempts with them; the
+    closed ones stay with the agent who closed them. Returns how many moved. A call the first agent records
+    meanwhile is refused (``_count_attempt`` updates only a contact still theirs)."""
+    result = session.execute(
+        update(Contact)
+        .where(Contact.campaign_id == campaign_id, Contact.agent == from_agent, Contact.final_outcome.is_(None))
+        .values(agent=to_agent)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]  # UPDATE results have rowcount
+
+
+def open_contacts_by_agent(session: Session, campaign_id: int) -> dict[str, tuple[int, int]]:
+    """Agent → (contacts, open contacts) in a campaign (distributed contacts only)."""
+    rows = session.execute(select(Contact.agent, func.count(Contact.id),
+                                  func.count(case((Contact.final_outcome.is_(None), 1))))
+                           .where(Contact.campaign_id == campaign_id, Contact.agent.is_not(None))
+                           .group_by(Contact.agent))
+    return {agent: (int(total), int(still_open)) for agent, total, still_open in rows if agent}
+
+
 def _blocks(total: int, agents: Sequence[str]) -> list[tuple[int, int]]:
     """Split ``total`` positions into len(agents) contiguous [lo, hi) blocks differing by at most one."""
     size, rest = divmod(total, len(agents))

@@ -114,6 +114,9 @@ def _requesting_unit(session: Session, user: User, requester: str, fields: dict[
         own = session.get(Unit, user.unit_id) if user.unit_id is not None else None
         if own is None:
             fields["requester"] = N_("Akun Anda belum terhubung ke unit peminta; hubungi administrator.")
+        elif not own.active:
+            fields["requester"] = N_("Unit Anda ({unit}) sudah dinonaktifkan dan tidak dapat mengajukan kampanye "
+                                     "baru; hubungi administrator.", unit=own.name)
         elif name and name.lower() != own.name.lower():
             fields["requester"] = N_("Anda hanya dapat mengajukan kampanye untuk unit Anda sendiri ({unit}).",
                                      unit=own.name)

@@ -9,6 +9,7 @@ from .docs import DocsPage, PerformancePage, documentation_page, performance_pag
 from .instances import GroupedEvent, InstancePage, instance_page
 from .listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY, Paging
 from .quality import AgentResult, QualityPanel, ResultsPage, SampleView, quality_results
+from .reassign import AgentWork, Candidate, ReassignPage, agent_reassign_page, task_reassign_page
 from .reports import CampaignPage, ReportPage, campaign_page, report_page
 from .tasks import Inbox, TaskFilters, TaskList, TaskPage, TaskSort, agents_field, inbox, task_list, task_page
 
@@ -18,6 +19,11 @@ __all__ = [
     "ResultsPage",
     "SampleView",
     "quality_results",
+    "AgentWork",
+    "Candidate",
+    "ReassignPage",
+    "agent_reassign_page",
+    "task_reassign_page",
     "CallListPage",
     "CampaignFilters",
     "CampaignList",

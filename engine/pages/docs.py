@@ -124,7 +124,7 @@ def performance_page(ctx: Context, who: Who, version_id: int | None = None,
     current version by default: the SOP's own unless ``process_id`` names another)."""
     with access.acting(ctx, who) as (session, user):
         access.may_read_docs(user)
-        performance = process_performance(session, version_id, process_id or default_process(session))
+        performance = process_performance(session, ctx.settings, version_id, process_id or default_process(session))
         version, _ = version_documentation(session, performance.version_id)
         listed = processes(session)
     heat = heat_classes(performance, HEAT_LEVELS)

@@ -37,6 +37,7 @@ class InstancePage:
     trail: list[HistoryItem | GroupedEvent]  # process and campaign events, in order
     diagram: InstanceDiagram
     notes: Notes  # the SOP notes behind each shape of the instance's own version
+    reassignable: frozenset[str] = frozenset()  # ids of the current tasks the viewer may move to another holder
 
 
 def instance_page(ctx: Context, who: Who, instance_id: int) -> InstancePage:
@@ -58,9 +59,10 @@ def instance_page(ctx: Context, who: Who, instance_id: int) -> InstancePage:
         trail += [GroupedEvent(_aware(first), _aware(last), name, action, n)
                   for name, action, n, first, last in grouped]
         diagram = instance_diagram(ctx, session, row)
+        movable = frozenset(t.id for t in instance.tasks if access.may_reassign(user, t.role))
     # sorted() is stable: events at the same instant keep their recorded order.
     trail.sort(key=lambda i: i.at if isinstance(i, HistoryItem) else i.first)
-    return InstancePage(instance, trail, diagram, element_notes(diagram.bpmn_xml, diagram.sop_metadata))
+    return InstancePage(instance, trail, diagram, element_notes(diagram.bpmn_xml, diagram.sop_metadata), movable)
 
 
 def _aware(value: Any) -> datetime:

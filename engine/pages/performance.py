@@ -1,9 +1,15 @@
-"""Process performance across finished campaigns: time spent per step and the report deadline met or not."""
+"""Process performance across finished campaigns: time spent per step and the report deadline met or not.
+
+Times are working time, as the SOP's time standards ("N hari kerja") are: only what falls on the office's working days
+(the working-day calendar with its overrides) counts, so a task ready on Friday afternoon and done on Monday morning
+did not take three days.
+"""
 from __future__ import annotations
 
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,6 +18,8 @@ from ..errors import NotFound
 from ..i18n import N_
 from ..models import AuditEvent, Instance, ProcessVersion
 from ..process import current_version
+from ..settings import Settings
+from ..workdays import WorkingCalendar, load_calendar, working_seconds
 from .diagrams import default_process, sop_document
 
 
@@ -23,7 +31,7 @@ class StepPerformance:
     sentence: str
     standard: str  # the Mutu Baku "Waktu" kept in the model
     completions: int
-    median_hours: float | None
+    median_hours: float | None  # working hours (hours on working days; 24 make one working day)
     p90_hours: float | None
 
 
@@ -40,8 +48,11 @@ class ProcessPerformance:
         return self.deadline_met / self.deadline_checked if self.deadline_checked else None
 
 
-def _hours(events: list[AuditEvent]) -> list[float]:
-    return [(e.at - e.task_ready_at).total_seconds() / 3600 for e in events if e.task_ready_at]
+def _working_hours(event: AuditEvent, calendar: WorkingCalendar, office: ZoneInfo) -> float | None:
+    """From READY to completed, in hours on working days (None when the ready time was not recorded)."""
+    if event.task_ready_at is None:
+        return None
+    return working_seconds(calendar, event.task_ready_at, event.at, office) / 3600
 
 
 def _p90(values: list[float]) -> float:
@@ -65,10 +76,10 @@ def _finished_events(session: Session, process_id: str) -> dict[int, list[AuditE
     return by_instance
 
 
-def process_performance(session: Session, version_id: int | None = None,
+def process_performance(session: Session, settings: Settings, version_id: int | None = None,
                         process_id: str | None = None) -> ProcessPerformance:
-    """Median and 90th-percentile hours per step, and the share of campaigns that met the report deadline (of a
-    version; the current one of ``process_id`` by default)."""
+    """Median and 90th-percentile working hours per step, and the share of campaigns that met the report deadline
+    (of a version; the current one of ``process_id`` by default)."""
     version = (session.get(ProcessVersion, version_id) if version_id
                else current_version(session, process_id or default_process(session)))
     if version is None:
@@ -78,10 +89,13 @@ def process_performance(session: Session, version_id: int | None = None,
     numbers = {s.number: s.element_id for s in doc.steps}
     covered = {numbers[n] for d in doc.deadlines for n in d.covers if n in numbers}
     verdicts = [v for v in (_deadline_met(evs, covered) for evs in by_instance.values()) if v is not None]
+    calendar, office = load_calendar(session, settings), ZoneInfo(settings.office_timezone)
     per_step: dict[str, list[float]] = defaultdict(list)
     for events in by_instance.values():
         for event in events:
-            per_step[event.task_bpmn_id or ""].extend(_hours([event]))
+            hours = _working_hours(event, calendar, office)
+            if hours is not None:
+                per_step[event.task_bpmn_id or ""].append(hours)
     steps = tuple(StepPerformance(
         s.element_id, s.number, s.actor, s.sentence, s.waktu, len(per_step[s.element_id]),
         statistics.median(per_step[s.element_id]) if per_step[s.element_id] else None,

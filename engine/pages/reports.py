@@ -14,6 +14,7 @@ from ..context import Context
 from ..errors import NotAllowed
 from ..models import Campaign, User
 from ..users import full_names
+from .reassign import AgentWork, agent_work
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class CampaignPage:
     signed_report: SignedReport | None
     may_read_report: bool  # the report page is open to the user (staff: always; the requesting unit: once signed)
     names: dict[str, str]  # username -> full name of the signer and the sender
+    agents: tuple[AgentWork, ...] = ()  # for the Kasi: each agent's open contacts, to move them when one is absent
 
 
 @dataclass(frozen=True)
@@ -58,4 +60,5 @@ def campaign_page(ctx: Context, who: Who, campaign_id: int) -> CampaignPage:
         except NotAllowed:
             may_read = False
         names = full_names(session, [signed.signed_by, signed.sent_by] if signed else [])
-        return CampaignPage(campaign_view(session, campaign), signed, may_read, names)
+        return CampaignPage(campaign_view(session, campaign), signed, may_read, names,
+                            agent_work(session, user, campaign.id))

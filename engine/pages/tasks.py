@@ -103,6 +103,7 @@ class TaskPage:
     preview: dict[str, int] | None = None  # step 4: how the chosen agents would share the contacts
     preview_error: str = ""
     quality: QualityPanel | None = None  # the agents' quality assessment: its step's panel
+    may_reassign: bool = False  # the viewer (the Kasi) may move this task to another holder
 
 
 def _titles(session: Session, user: User, ids: set[int]) -> dict[int, str]:
@@ -266,5 +267,5 @@ def task_page(ctx: Context, who: Who, task_id: str, preview: Submission | None =
         counts, problem = (_preview(session, user, detail, preview)
                            if preview is not None and view_name == "distribution" else (None, ""))
         return TaskPage(detail, title, holders, _prefill(session, detail), assignment, report, counts, problem,
-                        quality_panel(session, detail))
+                        quality_panel(session, detail), access.may_reassign(user, detail.task.role))
 

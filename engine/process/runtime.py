@@ -110,6 +110,23 @@ class LoadedInstance:
             task.run()
         self.advance()
 
+    def assignee_variable(self, task_id: str) -> str | None:
+        """The task-data variable naming the one user who may work the task (its ``assigneeVariable``), if any."""
+        return _properties(self._spiff_task(task_id).task_spec).get(rules.ASSIGNEE_PROPERTY) or None
+
+    def reassign(self, task_id: str, username: str) -> None:
+        """Give a READY user task to ``username`` by its assignee variable in the task's own data: the task index is
+        rebuilt from that data on every save, so this is where a reassignment must be written. Later tasks that
+        name the same variable inherit the new holder (a Pelaksana who takes over the work plan also drafts the
+        report, unless the Kasi moves that task too)."""
+        task = self._spiff_task(task_id)
+        if task.state != TaskState.READY:
+            raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
+        variable = _properties(task.task_spec).get(rules.ASSIGNEE_PROPERTY)
+        if not variable:
+            raise ValueError(f"task {task.task_spec.bpmn_id} has no {rules.ASSIGNEE_PROPERTY}")
+        task.data[variable] = username  # a new value, never a mutation: children share the parent's objects
+
     def element_states(self) -> tuple[frozenset[str], frozenset[str]]:
         """The BPMN ids of the elements done and of those active now (ready, waiting or running)."""
         completed, active = set(), set()
@@ -217,7 +234,7 @@ def _due_at(ctx: Context, value: Any) -> datetime | None:
 WORKING_DAYS = re.compile(r"^\s*(\d{1,3})\s+hari\s+kerja\b", re.IGNORECASE)
 
 
-def _due_expression(props: Mapping[str, str]) -> str | None:
+def due_expression(props: Mapping[str, str]) -> str | None:
     """A task's ``dueDate`` expression, or its time standard ("N hari kerja" from when it becomes ready)."""
     if props.get(rules.DUE_EXPRESSION_PROPERTY, "").strip():
         return props[rules.DUE_EXPRESSION_PROPERTY].strip()
@@ -230,7 +247,7 @@ def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str]) -> 
     due-date expression, evaluated in the expression sandbox (a failing one is a ProcessFailed naming it)."""
     if props.get(rules.DUE_DATE_PROPERTY):
         return _due_at(loaded.ctx, task.data.get(props[rules.DUE_DATE_PROPERTY]))
-    expression = _due_expression(props)
+    expression = due_expression(props)
     if expression is None:
         return None
     with _named_failure(loaded.row.id):

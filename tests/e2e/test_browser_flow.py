@@ -40,8 +40,10 @@ RETURN_NOTE = "Lengkapi jadwal shift dan sebutkan batas waktunya pada naskah"
 SCRIPT = "Selamat pagi, kami dari Kring Pajak. Kami mengingatkan batas waktu SPT Tahunan."
 SCRIPT_REVISED = SCRIPT + " Batas waktunya 31 Maret."
 SUMMARY = "Enam Wajib Pajak dihubungi oleh dua agen; lima menerima informasi."
+ABSENCE = "Agen 2 sakit pada hari penyampaian"
 FULL_NAMES = {"unit": "Pengguna Layanan: Direktorat P2Humas (demo)", "kasi": "Kepala Seksi Operasional (demo)",
               "pelaksana": "Pelaksana Seksi Operasional (demo)", "agen1": "Agen 1 (demo)", "agen2": "Agen 2 (demo)",
+              "agen3": "Agen 3 (demo)",
               "kepala": "Kepala Kantor (demo)", "pkl": "Seksi Penjaminan Kualitas Layanan (demo)",
               "kasipkl": "Kepala Seksi Penjaminan Kualitas Layanan (demo)", "admin": "Administrator (demo)"}
 STEP = {1: "Menugaskan Pelaksana menyusun konsep rencana kerja", 2: "Menyusun konsep rencana kerja",
@@ -172,6 +174,9 @@ class Walk:
             urls += ["/dokumentasi", "/dokumentasi/kinerja"]
         if nav.get_by_role("link", name="Dasbor", exact=True).count():
             urls += ["/dasbor", "/dasbor?days=30"]
+        if nav.get_by_role("link", name="Administrasi", exact=True).count():
+            urls += ["/admin/pengguna", "/admin/pengguna/baru", "/admin/pengguna/agen3", "/admin/unit",
+                     "/admin/kalender"]
         page.goto("/")
         task = page.locator("table.inbox tbody tr").filter(has_text=TITLE).locator("a.task-name")
         if task.count():
@@ -198,6 +203,15 @@ class Walk:
                                     full_page=True)
                 self.scan(page)
         page.goto("/bahasa/id")
+
+    def in_english(self, page: Page) -> None:
+        """The page now shown (a GET page) scanned again in English, then shown in Indonesian again."""
+        url = page.url.removeprefix(self.base_url)
+        page.goto("/bahasa/en")
+        page.goto(url)
+        self.scan(page)
+        page.goto("/bahasa/id")
+        page.goto(url)
 
     def keyboard(self, page: Page, presses: int = 30) -> None:
         """From the top of the page (loaded again: a GET page), Tab reaches the skip link first, which moves focus to
@@ -625,8 +639,40 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         walk.shot(page, "step4-preview")
         walk.complete(page, 4, "Bagikan kontak dan tugaskan agen")
 
+    # Agent 2 is absent on the calling day: from the campaign page the Kasi moves agent 2's assignment, with its
+    # three open contacts, to agent 3 (not yet on the campaign); a move without a reason is refused first.
+    with walk.login("kasi") as page:
+        open_campaign(walk, page)
+        agents = page.locator("section#agen")
+        expect(agents.locator("tr[data-agent=agen2]")).to_contain_text("Berjalan")
+        with page.expect_navigation(wait_until="load"):
+            agents.locator("tr[data-agent=agen2]").get_by_role("link", name=re.compile("^Alihkan kontak")).click()
+        expect(page.get_by_role("heading", name="Alihkan tugas", level=1)).to_be_visible()  # step 5 moves with them
+        expect(page.locator("dd.open-contacts")).to_have_text("3")
+        walk.in_english(page)
+        page.get_by_role("radio", name=re.compile(r"^Agen 3 \(demo\)")).check()
+        walk.submit(page, "Alihkan")
+        expect(page.get_by_role("alert")).to_contain_text("Pengalihan tugas tidak valid.")
+        reason = page.get_by_role("textbox", name=re.compile("^Alasan"))
+        expect(reason).to_have_attribute("aria-invalid", "true")
+        expect(page.get_by_role("radio", name=re.compile(r"^Agen 3 \(demo\)"))).to_be_checked()
+        walk.shot(page, "reassign-without-reason")
+        walk.keyboard(page, presses=15)
+        page.get_by_role("radio", name=re.compile(r"^Agen 3 \(demo\)")).check()
+        page.get_by_role("textbox", name=re.compile("^Alasan")).fill(ABSENCE)
+        walk.shot(page, "reassign")
+        walk.submit(page, "Alihkan")
+        expect(page.get_by_role("status")).to_contain_text("dialihkan dari agen2 kepada agen3; 3 kontak")
+        expect(page.locator("tr[data-agent=agen3]")).to_contain_text("Berjalan")
+        walk.shot(page, "reassigned")
+        walk.follow(page, "Lihat proses SOP")
+        moved = page.locator("ol.audit-trail li.action-task_reassigned")
+        expect(moved).to_contain_text("dari agen2 kepada agen3")
+        expect(moved).to_contain_text(ABSENCE)
+        walk.shot(page, "process-reassigned")
+
     # Step 5: each agent works through the call list with the "next contact" flow, then finishes; agent 1 on a
-    # phone-sized screen too, agent 2 with a taxpayer who asks to be called back tomorrow at 10:00.
+    # phone-sized screen too, agent 3 (for agent 2) with a taxpayer who asks to be called back tomorrow at 10:00.
     with walk.login("agen1") as page:
         walk.tour(page, shots=True)
         walk.narrow(page, "inbox", "table.inbox a.task-name, table.inbox .button, .list-filters button, .tabs a")
@@ -635,8 +681,9 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
                                          phone=True)
         assert visited[3] == first and len(set(visited)) == 3  # the unanswered contact came round again
     tomorrow = today + timedelta(days=1)
-    with walk.login("agen2") as page:
-        visited2 = call_round(walk, page, "agen2", [CALLBACK, "Bukan yang bersangkutan", "Informasi tersampaikan"],
+    with walk.login("agen3") as page:
+        expect(page.locator("a.notice-link.has-unread")).to_be_visible()  # told of the reassignment
+        visited2 = call_round(walk, page, "agen3", [CALLBACK, "Bukan yang bersangkutan", "Informasi tersampaikan"],
                               callback=(f"{tomorrow.isoformat()}T10:00",
                                         re.compile(rf"\b{tomorrow.day} \w+ {tomorrow.year} 10:00 WIB"),
                                         "Informasi tersampaikan"))
@@ -824,10 +871,40 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         expect(page.locator("main")).not_to_contain_text(SECOND_TITLE)
         walk.shot(page, "other-campaign-refused")
 
-    # The administrator's screens, and the printable SOP document the documentation page links to.
+    # The administrator's screens, and the printable SOP document the documentation page links to; a new user (a
+    # password typed twice that does not match is refused, then one is generated and shown once), and a working-day
+    # correction.
     with walk.login("admin") as page:
         page.goto("/dokumentasi")
         walk.tour(page, extra=(str(page.get_by_role("link", name="Dokumen SOP siap cetak").get_attribute("href")),))
+        walk.follow(page, "Administrasi")
+        expect(page.get_by_role("heading", name="Pengguna", level=1)).to_be_visible()
+        walk.shot(page, "admin-users")
+        walk.follow(page, "Tambah pengguna")
+        page.get_by_label("Nama pengguna").fill("agen4")
+        page.get_by_label("Nama lengkap").fill("Agen 4")
+        page.get_by_role("checkbox", name="Agen", exact=True).check()
+        page.get_by_role("radio", name=re.compile("^Ketik kata sandi")).check()
+        page.get_by_label("Kata sandi baru", exact=True).fill("rahasia-123")
+        page.get_by_label("Ulangi kata sandi baru").fill("rahasia-321")
+        walk.submit(page, "Simpan pengguna")
+        expect(page.locator("#error-password_confirm")).to_be_visible()
+        expect(page.get_by_label("Ulangi kata sandi baru")).to_have_attribute("aria-invalid", "true")
+        walk.shot(page, "admin-user-errors")
+        page.get_by_role("radio", name=re.compile("^Buat kata sandi acak")).check()
+        walk.submit(page, "Simpan pengguna")
+        expect(page.locator("code.secret")).to_have_text(re.compile(r"^\S{16,}$"))
+        walk.shot(page, "admin-user-created")
+        saturday = today + timedelta(days=12 - today.weekday())  # next week's: never a working day by the list
+        page.goto(f"/admin/kalender?tahun={saturday.year}")
+        walk.keyboard(page, presses=20)
+        page.get_by_label(re.compile("^Tanggal")).fill(saturday.isoformat())
+        page.get_by_role("radio", name="Hari kerja").check()
+        page.get_by_label(re.compile("^Catatan")).fill("Hari kerja pengganti")
+        walk.submit(page, "Simpan koreksi")
+        expect(page.get_by_role("status").first).to_contain_text("disimpan")
+        expect(page.locator(f"tr[data-day='{saturday.isoformat()}']")).to_contain_text("dijadikan hari kerja")
+        walk.shot(page, "admin-calendar")
 
     signed = campaigns.get_report(ctx, "kasi", campaign_id)
     assert signed["signed_by"] == "kepala" and signed["sha256"] == shown_hash

@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import calls, campaigns, dashboard, docs, instances, quality, tasks
+    from . import admin, calls, campaigns, dashboard, docs, instances, quality, reassign, tasks
 
-    for module in (tasks, campaigns, calls, instances, docs, quality, dashboard):
+    for module in (tasks, campaigns, calls, instances, docs, quality, dashboard, reassign, admin):
         app.register_blueprint(module.bp)

@@ -16,7 +16,8 @@ bp = Blueprint("docs", __name__)
 
 @bp.app_template_filter("step_hours")
 def step_hours(hours: float | None) -> str:
-    """Time spent in a step: '40 detik', '25 menit', '3,5 jam', '2,1 hari' (calendar days of 24 hours)."""
+    """Working time spent in a step: '40 detik', '25 menit', '3,5 jam', '2,1 hari kerja' (24 hours on working days
+    make a working day; see ``engine.pages.performance``)."""
     if hours is None:
         return "—"
     seconds = round(hours * 3600)
@@ -24,7 +25,7 @@ def step_hours(hours: float | None) -> str:
         return t("{n} detik", n=seconds)
     if seconds < 3600:
         return t("{n} menit", n=seconds // 60)
-    value, unit = (hours, N_("{n} jam")) if round(hours, 1) < 24 else (hours / 24, N_("{n} hari"))
+    value, unit = (hours, N_("{n} jam")) if round(hours, 1) < 24 else (hours / 24, N_("{n} hari kerja"))
     text = f"{value:.1f}"
     return t(unit, n=text.replace(".", ",") if current_language() == "id" else text)
 

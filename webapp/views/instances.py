@@ -26,6 +26,16 @@ ACTIONS = {
     "contacts_listed": N_("membuka daftar kontak"),
     "contact_viewed": N_("membuka data kontak"),
     "report_downloaded": N_("mengunduh laporan bertanda tangan (PDF)"),
+    "task_reassigned": N_("mengalihkan tugas"),
+    "contacts_reassigned": N_("mengalihkan kontak yang belum selesai"),
+    "due_date_moved": N_("mengoreksi kalender hari kerja; batas waktu tugas bergeser:"),
+}
+# What a reassignment did (the trail's detail line).
+REASSIGNED = {
+    "assigned": N_("dari {from} kepada {to}"),
+    "claimed": N_("dari {from} kepada {to} (diklaim atas namanya)"),
+    "closed": N_("{n} kontak dari {from} ke penugasan {to}; penugasan {from} ditutup"),
+    "contacts": N_("{n} kontak dari {from} ke penugasan {to}"),
 }
 # Grouped per-contact events: "{n}" is how many.
 GROUPED = {
@@ -42,4 +52,5 @@ STATUS = {"running": (N_("Berjalan"), "amber"), "completed": (N_("Selesai"), "gr
 def show(instance_id: int) -> Any:
     page = pages.instance_page(ctx(), me(), instance_id)
     return render_template("instances/show.html", instance=page.instance, trail=page.trail, actions=ACTIONS,
-                           grouped=GROUPED, decisions=DECISIONS, status=STATUS, diagram=instance_diagram_panel(page))
+                           grouped=GROUPED, decisions=DECISIONS, status=STATUS, diagram=instance_diagram_panel(page),
+                           reassignable=page.reassignable, reassigned=REASSIGNED)
