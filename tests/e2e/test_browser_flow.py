@@ -746,14 +746,14 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         expect(page.locator("table.inbox tbody tr")).to_contain_text(QA_STEP["ambil_sampel"])
 
     # The report starts the agent quality assessment, a second BPMN process: PKL draws one connected call of each
-    # agent and scores it on the sheet (agent 2's with a fatal error, which zeroes it).
+    # agent and scores it on the sheet (agent 3's with a fatal error, which zeroes it).
     with walk.login("pkl") as page:
         open_qa_task(walk, page, QA_STEP["ambil_sampel"])
         candidates = page.locator("section.qa-candidates tbody tr")
         expect(candidates.filter(has_text="agen1")).to_contain_text("3")  # 3 of agent 1's 4 calls were answered
         page.get_by_label("Jumlah panggilan sampel per agen").fill("1")
         walk.complete_qa(page, "Selesaikan tugas", QA_STEP["ambil_sampel"])
-        for agent in ("agen1", "agen2"):
+        for agent in ("agen1", "agen3"):
             open_qa_task(walk, page, f"{QA_STEP['nilai_agen']}: {agent}")
             call = page.locator("fieldset.score-call")
             expect(call).to_have_count(1)
@@ -761,7 +761,7 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
             expect(call.locator("dl.call-facts")).to_contain_text("tanpa rekaman")
             for label, points in SECTIONS.items():
                 page.get_by_role("spinbutton", name=re.compile("^" + re.escape(label))).fill(points)
-            if agent == "agen2":
+            if agent == "agen3":
                 page.get_by_role("checkbox", name=re.compile("^Kesalahan fatal")).check()
                 textbox(page, "Catatan penilai").fill("Menyebut status SPT di depan pihak lain.")
             textbox(page, "Umpan balik untuk agen").fill(FEEDBACK)
@@ -775,19 +775,19 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         review = page.locator("section.qa-review")
         expect(review.locator("article.qa-result")).to_have_count(2)
         expect(review.locator("article.qa-result").filter(has_text="agen1").locator(".qa-score")).to_contain_text("97")
-        expect(review.locator("article.qa-result").filter(has_text="agen2").locator(".qa-score")).to_contain_text("0")
+        expect(review.locator("article.qa-result").filter(has_text="agen3").locator(".qa-score")).to_contain_text("0")
         expect(review).to_contain_text("menunggu persetujuan")  # the state in words, not only a colour
         page.get_by_role("radio", name="Setujui dan sampaikan kepada agen").check()
         walk.complete_qa(page, "Kirim keputusan", QA_STEP["setujui_penilaian"])
         walk.follow(page, "Dasbor")  # the head of PKL sees the dashboard's quality part: the approved averages
         quality = page.locator("table.dash-quality tbody tr")
         expect(quality.filter(has_text=FULL_NAMES["agen1"])).to_contain_text("97,0 dari 100")
-        expect(quality.filter(has_text=FULL_NAMES["agen2"])).to_contain_text("0,0 dari 100")
+        expect(quality.filter(has_text=FULL_NAMES["agen3"])).to_contain_text("0,0 dari 100")
         expect(page.locator("table.dash-campaigns")).to_have_count(0)  # the operations part is the Kasi's
         walk.shot(page, "dashboard-quality")
         walk.tour(page, extra=("/penilaian-kualitas", "/dokumentasi/proses/penilaian_kualitas_agen"))
 
-    # Agent 1 reads its own result and feedback, and nothing of agent 2's.
+    # Agent 1 reads its own result and feedback, and nothing of agent 3's.
     with walk.login("agen1") as page:
         page.goto("/pemberitahuan")
         expect(page.locator("main")).to_contain_text(f"Hasil penilaian kualitas Anda untuk {TITLE}: nilai 97")
@@ -798,7 +798,7 @@ def test_one_campaign_through_the_browser(live_server: tuple[str, Any], browser:
         expect(result.locator(".qa-score")).to_contain_text("97")
         expect(result).to_contain_text(FEEDBACK)
         expect(result).to_contain_text("disetujui")
-        expect(page.locator("main")).not_to_contain_text("Agen 2 (demo)")
+        expect(page.locator("main")).not_to_contain_text("Agen 3 (demo)")
         walk.shot(page, "own-quality-result")
 
     # The requester sees the campaign finished and downloads the signed report (the very file whose SHA-256 was
