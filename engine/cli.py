@@ -219,6 +219,8 @@ def cmd_render(args: argparse.Namespace) -> int:
             target = out if index == 1 else out.with_name(f"{out.stem}-{index}{out.suffix or '.svg'}")
             target.write_text(diagram.svg, encoding="utf-8")
             print(target)
+            for warning in diagram.warnings:  # what could not be drawn was left out; the rest is in the file
+                print(f"{source}: warning: {warning}", file=sys.stderr)
     except RenderError as exc:
         raise RenderError(f"{source}: {exc.message}") from exc
     except OSError as exc:

@@ -257,12 +257,8 @@ def test_modeller_colours_are_applied_only_when_safe() -> None:
      "DOCTYPE"),
     (b"<svg xmlns='http://www.w3.org/2000/svg'/>", "root element is not bpmn:definitions"),
     (BPMN_HEAD.encode() + b'<bpmn:process id="p"/></bpmn:definitions>', "no bpmndi:BPMNDiagram"),
-    (bpmn("", '<bpmndi:BPMNShape id="x_di" bpmnElement="ghost"><dc:Bounds x="0" y="0" width="9" height="9"/>'
-              "</bpmndi:BPMNShape>"), "references missing element 'ghost'"),
-    (bpmn('<bpmn:task id="t"/>', '<bpmndi:BPMNShape id="t_di" bpmnElement="t"/>'), "needs dc:Bounds"),
-    (bpmn('<bpmn:task id="t"/>', '<bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="zero" y="0" '
-                                 'width="9" height="9"/></bpmndi:BPMNShape>'), "no valid 'x'"),
-    (bpmn('<bpmn:sequenceFlow id="f"/>', '<bpmndi:BPMNEdge id="f_di" bpmnElement="f"/>'), "at least two waypoints"),
+    (BPMN_HEAD.encode() + b'<bpmn:process id="p"/><bpmndi:BPMNDiagram id="dg"/></bpmn:definitions>',
+     "no diagram of the file can be drawn: line 1: BPMNDiagram 'dg': has no BPMNPlane"),
 ])
 def test_broken_input_raises_a_clear_render_error(content: bytes, message: str) -> None:
     with pytest.raises(RenderError, match=message):
@@ -331,3 +327,111 @@ def test_state_classes_add_a_mark_so_the_state_is_not_told_by_colour_alone() -> 
 def test_the_drawing_is_an_image_named_by_its_title() -> None:
     svg = svg_of("tasks.bpmn", title="SOP LIP20-0008")
     assert svg.get("role") == "img" and svg[0].tag == f"{{{NS['s']}}}title"
+
+
+BROKEN_DI = [  # what other modellers' files carry: each piece is left out with its warning, the rest drawn
+    ('<bpmndi:BPMNShape id="x_di" bpmnElement="ghost"><dc:Bounds x="0" y="0" width="9" height="9"/>'
+     "</bpmndi:BPMNShape>", "references missing element 'ghost'"),
+    ('<bpmndi:BPMNShape id="u_di" bpmnElement="u"/>', "a shape needs dc:Bounds"),
+    ('<bpmndi:BPMNShape id="v_di" bpmnElement="v"><dc:Bounds x="zero" y="0" width="9" height="9"/>'
+     "</bpmndi:BPMNShape>", "Bounds has no valid 'x'"),
+    ('<bpmndi:BPMNEdge id="f_di" bpmnElement="f"><di:waypoint x="0" y="0"/></bpmndi:BPMNEdge>',
+     "an edge needs at least two waypoints, found 1"),
+]
+
+
+def test_what_cannot_be_drawn_is_left_out_with_a_warning_and_the_rest_is_drawn() -> None:
+    good = ('<bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="0" y="0" width="100" height="80"/>'
+            "</bpmndi:BPMNShape>")
+    body = '<bpmn:task id="t" name="Tetap digambar"/><bpmn:task id="u"/><bpmn:task id="v"/><bpmn:sequenceFlow id="f"/>'
+    content = bpmn(body, good + "".join(piece for piece, _ in BROKEN_DI)).replace(
+        b"<bpmn:definitions ", b'<bpmn:definitions xmlns:di="http://www.omg.org/spec/DD/20100524/DI" ', 1)
+    content = content.replace(b"</bpmn:definitions>", b'<bpmndi:BPMNDiagram id="empty"/></bpmn:definitions>')
+    (diagram,) = render_diagrams(content)
+    svg = etree.fromstring(diagram.svg.encode())
+    assert lines_of(group(svg, "t")) == ["Tetap digambar"]
+    assert not svg.xpath("//s:g[@data-element-id='u' or @data-element-id='v' or @data-element-id='f']", namespaces=NS)
+    assert len(diagram.warnings) == 5
+    assert "BPMNDiagram 'empty': has no BPMNPlane (diagram left out)" in diagram.warnings[0]
+    for (_, message), warning in zip(BROKEN_DI, diagram.warnings[1:], strict=True):
+        assert message in warning and warning.endswith("(left out)")
+
+
+def test_klip_render_prints_what_it_left_out(klip, tmp_path: Path) -> None:
+    source = tmp_path / "vendor.bpmn"
+    source.write_bytes(bpmn('<bpmn:task id="t"/>', '<bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="0" '
+                            'y="0" width="100" height="80"/></bpmndi:BPMNShape>' + BROKEN_DI[0][0]))
+    done = klip("render", str(source), "-o", str(tmp_path / "out.svg"))
+    assert done.returncode == 0 and (tmp_path / "out.svg").exists()
+    assert "vendor.bpmn: warning: line 1: BPMNShape 'x_di': references missing element 'ghost'" in done.stderr
+
+
+def pool(multiplicity: str) -> etree._Element:
+    content = (f'{BPMN_HEAD}<bpmn:collaboration id="c"><bpmn:participant id="pool" name="Unit" processRef="p">'
+               f'{multiplicity}</bpmn:participant></bpmn:collaboration><bpmn:process id="p"/>'
+               '<bpmndi:BPMNDiagram id="dg"><bpmndi:BPMNPlane id="pl" bpmnElement="c">'
+               '<bpmndi:BPMNShape id="pool_di" bpmnElement="pool" isHorizontal="true"><dc:Bounds x="0" y="0" '
+               'width="600" height="200"/></bpmndi:BPMNShape></bpmndi:BPMNPlane></bpmndi:BPMNDiagram>'
+               '</bpmn:definitions>').encode()
+    return group(etree.fromstring(render_diagrams(content)[0].svg.encode()), "pool")
+
+
+def test_a_pool_is_multi_instance_only_when_more_than_one_participant_is_allowed() -> None:
+    assert not parts(pool(""), "bpmn-marker-parallel")
+    assert not parts(pool('<bpmn:participantMultiplicity minimum="1" maximum="1"/>'), "bpmn-marker-parallel")
+    assert parts(pool('<bpmn:participantMultiplicity minimum="2" maximum="5"/>'), "bpmn-marker-parallel")
+    assert parts(pool("<bpmn:participantMultiplicity/>"), "bpmn-marker-parallel")  # no maximum: many, as bpmn.io
+
+
+def label_box(g: etree._Element) -> tuple[float, float, float]:
+    """The drawn label's first line top, its last line bottom, and its leftmost x (from the tspans' baselines)."""
+    text = g.find(".//s:text", NS)
+    assert text is not None
+    size = {"bpmn-label-11": 11.0, "bpmn-label-10": 10.0}.get(next(
+        (c for c in classes(text) if c.startswith("bpmn-label-")), ""), 12.0)
+    spans = [t for t in text.iterfind("s:tspan", NS) if "bpmn-space" not in classes(t)]
+    baselines = [float(t.get("y") or 0) for t in spans]
+    line = size * 1.2
+    top = baselines[0] - line / 2 - size * 0.35
+    left = min(float(t.get("x") or 0) - text_width(t.text or "", size) / 2 for t in spans)
+    return top, baselines[-1] - line / 2 - size * 0.35 + line, left
+
+
+@pytest.mark.parametrize("name, width, height", [
+    ("Menetapkan batas waktu laporan (5 hari kerja)", 110, 80),  # the model's own script task
+    ("Verifikasi", 100, 80),
+    ("Meneliti dan menyetujui laporan pelaksanaan kegiatan penyampaian informasi perpajakan", 120, 80),
+])
+def test_a_task_icon_is_never_drawn_over_the_label(name: str, width: int, height: int) -> None:
+    content = bpmn(f'<bpmn:userTask id="t" name="{name}"/>',
+                   f'<bpmndi:BPMNShape id="t_di" bpmnElement="t"><dc:Bounds x="0" y="0" width="{width}" '
+                   f'height="{height}"/></bpmndi:BPMNShape>')
+    top, bottom, left = label_box(group(etree.fromstring(render_diagrams(content)[0].svg.encode()), "t"))
+    assert top >= 24 or left >= 24, (top, left)  # below the icon's square, or right of it
+    assert bottom <= height
+
+
+def test_a_collapsed_sub_process_keeps_its_label_above_the_marker() -> None:
+    name = "Penyusunan, penelitian dan pengesahan laporan pelaksanaan oleh pejabat yang berwenang"
+    content = bpmn(f'<bpmn:subProcess id="s" name="{name}"><bpmn:task id="inner"/></bpmn:subProcess>',
+                   '<bpmndi:BPMNShape id="s_di" bpmnElement="s" isExpanded="false"><dc:Bounds x="0" y="0" '
+                   'width="100" height="80"/></bpmndi:BPMNShape>')
+    g = group(etree.fromstring(render_diagrams(content)[0].svg.encode()), "s")
+    marker = parts(g, "bpmn-marker-subprocess")
+    assert marker
+    marker_top = float(marker[0].get("transform", "").split("(")[1].split()[1].rstrip(")").split(",")[-1])
+    _, bottom, _ = label_box(g)
+    assert bottom <= marker_top, (bottom, marker_top)
+
+
+@pytest.mark.parametrize("body", [
+    '<bpmn:dataStoreReference id="ds" name="Arsip rekaman panggilan"/>',
+    # the name only on the data store the reference points to (as several modellers save it)
+    '<bpmn:dataStoreReference id="ds" dataStoreRef="store"/>',
+])
+def test_a_data_store_is_drawn_with_its_name(body: str) -> None:
+    content = bpmn(body, '<bpmndi:BPMNShape id="ds_di" bpmnElement="ds"><dc:Bounds x="0" y="0" width="50" '
+                         'height="50"/></bpmndi:BPMNShape>').replace(
+        b'<bpmn:process id="p">', b'<bpmn:dataStore id="store" name="Arsip rekaman panggilan"/><bpmn:process id="p">')
+    g = group(etree.fromstring(render_diagrams(content)[0].svg.encode()), "ds")
+    assert " ".join(lines_of(g)) == "Arsip rekaman panggilan"

@@ -19,7 +19,19 @@ from lxml import etree
 
 from ..bpmn_xml import parse_xml
 from . import edges, pools, shapes
-from .model import BPMNDI_NS, Ctx, Item, Model, RenderError, is_expanded, local, name_of, ns, plane_items
+from .model import (
+    BPMNDI_NS,
+    Ctx,
+    Item,
+    Model,
+    RenderError,
+    Skipped,
+    is_expanded,
+    local,
+    name_of,
+    ns,
+    plane_items,
+)
 from .svg import CSS, SVG_NS, circle, num, path, place, sub
 
 MARGIN = 10.0
@@ -42,13 +54,15 @@ MARKED = {"activity", "event", "gateway", "data"}
 
 @dataclass(frozen=True)
 class RenderedDiagram:
-    """One drawn BPMNDiagram: its DI id and name, the SVG text and its size in px."""
+    """One drawn BPMNDiagram: its DI id and name, the SVG text and its size in px, and what was left out of it
+    (or, on the first diagram, of a diagram that could not be drawn at all), one warning each."""
 
     id: str
     name: str
     svg: str
     width: float
     height: float
+    warnings: tuple[str, ...] = ()
 
 
 def _category(kind: str) -> tuple[str, Draw]:
@@ -202,7 +216,7 @@ def _frame(svg: etree._Element, extent: list[float]) -> tuple[float, float]:
 def _render(model: Model, diagram: etree._Element, styles: Mapping[str, str], title: str | None,
             ) -> RenderedDiagram:
     """Draw one BPMNDiagram."""
-    items = plane_items(model, diagram)
+    items, warnings = plane_items(model, diagram)
     ctx = Ctx(model, frozenset(i.element_id for i in items if i.bounds is not None),
               [math.inf, math.inf, -math.inf, -math.inf])
     name = (diagram.get("name") or "").strip()
@@ -212,7 +226,7 @@ def _render(model: Model, diagram: etree._Element, styles: Mapping[str, str], ti
         _draw_item(ctx, svg, items[index], styles)
     width, height = _frame(svg, ctx.extent)
     text = etree.tostring(svg, encoding="unicode")
-    return RenderedDiagram(diagram.get("id") or "", name, text + "\n", width, height)
+    return RenderedDiagram(diagram.get("id") or "", name, text + "\n", width, height, tuple(warnings))
 
 
 def render_diagrams(content: bytes, *, styles: Mapping[str, str] | None = None, title: str | None = None,
@@ -224,7 +238,19 @@ def render_diagrams(content: bytes, *, styles: Mapping[str, str] | None = None, 
         raise RenderError("the file has no diagram to draw (no bpmndi:BPMNDiagram): save it from a BPMN "
                           "modeller so it carries its layout")
     model = Model(root)
-    return [_render_guarded(model, diagram, styles or {}, title) for diagram in diagrams]
+    drawn, left_out = [], []
+    for diagram in diagrams:
+        try:
+            drawn.append(_render_guarded(model, diagram, styles or {}, title))
+        except Skipped as skipped:
+            left_out.append(f"{skipped} (diagram left out)")
+    if not drawn:
+        raise RenderError("no diagram of the file can be drawn: " + "; ".join(left_out))
+    if left_out:
+        first = drawn[0]
+        drawn[0] = RenderedDiagram(first.id, first.name, first.svg, first.width, first.height,
+                                   (*left_out, *first.warnings))
+    return drawn
 
 
 def _render_guarded(model: Model, diagram: etree._Element, styles: Mapping[str, str], title: str | None,
@@ -232,7 +258,7 @@ def _render_guarded(model: Model, diagram: etree._Element, styles: Mapping[str, 
     """Render one diagram; odd third-party input must end in a RenderError, never a traceback."""
     try:
         return _render(model, diagram, styles, title)
-    except RenderError:
+    except (RenderError, Skipped):
         raise
     except Exception as exc:  # deliberately broad: the input is untrusted and arbitrary
         where = f"diagram '{diagram.get('id') or '?'}' (line {diagram.sourceline})"

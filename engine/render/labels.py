@@ -7,21 +7,49 @@ from lxml import etree
 
 from .model import Bounds, Ctx, Item, Point
 from .svg import num
-from .text import EXTERNAL_FONT_SIZE, FONT_SIZE, block_height, text_block, text_width, wrap_words
+from .text import EXTERNAL_FONT_SIZE, FONT_SIZE, LINE_HEIGHT, block_height, text_block, text_width, wrap_words
 
 DEFAULT_LABEL_WIDTH = 90.0
 DEFAULT_LABEL_HEIGHT = 20.0
 FLOW_LABEL_INDENT = 15.0
 PADDING = 7.0
+ICON_FALLBACK_SIZES = (FONT_SIZE, 11.0, 10.0)  # px: a label below a task's icon, largest that fits
 
 
-def inside(ctx: Ctx, g: etree._Element, box: Bounds, text: str, *, valign: str = "middle") -> None:
-    """A label wrapped to the box, centred horizontally; vertically centred or at the top."""
-    lines, spaced = wrap_words(text, max(box.w - 2 * PADDING, 10))
-    height = block_height(lines)
+def inside(ctx: Ctx, g: etree._Element, box: Bounds, text: str, *, valign: str = "middle", icon: float = 0.0,
+           markers: float = 0.0) -> None:
+    """A label wrapped to the box, centred horizontally; vertically centred or at the top.
+
+    ``icon``: the size of a type icon's square in the box's top-left corner; ``markers``: the height of the marker
+    row at its bottom. The label keeps off the markers, and a label reaching into the icon's square moves down below
+    it — in a smaller type (11, then 10 px) when the box is too low for it otherwise — so that neither is ever drawn
+    over its text."""
+    width = max(box.w - 2 * PADDING, 10)
+    lines, spaced = wrap_words(text, width)
+    size, top = FONT_SIZE, _top(box, block_height(lines), valign, markers)
+    if icon and _under_icon(lines, box, top, icon, size):
+        bottom = box.y + box.h - (markers or PADDING / 4)
+        for size in ICON_FALLBACK_SIZES:
+            lines, spaced = wrap_words(text, width, size)
+            if box.y + icon + block_height(lines, size) <= bottom:
+                break
+        top = max(box.y + icon, _top(box, block_height(lines, size), valign, markers))
+    css = "bpmn-label" if size == FONT_SIZE else f"bpmn-label bpmn-label-{size:.0f}"  # the CSS has 11 and 10 px
+    text_block(g, lines, box.cx, top, size=size, css=css, spaced=spaced)
+    _extend(ctx, lines, box.cx, top, size)
+
+
+def _top(box: Bounds, height: float, valign: str, markers: float) -> float:
+    """Where a block of ``height`` starts: at the top or centred, and above the marker row."""
     top = box.y + PADDING if valign == "top" else box.cy - height / 2
-    text_block(g, lines, box.cx, top, spaced=spaced)
-    _extend(ctx, lines, box.cx, top, FONT_SIZE)
+    return min(top, box.y + box.h - markers - height) if markers else top
+
+
+def _under_icon(lines: list[str], box: Bounds, top: float, icon: float, size: float) -> bool:
+    """Whether a line of a centred block starting at ``top`` reaches into the icon's square in the corner."""
+    line_height = size * LINE_HEIGHT
+    return any(top + i * line_height < box.y + icon and box.cx - text_width(line, size) / 2 < box.x + icon
+               for i, line in enumerate(lines))
 
 
 def left_top(ctx: Ctx, g: etree._Element, box: Bounds, text: str, padding: float = 5.0) -> None:

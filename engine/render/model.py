@@ -17,9 +17,15 @@ Point = tuple[float, float]
 
 
 class RenderError(KlipError):
-    """The file cannot be drawn (not XML, no diagram, broken diagram interchange …)."""
+    """The file cannot be drawn (not XML, no diagram, no diagram with anything drawable …)."""
 
     code = "render_error"
+
+
+class Skipped(Exception):
+    """One piece of diagram interchange that cannot be drawn (a shape without bounds, an edge without waypoints,
+    a reference to a missing element, a diagram without a plane): it is left out with a warning and the rest is
+    drawn, as other modellers' files often carry such leftovers."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +105,7 @@ def _number(di: etree._Element, node: etree._Element, attr: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value):
-        raise RenderError(f"{_where(di)}: {local(node)} has no valid '{attr}' (got {raw!r})")
+        raise Skipped(f"{_where(di)}: {local(node)} has no valid '{attr}' (got {raw!r})")
     return value
 
 
@@ -126,20 +132,20 @@ def _waypoints(di: etree._Element) -> tuple[Point, ...]:
     """The edge's di:waypoint list (at least two)."""
     points = tuple((_number(di, w, "x"), _number(di, w, "y")) for w in di if local(w) == "waypoint")
     if len(points) < 2:
-        raise RenderError(f"{_where(di)}: an edge needs at least two waypoints, found {len(points)}")
+        raise Skipped(f"{_where(di)}: an edge needs at least two waypoints, found {len(points)}")
     return points
 
 
 def make_item(model: Model, di: etree._Element) -> Item:
-    """Resolve one BPMNShape/BPMNEdge against the model, checking what it needs to be drawn."""
+    """Resolve one BPMNShape/BPMNEdge against the model, checking what it needs to be drawn (else Skipped)."""
     ref = di.get("bpmnElement")
     element = model.resolve(ref) if ref else di  # bpmnElement is optional: draw such DI as a plain shape/line
     if element is None:
-        raise RenderError(f"{_where(di)}: references missing element '{ref}'")
+        raise Skipped(f"{_where(di)}: references missing element '{ref}'")
     if local(di) == "BPMNShape":
         bounds = _bounds(di, di)
         if bounds is None:
-            raise RenderError(f"{_where(di)}: a shape needs dc:Bounds")
+            raise Skipped(f"{_where(di)}: a shape needs dc:Bounds")
         waypoints: tuple[Point, ...] = ()
     else:
         bounds, waypoints = None, _waypoints(di)
@@ -148,13 +154,19 @@ def make_item(model: Model, di: etree._Element) -> Item:
     return Item(element, element_id, kind, di, bounds, waypoints, _label_bounds(di))
 
 
-def plane_items(model: Model, diagram: etree._Element) -> list[Item]:
-    """Every shape and edge of a BPMNDiagram's plane, in document order."""
+def plane_items(model: Model, diagram: etree._Element) -> tuple[list[Item], list[str]]:
+    """Every drawable shape and edge of a BPMNDiagram's plane, in document order, and a warning for each left out
+    (Skipped when the diagram has no plane at all)."""
     plane = next((c for c in diagram if ns(c) == BPMNDI_NS and local(c) == "BPMNPlane"), None)
     if plane is None:
-        raise RenderError(f"{_where(diagram)}: has no BPMNPlane")
-    found = [n for n in plane.iter() if ns(n) == BPMNDI_NS and local(n) in ("BPMNShape", "BPMNEdge")]
-    return [make_item(model, di) for di in found]
+        raise Skipped(f"{_where(diagram)}: has no BPMNPlane")
+    items, warnings = [], []
+    for di in (n for n in plane.iter() if ns(n) == BPMNDI_NS and local(n) in ("BPMNShape", "BPMNEdge")):
+        try:
+            items.append(make_item(model, di))
+        except Skipped as skipped:
+            warnings.append(f"{skipped} (left out)")
+    return items, warnings
 
 
 @dataclass

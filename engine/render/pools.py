@@ -43,8 +43,18 @@ def draw_participant(ctx: Ctx, g: etree._Element, item: Item) -> None:
             (b.x, b.y + HEADER), (b.x + b.w, b.y + HEADER)]
         polyline(g, edge, "bpmn-lane-header")
         _header_label(ctx, g, b, horizontal, name_of(element))
-    if any(local(c) == "participantMultiplicity" for c in element):
+    if _multi_instance(element):
         activity_markers(g, ["parallel"], b.cx, b.y + b.h)
+
+
+def _multi_instance(participant: etree._Element) -> bool:
+    """A pool stands for several participants when its participantMultiplicity allows more than one (a maximum of
+    1 is a single participant, drawn without the marker; no maximum reads as many, as bpmn.io draws it)."""
+    multiplicity = next((c for c in participant if local(c) == "participantMultiplicity"), None)
+    if multiplicity is None:
+        return False
+    maximum = (multiplicity.get("maximum") or "").strip()
+    return not maximum.isdigit() or int(maximum) > 1
 
 
 def draw_lane(ctx: Ctx, g: etree._Element, item: Item) -> None:

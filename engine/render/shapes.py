@@ -4,7 +4,7 @@ from __future__ import annotations
 from lxml import etree
 
 from . import labels
-from .icons import activity_markers, event_icon, task_icon
+from .icons import MARKER, TASK_ICONS, activity_markers, event_icon, task_icon
 from .model import Bounds, Ctx, Item, event_definitions, is_expanded, is_true, local, loop_kind, name_of
 from .svg import circle, cross, num, path, place, polygon, polyline, rect, regular_polygon, sub
 
@@ -20,6 +20,10 @@ GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBas
 DATA_OBJECTS = {"dataObjectReference", "dataObject", "dataInput", "dataOutput"}
 DATA_STORES = {"dataStoreReference", "dataStore"}
 TASK_RADIUS = 10.0
+
+
+ICON_CORNER = 24.0  # px: the task-type icon's square in the top-left corner (drawn at +2, 0.85 × 26)
+MARKER_ROW = 4.0 + MARKER + 2.0  # px: the marker row at the bottom, its gap to the edge and 2 px above it
 
 
 def _markers(item: Item, collapsed: bool) -> list[str]:
@@ -39,8 +43,10 @@ def draw_task(ctx: Ctx, g: etree._Element, item: Item) -> None:
     b = _bounds(item)
     rect(g, b.x, b.y, b.w, b.h, "bpmn-outline", TASK_RADIUS)
     task_icon(g, item.kind, b.x, b.y, instantiate=is_true(item.element, "instantiate"))
-    labels.inside(ctx, g, b, name_of(item.element))
-    activity_markers(g, _markers(item, collapsed=False), b.cx, b.y + b.h)
+    markers = _markers(item, collapsed=False)
+    labels.inside(ctx, g, b, name_of(item.element), icon=ICON_CORNER if item.kind in TASK_ICONS else 0.0,
+                  markers=MARKER_ROW if markers else 0.0)
+    activity_markers(g, markers, b.cx, b.y + b.h)
 
 
 def _called_task(ctx: Ctx, item: Item) -> str | None:
@@ -69,8 +75,11 @@ def draw_sub_process(ctx: Ctx, g: etree._Element, item: Item) -> None:
         _event_sub_process_icon(ctx, g, item)
     if global_task is not None:
         task_icon(g, global_task, b.x, b.y)
-    labels.inside(ctx, g, b, name_of(element), valign="top" if expanded and global_task is None else "middle")
-    activity_markers(g, _markers(item, collapsed=not expanded), b.cx, b.y + b.h)
+    markers = _markers(item, collapsed=not expanded)
+    labels.inside(ctx, g, b, name_of(element), valign="top" if expanded and global_task is None else "middle",
+                  icon=ICON_CORNER if global_task in TASK_ICONS else 0.0,
+                  markers=MARKER_ROW if markers and not (expanded and global_task is None) else 0.0)
+    activity_markers(g, markers, b.cx, b.y + b.h)
 
 
 def _event_sub_process_icon(ctx: Ctx, g: etree._Element, item: Item) -> None:
@@ -176,7 +185,11 @@ def draw_data_store(ctx: Ctx, g: etree._Element, item: Item) -> None:
     rims = " ".join(f"M{num(x)} {num(y + ry + k)} {arc.format(0)}{num(right)} {num(y + ry + k)}"
                     for k in (0, ry * 0.6, ry * 1.2))
     path(g, rims, "bpmn-inner")
-    labels.external(ctx, g, item, name_of(item.element))
+    name = name_of(item.element)
+    if not name and item.kind == "dataStoreReference":  # the name is often only on the dataStore it refers to
+        store = ctx.model.resolve(item.element.get("dataStoreRef"))
+        name = name_of(store) if store is not None else ""
+    labels.external(ctx, g, item, name)
 
 
 def _bounds(item: Item) -> Bounds:

@@ -57,6 +57,8 @@ CSS = """
 .bpmn-unknown .bpmn-outline{fill:#fff;stroke:#888;stroke-dasharray:4 3}
 .bpmn-label{font-family:Arial,sans-serif;font-size:12px;fill:#000;stroke:none;text-anchor:middle}
 .bpmn-external-label{font-size:11px}
+.bpmn-label-11{font-size:11px}
+.bpmn-label-10{font-size:10px}
 .bpmn-label-left{text-anchor:start}
 .state-completed .bpmn-outline{fill:#dff3df}
 .state-completed .bpmn-line{stroke:#2e7d32}
