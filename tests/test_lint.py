@@ -90,7 +90,7 @@ def test_malformed_xml_reports_file_and_line(klip, tmp_path) -> None:
                     '<bpmn:process id="p">\n'
                     '</bpmn:definitions>\n')
     result = klip("lint", str(path))
-    assert result.returncode == 1 and f"{path}:4: malformed XML" in result.stdout
+    assert result.returncode == 1 and f"{path}:4:20: xml: XML tidak dapat dibaca: malformed XML" in result.stdout
 
 
 def test_xsd_errors_report_the_line(klip, tmp_path) -> None:
