@@ -128,7 +128,7 @@ class Source:
         token = f"<{element.prefix}:{local(element)}" if element.prefix else f"<{local(element)}"
         for number in range(min(line, len(self.lines)), max(0, line - 20), -1):
             text = self.lines[number - 1]
-            at = text.rfind(token) if number == line else text.rfind(token)
+            at = text.rfind(token)
             if at >= 0 and (len(text) == at + len(token) or not text[at + len(token)].isalnum()):
                 return number, at + 1
         return line, None
@@ -587,7 +587,7 @@ def variable_problems(graph: Graph, source: Source, forms: dict[str, Any], tree:
 # ---------------------------------------------------------------- decisions: form values and gateway conditions
 def _comparisons(tree: ast.AST) -> list[tuple[str, Any, ast.AST]]:
     """(variable, constant, node) of every ``name == c``, ``name != c``, ``name in (c, …)`` and ``c == name``."""
-    found = []
+    found: list[tuple[str, Any, ast.AST]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:
             continue
@@ -676,7 +676,9 @@ def decision_problems(graph: Graph, source: Source, forms: dict[str, Any]) -> li
                         "kondisi menguji {variable} == {value!r}, tetapi formulir {tasks} hanya menghasilkan "
                         "{choices}", variable=variable, value=value, tasks=deciders,
                         choices=[repr(c) for c in choices[variable]]),
-                        did_you_mean(str(value), [str(c) for c in choices[variable]]), flow.get("id")))
+                        did_you_mean(str(value), [str(c) for c in choices[variable]]) or N_(
+                            "ujilah salah satu nilai formulir: {choices}",
+                            choices=[repr(c) for c in choices[variable]]), flow.get("id")))
         if node.get("default") or not conditions:
             continue
         tested = sorted({v for _, tree in conditions for v, _, _ in _comparisons(tree) if v in choices})
@@ -756,8 +758,8 @@ def duration_problems(graph: Graph, source: Source) -> list[Problem]:
     for node_id, node in graph.nodes.items():
         if not in_force[node_id]:
             continue
-        texts = [(N_("nama"), node.get("name") or ""),
-                 (N_("dokumentasi"), " ".join(node.findtext("bpmn:documentation", "", NS).split())),
+        texts = [(N_("nama elemen"), node.get("name") or ""),
+                 (N_("dokumentasi elemen"), " ".join(node.findtext("bpmn:documentation", "", NS).split())),
                  (Text(rules.TIME_STANDARD_PROPERTY), properties(node).get(rules.TIME_STANDARD_PROPERTY, ""))]
         for label, text in texts:
             stated = sorted({int(d) for d in DAYS.findall(text)})

@@ -216,7 +216,7 @@ def _rule_problems(schema: dict[str, Any]) -> list[Text]:
     form's own fields, its message on one of them."""
     rules_, fields, problems = schema.get("x-rules", []), schema.get("properties", {}), []
     if not isinstance(rules_, list):
-        return [N_("x-rules harus daftar {{rule, field, message}}")]
+        return [N_("x-rules harus daftar objek berisi rule, field, dan message")]
     for number, rule in enumerate(rules_, start=1):
         if not isinstance(rule, dict) or not all(isinstance(rule.get(k), str) for k in ("rule", "field", "message")):
             problems.append(N_("x-rules #{number}: perlu teks 'rule', 'field', dan 'message'", number=number))
