@@ -1,9 +1,8 @@
 """The process engine: the only package that imports SpiffWorkflow.
 
 Load and lint models (``loader``, ``lint`` and its rule registry, ``rules``, the ``expressions`` sandbox),
-deploy versions (``deployment``),
-run instances and keep their state (``runtime``, ``store``), fire timers (``timers``). The rest of the engine
-uses the names below and sees plain values, never SpiffWorkflow objects.
+deploy versions (``deployment``), run instances and keep their state (``runtime``, ``store``), fire timers
+(``timers``). The rest of the engine uses the names below and sees plain values, never SpiffWorkflow objects.
 """
 from . import lint, rules
 from .deployment import VersionView, current_version, current_versions, deploy, deploy_models
