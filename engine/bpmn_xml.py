@@ -1,7 +1,7 @@
 """Hardened parsing of untrusted BPMN XML, shared by the model loader and the diagram renderer.
 
 No DTD, no entities, no network, bounded size; every problem is a ``Problem`` that prints as
-``file:line: message [element id]``.
+``file:line:column: rule: message [element id] — hint``.
 """
 from __future__ import annotations
 
@@ -22,32 +22,47 @@ BPMNDI = "{%s}" % NS["bpmndi"]
 
 @dataclass(frozen=True)
 class Problem:
+    """One finding about a model: where (file, line, column, element), which lint rule, what, and a hint.
+
+    ``str()`` gives ``file:line:column: rule: message [element] — hint`` (Indonesian; the lint's CLI renders the
+    message and hint in the reader's language, see ``engine.process.lint``)."""
+
     file: str
     line: int | None
     message: str
     element_id: str | None = None
     severity: str = "error"
+    rule: str = ""
+    column: int | None = None
+    hint: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        return self.render(str(self.message), str(self.hint))
+
+    def render(self, message: str, hint: str) -> str:
+        """The one-line form with ``message`` and ``hint`` as given (already in the reader's language)."""
+        where = self.file + "".join(f":{n}" for n in (self.line, self.column if self.line else None) if n)
+        rule = f" {self.rule}:" if self.rule else ""
+        label = "" if self.severity == "error" else f" {self.severity}:"
         suffix = f" [{self.element_id}]" if self.element_id else ""
-        label = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{where}: {label}{self.message}{suffix}"
+        tail = f" — {hint}" if hint else ""
+        return f"{where}:{rule}{label} {message}{suffix}{tail}"
 
 
 def parse_xml(content: bytes, filename: str) -> tuple[etree._ElementTree | None, list[Problem]]:
     """Parse untrusted XML: no DTD, no entities, no network, bounded size."""
     if len(content) > MAX_BPMN_BYTES:
-        return None, [Problem(filename, None, f"file is larger than {MAX_BPMN_BYTES // 1024} KiB")]
+        return None, [Problem(filename, None, f"file is larger than {MAX_BPMN_BYTES // 1024} KiB", rule="xml")]
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     try:
         tree = etree.ElementTree(etree.fromstring(content, parser))
     except etree.XMLSyntaxError as exc:
-        return None, [Problem(filename, exc.lineno, f"malformed XML: {exc.msg}")]
+        return None, [Problem(filename, exc.lineno, f"malformed XML: {exc.msg}", rule="xml",
+                              column=exc.position[1] or None)]
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        return None, [Problem(filename, 1, "DOCTYPE declarations are not allowed")]
+        return None, [Problem(filename, 1, "DOCTYPE declarations are not allowed", rule="xml")]
     if tree.getroot().tag != BPMN + "definitions":
-        return None, [Problem(filename, tree.getroot().sourceline, "root element is not bpmn:definitions")]
+        return None, [Problem(filename, tree.getroot().sourceline, "root element is not bpmn:definitions", rule="xml")]
     return tree, []
 
 

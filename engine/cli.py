@@ -7,7 +7,9 @@ the web app.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sys
 from dataclasses import replace
 from datetime import date
@@ -20,7 +22,7 @@ from .errors import KlipError
 from .i18n import LANGUAGES
 from .jobs import run_jobs
 from .migrate import upgrade
-from .process import deploy, deploy_models, load_model_file
+from .process import deploy, deploy_models, lint, load_model_file
 from .render import RenderError, render_diagrams
 from .settings import PROJECT_ROOT, Settings, model_files
 from .sopdoc import generate_docs
@@ -50,16 +52,31 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lint_language(choice: str | None) -> str:
+    """``--lang``, else ``KLIP_LANG``, else ``LANG`` (``en_US.UTF-8`` → en), else Indonesian."""
+    for value in (choice, os.environ.get("KLIP_LANG"), os.environ.get("LANG")):
+        code = (value or "").split("_")[0].split(".")[0].lower()
+        if code in LANGUAGES:
+            return code
+    return "id"
+
+
 def cmd_lint(args: argparse.Namespace) -> int:
-    errors = 0
-    for path in args.paths:
-        _, problems = load_model_file(Path(path))
-        for problem in problems:
-            print(problem)
-        errors += sum(p.severity == "error" for p in problems)
-        if not problems:
-            print(f"{path}: OK")
-    return 1 if errors else 0
+    """Lint models (a directory: its ``*.bpmn``): one finding a line, or a JSON list; exit 1 on any error."""
+    lang = _lint_language(args.lang)
+    paths = [p for arg in args.paths for p in (model_files(Path(arg)) if Path(arg).is_dir() else [Path(arg)])]
+    found = []
+    for path in paths:
+        _, problems = load_model_file(path)
+        found += problems
+        if args.format == "text":
+            for problem in problems:
+                print(lint.as_text(problem, lang))
+            if not problems:
+                print(f"{path}: OK")
+    if args.format == "json":
+        print(json.dumps([lint.as_json(p, lang) for p in found], ensure_ascii=False, indent=2))
+    return 1 if any(p.severity == "error" for p in found) else 0
 
 
 SYSTEM = "system"  # who the command line acts as (the audit trail's actor)
@@ -238,9 +255,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     deploy.add_argument("paths", nargs="*", metavar="path", help="model BPMN (bawaan: semua bpmn/*.bpmn)")
     deploy.add_argument("--as-user", help="deploy atas nama pengguna (peran admin/analis)")
     deploy.set_defaults(func=cmd_deploy)
-    lint = sub.add_parser("lint", help="periksa file BPMN (file:baris: pesan)")
-    lint.add_argument("paths", nargs="+")
-    lint.set_defaults(func=cmd_lint)
+    lint_cmd = sub.add_parser("lint", help="periksa model BPMN (file:baris:kolom: aturan: pesan [elemen] — petunjuk)")
+    lint_cmd.add_argument("paths", nargs="+", metavar="path", help="file .bpmn atau folder berisi model")
+    lint_cmd.add_argument("--format", choices=("text", "json"), default="text", help="keluaran (bawaan: text)")
+    lint_cmd.add_argument("--lang", choices=LANGUAGES, help="bahasa pesan (bawaan: KLIP_LANG, LANG, lalu id)")
+    lint_cmd.set_defaults(func=cmd_lint)
     user = sub.add_parser("user", help="kelola pengguna").add_subparsers(dest="user_command", required=True)
     add = user.add_parser("add")
     add.add_argument("name")

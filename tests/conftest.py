@@ -127,6 +127,8 @@ def klip(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Capture
     from webapp.cli import main
 
     monkeypatch.delenv("KLIP_DEMO", raising=False)
+    monkeypatch.delenv("KLIP_LANG", raising=False)  # `klip lint` speaks Indonesian unless a test asks otherwise
+    monkeypatch.delenv("LANG", raising=False)
     monkeypatch.setenv("KLIP_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
 
     def run(*args: str, stdin: str = "") -> CliResult:

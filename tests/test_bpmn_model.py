@@ -1067,7 +1067,8 @@ def other_decision_values(model: Model) -> None:
 
 
 def add_a_step_with_its_own_form(model: Model) -> None:
-    """The Kasi checks the uploaded data before step 1 (a new user task, a new form, no sopStep)."""
+    """The Kasi checks the uploaded data before step 1 (a new user task, a new form, drawn, and marked
+    sopStep="-": a step the SOP document leaves out)."""
     start = next(iter(model.starts))
     (flow,) = model.outgoing(start)
     step_1 = flow.get("targetRef")
@@ -1078,6 +1079,7 @@ def add_a_step_with_its_own_form(model: Model) -> None:
                                   etree.QName(NS["spiffworkflow"], "properties"))
     etree.SubElement(properties, etree.QName(NS["spiffworkflow"], "property"), name=rules.FORM_PROPERTY,
                      value="periksa-data.json")
+    etree.SubElement(properties, etree.QName(NS["spiffworkflow"], "property"), name="sopStep", value="-")
     etree.SubElement(task, etree.QName(NS["bpmn"], "incoming")).text = flow.get("id")
     etree.SubElement(task, etree.QName(NS["bpmn"], "outgoing")).text = "flow_periksa_data"
     model.nodes[start].addnext(task)
@@ -1087,6 +1089,14 @@ def add_a_step_with_its_own_form(model: Model) -> None:
     one(model.nodes[step_1], f"./bpmn:incoming[text()='{flow.get('id')}']").text = "flow_periksa_data"
     lane = one(model.process, f".//bpmn:lane[bpmn:flowNodeRef[text()='{start}']]")
     etree.SubElement(lane, etree.QName(NS["bpmn"], "flowNodeRef")).text = "periksa_data"
+    plane = one(model.root, "//bpmndi:BPMNPlane")
+    shape = etree.SubElement(plane, etree.QName(NS["bpmndi"], "BPMNShape"), id="periksa_data_di",
+                             bpmnElement="periksa_data")
+    etree.SubElement(shape, etree.QName(NS["dc"], "Bounds"), x="0", y="0", width="100", height="80")
+    edge = etree.SubElement(plane, etree.QName(NS["bpmndi"], "BPMNEdge"), id="flow_periksa_data_di",
+                            bpmnElement="flow_periksa_data")
+    for x in ("100", "200"):
+        etree.SubElement(edge, etree.QName(NS["di"], "waypoint"), x=x, y="40")
     (model.forms_dir / "periksa-data.json").write_text(json.dumps({
         "$schema": DRAFT_2020_12, "title": "Pemeriksaan Data Layanan", "x-title-en": "Service data check",
         "type": "object", "additionalProperties": False, "required": ["data_lengkap"],

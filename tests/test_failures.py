@@ -19,13 +19,15 @@ PAYLOAD = '"untuk_peran": ["kasi", "kepala_kantor"]}'
 
 
 def broken_model(tmp_path: Path) -> Path:
-    """The real model whose escalation payload names a variable that does not exist yet."""
+    """The real model whose escalation payload fails at run time: every variable it reads is set (the lint passes:
+    a variable read before it is set no longer deploys), but ``int()`` of a text that is no number raises."""
     shutil.copytree(DEFAULT_BPMN.parent / "forms", tmp_path / "forms")
     shutil.copy(DEFAULT_BPMN.with_suffix(".sop.json"), tmp_path / "model.sop.json")
     text = DEFAULT_BPMN.read_text(encoding="utf-8")
     assert PAYLOAD in text
     path = tmp_path / "model.bpmn"
-    path.write_text(text.replace(PAYLOAD, '"untuk_peran": ["kasi", "kepala_kantor"], "x": nomor_surat}'))
+    failing = '"untuk_peran": ["kasi", "kepala_kantor"], "x": int("x" + str(campaign_id))}'
+    path.write_text(text.replace(PAYLOAD, failing))
     return path
 
 
@@ -51,7 +53,8 @@ def test_one_broken_instance_does_not_stop_the_other_timers(make_ctx, clock, tmp
     with make_ctx().transaction() as session:
         failed = session.scalars(select(AuditEvent).where(AuditEvent.action == "timer_failed")).one()
         row = session.scalars(select(Instance).where(Instance.campaign_id == broken)).one()
-    assert failed.campaign_id == broken and "nomor_surat" in failed.data["error"]
+    assert failed.campaign_id == broken and "notifikasi_keterlambatan" in failed.data["error"]
+    assert 'int("x" + str(campaign_id))' in failed.data["error"]
     assert row.next_timer_at > clock()  # retried later, not on every tick
     assert tick(make_ctx()) == 0
 

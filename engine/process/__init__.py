@@ -1,10 +1,10 @@
 """The process engine: the only package that imports SpiffWorkflow.
 
-Load and lint models (``loader``, ``rules``, the ``expressions`` sandbox), deploy versions (``deployment``),
-run instances and keep their state (``runtime``, ``store``), fire timers (``timers``). The rest of the engine
-uses the names below and sees plain values, never SpiffWorkflow objects.
+Load and lint models (``loader``, ``lint`` and its rule registry, ``rules``, the ``expressions`` sandbox),
+deploy versions (``deployment``), run instances and keep their state (``runtime``, ``store``), fire timers
+(``timers``). The rest of the engine uses the names below and sees plain values, never SpiffWorkflow objects.
 """
-from . import rules
+from . import lint, rules
 from .deployment import VersionView, current_version, current_versions, deploy, deploy_models
 from .expressions import ExpressionRejected, check_expression, evaluate, names_in
 from .loader import LoadedModel, load_model_file
@@ -13,5 +13,5 @@ from .timers import tick
 
 __all__ = ["ExpressionRejected", "LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "check_expression",
            "current_version", "current_versions", "deploy", "deploy_models", "evaluate", "load_instance",
-           "load_model_file", "names_in", "rules", "save_instance", "script_functions", "start_by_message",
+           "lint", "load_model_file", "names_in", "rules", "save_instance", "script_functions", "start_by_message",
            "tick"]

@@ -1,6 +1,7 @@
 """What the engine understands in a model: lanes → roles, task properties, views and actions."""
 from __future__ import annotations
 
+from ..i18n import N_
 from ..models import CampaignStatus
 
 # Lane names exactly as in the SOP (and the BPMN); the role code a user needs to work the lane.
@@ -50,9 +51,24 @@ VIEWS = frozenset({"distribution", "call_list", "report_draft", "report_review",
 ACTIONS = frozenset({"distribute_contacts", "finish_assignment", "draft_report", "sign_report", "send_report",
                      "sample_calls", "score_agent", "approve_assessment"})
 
+# What a domain action adds to the task's data on every completion (``engine.campaign.actions``,
+# ``engine.quality.actions``: the keys of the dict it always returns), for the lint's variable check.
+ACTION_SETS: dict[str, frozenset[str]] = {
+    "distribute_contacts": frozenset({"pembagian"}),
+    "finish_assignment": frozenset({"agen", "progres"}),
+    "draft_report": frozenset(),
+    "sign_report": frozenset(),  # the report's hash and number only when it is signed
+    "send_report": frozenset(),
+    "sample_calls": frozenset({"agen_dinilai", "jumlah_sampel"}),
+    "score_agent": frozenset({"agen", "nilai_agen"}),
+    "approve_assessment": frozenset(),  # who approved, only when approved
+}
+# Variables the engine sets before an instance starts (``engine.process.runtime.start_instance``).
+ENGINE_VARIABLES = frozenset({"campaign_id"})
+
 # Element kinds that would hand control to code or to documents we do not load.
 UNSUPPORTED_ELEMENTS = {
-    "serviceTask": "service tasks are not supported (they would call server code)",
-    "businessRuleTask": "business rule (DMN) tasks are not supported",
-    "callActivity": "call activities are not supported: keep the SOP in one process",
+    "serviceTask": N_("service task tidak didukung (akan memanggil kode server)"),
+    "businessRuleTask": N_("business rule task (DMN) tidak didukung"),
+    "callActivity": N_("call activity tidak didukung: jaga SOP dalam satu proses"),
 }
