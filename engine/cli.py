@@ -22,7 +22,7 @@ from .errors import KlipError
 from .i18n import LANGUAGES
 from .jobs import run_jobs
 from .migrate import upgrade
-from .process import deploy, deploy_models, lint, load_model_file
+from .process import deploy, deploy_models, diff_versions, lint, list_versions, load_model_file
 from .render import RenderError, render_diagrams
 from .settings import PROJECT_ROOT, Settings, model_files
 from .sopdoc import generate_docs
@@ -46,7 +46,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     """Deploy the models named, or every model in bpmn/ (the SOP's process and those its messages start)."""
     paths = [Path(p) for p in args.paths] or model_files()
     for path in paths:
-        version = deploy(_ctx(), args.as_user or "system", path, system=args.as_user is None)
+        version = deploy(_ctx(), args.as_user or "system", path, system=args.as_user is None, note=args.note or "")
         state = "di-deploy sebagai versi baru" if version.created else "sudah ada (tidak ada perubahan)"
         print(f"{version.process_id} #{version.id} sha256={version.sha256[:12]} {state}")
     return 0
@@ -228,6 +228,39 @@ def cmd_docs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_versions(args: argparse.Namespace) -> int:
+    """Every deployed version: number, process, hash, who, when, note, running and finished instances."""
+    for v in list_versions(_ctx(), args.process_id):
+        mark = "*" if v.current else " "
+        print(f"{mark}#{v.id:<4} {v.process_id:<26} {v.sha256[:12]}  {v.deployed_at:%Y-%m-%d %H:%M}  "
+              f"{v.deployed_by:<12} berjalan {v.running:>4}  selesai {v.finished:>4}  {v.note}")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Added (+), removed (-), changed (~) and moved elements; forms; the SOP header's fields."""
+    diff = diff_versions(_ctx(), args.old, args.new)
+    print(f"{diff.process_id}: versi {diff.old} → versi {diff.new}")
+    for sign, changes in (("+", diff.added), ("-", diff.removed), ("~", diff.changed)):
+        for change in changes:
+            name = f" '{change.name}'" if change.name else ""
+            details = f": {'; '.join(change.what)}" if change.what else ""
+            print(f"{sign} {change.kind} {change.element_id}{name}{details}")
+    for element_id in diff.moved:
+        print(f"↔ {element_id} (dipindah pada diagram)")
+    for name in diff.forms_added:
+        print(f"+ form {name}")
+    for name in diff.forms_removed:
+        print(f"- form {name}")
+    for name, fields in diff.forms_changed.items():
+        print(f"~ form {name}: {', '.join(fields)}")
+    if diff.sop_changed:
+        print(f"~ metadata SOP: {', '.join(diff.sop_changed)}")
+    if diff.empty:
+        print("tidak ada perbedaan")
+    return 0
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     source, out = Path(args.path), Path(args.out)
     try:
@@ -254,7 +287,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     deploy = sub.add_parser("deploy", help="deploy model BPMN")
     deploy.add_argument("paths", nargs="*", metavar="path", help="model BPMN (bawaan: semua bpmn/*.bpmn)")
     deploy.add_argument("--as-user", help="deploy atas nama pengguna (peran admin/analis)")
+    deploy.add_argument("--note", help="catatan versi: apa yang berubah dan mengapa")
     deploy.set_defaults(func=cmd_deploy)
+    versions_cmd = sub.add_parser("versions", help="daftar versi model (nomor, hash, oleh, kapan, catatan, instans)")
+    versions_cmd.add_argument("process_id", nargs="?", help="hanya proses ini (mis. lip20_0008)")
+    versions_cmd.set_defaults(func=cmd_versions)
+    diff_cmd = sub.add_parser("diff", help="apa yang berubah dari versi V1 ke V2")
+    diff_cmd.add_argument("old", type=int, metavar="V1")
+    diff_cmd.add_argument("new", type=int, metavar="V2")
+    diff_cmd.set_defaults(func=cmd_diff)
     lint_cmd = sub.add_parser("lint", help="periksa model BPMN (file:baris:kolom: aturan: pesan [elemen] — petunjuk)")
     lint_cmd.add_argument("paths", nargs="+", metavar="path", help="file .bpmn atau folder berisi model")
     lint_cmd.add_argument("--format", choices=("text", "json"), default="text", help="keluaran (bawaan: text)")

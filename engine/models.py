@@ -120,6 +120,8 @@ class ProcessVersion(Base):
     start_message: Mapped[str | None] = mapped_column(String(128), index=True)
     # Where the model was deployed from (``bpmn/lip20-0008.bpmn``): its SOP document names it, and its sidecar.
     source_file: Mapped[str | None] = mapped_column(String(255))
+    # What the analyst said the version changes (``klip deploy --note``).
+    note: Mapped[str | None] = mapped_column(String(500))
 
 
 class Instance(Base):

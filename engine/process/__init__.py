@@ -10,8 +10,10 @@ from .expressions import ExpressionRejected, check_expression, evaluate, names_i
 from .loader import LoadedModel, load_model_file
 from .runtime import LoadedInstance, TaskSnapshot, load_instance, save_instance, script_functions, start_by_message
 from .timers import tick
+from .versions import VersionDiff, VersionRow, diff_versions, list_versions
 
-__all__ = ["ExpressionRejected", "LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "check_expression",
+__all__ = ["VersionDiff", "VersionRow", "diff_versions", "list_versions",
+           "ExpressionRejected", "LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "check_expression",
            "current_version", "current_versions", "deploy", "deploy_models", "evaluate", "load_instance",
            "lint", "load_model_file", "names_in", "rules", "save_instance", "script_functions", "start_by_message",
            "tick"]

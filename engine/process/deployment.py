@@ -6,11 +6,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..access import DEPLOY_ROLES, acting_user, require_roles
+from ..bpmn_xml import canonical_bpmn
 from ..context import Context
 from ..errors import InvalidBpmn, NotFound
 from ..i18n import N_
@@ -28,22 +30,30 @@ class VersionView:
     deployed_by: str
     deployed_at: datetime
     created: bool  # False when identical content was already deployed
+    note: str = ""
 
 
 def content_hash(model: LoadedModel) -> str:
-    """Hash of everything that defines behaviour: the BPMN, its forms and its SOP metadata."""
-    digest = hashlib.sha256(model.content)
-    extra = json.dumps({"forms": model.forms, "sop": model.sop_metadata}, sort_keys=True, ensure_ascii=False)
+    """The version's identity: a hash of its meaning — the canonical BPMN (``canonical_bpmn``: a round trip through
+    a modeller without a change keeps it), its forms and its SOP metadata (as sorted JSON)."""
+    return content_identity(model.content, model.forms, model.sop_metadata)
+
+
+def content_identity(bpmn: bytes, forms: dict[str, Any], sop_metadata: dict[str, Any]) -> str:
+    digest = hashlib.sha256(canonical_bpmn(bpmn))
+    extra = json.dumps({"forms": forms, "sop": sop_metadata}, sort_keys=True, ensure_ascii=False)
     digest.update(extra.encode("utf-8"))
     return digest.hexdigest()
 
 
 def _view(row: ProcessVersion, created: bool) -> VersionView:
-    return VersionView(row.id, row.process_id, row.sha256, row.deployed_by, row.deployed_at, created)
+    return VersionView(row.id, row.process_id, row.sha256, row.deployed_by, row.deployed_at, created, row.note or "")
 
 
-def deploy(ctx: Context, actor: str, path: Path = DEFAULT_BPMN, *, system: bool = False) -> VersionView:
-    """Check and store a model; redeploying identical content is a no-op returning the existing version."""
+def deploy(ctx: Context, actor: str, path: Path = DEFAULT_BPMN, *, system: bool = False,
+           note: str = "") -> VersionView:
+    """Check and store a model; redeploying the same meaning is a no-op returning the existing version. ``note``:
+    what changed and why, shown in the version list."""
     model, problems = load_model_file(Path(path))
     if model is None:
         raise InvalidBpmn([str(p) for p in problems if p.severity == "error"])
@@ -61,18 +71,19 @@ def deploy(ctx: Context, actor: str, path: Path = DEFAULT_BPMN, *, system: bool 
                              spec_json=spec_to_json(model.spec, model.subprocess_specs), forms=model.forms,
                              sop_metadata=model.sop_metadata, deployed_by=actor, deployed_at=ctx.now(),
                              activated_at=ctx.now(), start_message=model.start_message,
-                             source_file=f"{Path(path).parent.name}/{Path(path).name}")
+                             source_file=f"{Path(path).parent.name}/{Path(path).name}", note=note.strip()[:500])
         session.add(row)
         session.flush()
         return _view(row, created=True)
 
 
-def deploy_models(ctx: Context, actor: str, directory: Path = MODELS_DIR, *, system: bool = False) -> list[VersionView]:
+def deploy_models(ctx: Context, actor: str, directory: Path = MODELS_DIR, *, system: bool = False,
+                  note: str = "") -> list[VersionView]:
     """Deploy every model of a directory (``bpmn/``: the SOP's process and the processes its messages start)."""
     paths = model_files(directory)
     if not paths:
         raise InvalidBpmn([f"{directory}: no *.bpmn model to deploy"])
-    return [deploy(ctx, actor, path, system=system) for path in paths]
+    return [deploy(ctx, actor, path, system=system, note=note) for path in paths]
 
 
 def current_versions(session: Session) -> list[ProcessVersion]:
