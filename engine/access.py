@@ -5,6 +5,8 @@ The web app imports the role sets only to decide which menu items to show; it ne
 """
 from __future__ import annotations
 
+import hmac
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -12,15 +14,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from . import lockout
+from .audit import audit
 from .context import Context
-from .errors import InvalidInput, NotAllowed, NotAuthenticated, NotFound, TaskClaimed, TaskNotReady
+from .errors import (
+    InvalidInput,
+    KlipError,
+    NotAllowed,
+    NotAuthenticated,
+    NotFound,
+    TaskClaimed,
+    TaskNotReady,
+    TooManyAttempts,
+)
 from .i18n import N_, Text, either
 from .models import AuditEvent, Campaign, CampaignMember, Contact, Instance, QaResult, Report, TaskIndex, User
-from .users import find_user, role_label, user_for_token
+from .settings import Settings
+from .users import find_user, role_label, token_owner
 
 # KLIP staff: the process documentation, the office's menus.
 STAFF_ROLES = frozenset({"kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "kepala_seksi_pkl", "admin", "analis"})
@@ -64,28 +79,69 @@ class TaskScope(StrEnum):
 
 @dataclass(frozen=True)
 class BearerToken:
-    """An API token still to be checked, in the transaction of the service that serves the request."""
+    """An API token still to be checked, in the transaction of the service that serves the request, and the address
+    it came from (unknown tokens are counted, and locked out, per address: ``engine.lockout``)."""
 
     value: str
+    client: str = "-"
 
 
-# Who is asking: a username the caller has authenticated (web session, CLI), or an API token to check.
-Who = str | BearerToken
+@dataclass(frozen=True)
+class WebSession:
+    """A browser session: the user it was opened for and the user's session stamp at login (``engine.logins``).
+    It is valid while the user is active and the stamp is still theirs (a logout, a new password, other roles or a
+    deactivation change it)."""
+
+    username: str
+    stamp: str
+
+
+# Who is asking: a web session, an API token to check, or a username the caller has authenticated itself (the CLI).
+Who = str | WebSession | BearerToken
 # The username ``acting_user`` last resolved in this context (e.g. for the web app's request log line).
 ACTOR: ContextVar[str | None] = ContextVar("klip_actor", default=None)
+SESSION_ENDED = N_("Sesi ini sudah berakhir: Anda keluar, atau kata sandi, peran, atau status akun Anda diubah. "
+                   "Silakan masuk lagi.")
 
 
-def acting_user(session: Session, who: Who, now: datetime) -> User:
-    """The active user behind a request; NotAuthenticated for an unknown or inactive user or token."""
+def acting_user(session: Session, who: Who, now: datetime, settings: Settings | None = None) -> User:
+    """The active user behind a request; NotAuthenticated for an unknown or inactive user, an ended session, or an
+    unknown or expired token (recorded in ``session``; TooManyAttempts while the token's address is locked out)."""
     if isinstance(who, BearerToken):
-        user = user_for_token(session, now, who.value)
-        if user is None:
-            raise NotAuthenticated(N_("Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif."))
-        return _acted(user)
-    user = find_user(session, who)
+        return _acted(_token_user(session, who, now, settings or Settings()))
+    username = who.username if isinstance(who, WebSession) else who
+    user = find_user(session, username)
     if user is None or not user.active:
-        raise NotAuthenticated(N_("Pengguna '{who}' tidak dikenal atau tidak aktif; silakan masuk lagi.", who=who))
+        raise NotAuthenticated(N_("Pengguna '{who}' tidak dikenal atau tidak aktif; silakan masuk lagi.",
+                                  who=username))
+    if isinstance(who, WebSession) and not hmac.compare_digest(who.stamp.encode(), user.session_stamp.encode()):
+        raise NotAuthenticated(SESSION_ENDED)
     return _acted(user)
+
+
+def _token_user(session: Session, who: BearerToken, now: datetime, settings: Settings) -> User:
+    """The token's user; else the refusal, audited (``api_token_refused``), an unknown token counted against its
+    address, and the lock it leads to audited once (``api_client_locked``). A locked address is refused whatever
+    token it sends (else the guessing would go on: a valid token would still be told apart)."""
+    key = lockout.address_key(who.client)
+    until = lockout.locked_until(session, key, now)
+    if until is None:
+        user, reason = token_owner(session, now, who.value)
+        if user is not None:
+            return user
+        audit(session, now, "-", "api_token_refused", None, None, data={"client": who.client, "reason": reason})
+        until = lockout.fail(session, key, now, lockout.token_policy(settings)) if reason == "unknown" else None
+        if until is None:
+            raise NotAuthenticated(N_("Token API tidak ada, tidak dikenal, sudah kedaluwarsa, atau penggunanya tidak "
+                                      "aktif."))
+        audit(session, now, "-", "api_client_locked", None, None,
+              data={"client": who.client, "failures": settings.token_max_failures, "until": until.isoformat()})
+    # While the lock lasts nothing is checked and nothing written (a flood cannot fill the audit trail): the lock's
+    # own row says from where and until when; the refused requests are in the request log (429).
+    local = until.astimezone(ZoneInfo(settings.office_timezone))
+    raise TooManyAttempts(N_("Terlalu banyak token API tidak dikenal dari alamat {client}; permintaan dari alamat ini "
+                             "ditolak sampai {until}.", client=who.client, until=local.isoformat(timespec="minutes")),
+                          until, max(1, math.ceil((until - now).total_seconds())))
 
 
 def _acted(user: User) -> User:
@@ -95,9 +151,20 @@ def _acted(user: User) -> User:
 
 @contextmanager
 def acting(ctx: Context, who: Who) -> Iterator[tuple[Session, User]]:
-    """One transaction on behalf of ``who``: its session and the active user, checked inside it."""
+    """One transaction on behalf of ``who``: its session and the active user, checked inside it. A refused API token
+    is refused after the transaction commits what was recorded about it (the audit row, the failure counted)."""
+    refused: KlipError | None = None
     with ctx.transaction() as session:
-        yield session, acting_user(session, who, ctx.now())
+        try:
+            user = acting_user(session, who, ctx.now(), ctx.settings)
+        except (NotAuthenticated, TooManyAttempts) as exc:
+            if not isinstance(who, BearerToken):
+                raise
+            refused = exc
+        else:
+            yield session, user
+    if refused is not None:
+        raise refused
 
 
 def require_roles(user: User, roles: Iterable[str]) -> User:

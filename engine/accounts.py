@@ -109,10 +109,12 @@ def change_active(session: Session, at: datetime, actor: str, username: str, act
     return revoked
 
 
-def change_password(session: Session, at: datetime, actor: str, username: str, password: str) -> None:
-    """Set a new password (never recorded: the trail says who reset it and when)."""
-    users.set_password(session, username, password)
+def change_password(session: Session, at: datetime, actor: str, username: str, password: str) -> str:
+    """Set a new password (never recorded: the trail says who reset it and when); every session of the user ends.
+    Returns the user's new session stamp."""
+    user = users.set_password(session, username, password)
     _audit(session, at, actor, "user_password_reset", username)
+    return user.session_stamp
 
 
 def revoke_all_tokens(session: Session, at: datetime, actor: str, username: str) -> int:
@@ -167,14 +169,21 @@ def set_account_active(ctx: Context, who: Who, username: str, active: bool | Non
         return change_active(session, ctx.now(), admin.username, username, active)
 
 
-def reset_password(ctx: Context, who: Who, username: str, password: NewPassword) -> str | None:
-    """An administrator sets a user's new password; returns it when generated (to be shown once)."""
+@dataclass(frozen=True)
+class PasswordReset:
+    generated: str | None  # the generated password, shown once; None when typed
+    own_stamp: str | None  # the administrator's own password: the new session stamp that keeps this session
+
+
+def reset_password(ctx: Context, who: Who, username: str, password: NewPassword) -> PasswordReset:
+    """An administrator sets a user's new password, which ends every session of the user (but the administrator's
+    own, when it is their own password: the session it was changed in goes on)."""
     with access.acting(ctx, who) as (session, admin):
         access.require_roles(admin, access.ADMIN_ROLES)
         users.get_user(session, username)
         secret, generated = chosen_password(password, allow_none=False)
-        change_password(session, ctx.now(), admin.username, username, secret or "")
-        return secret if generated else None
+        stamp = change_password(session, ctx.now(), admin.username, username, secret or "")
+        return PasswordReset(secret if generated else None, stamp if username == admin.username else None)
 
 
 def revoke_account_tokens(ctx: Context, who: Who, username: str) -> int:

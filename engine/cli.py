@@ -111,7 +111,7 @@ def cmd_user_edit(args: argparse.Namespace) -> int:
 
 
 def cmd_user_token(args: argparse.Namespace) -> int:
-    print(users.create_token(_ctx(), args.name))
+    print(users.create_token(_ctx(), args.name, args.days))
     return 0
 
 
@@ -315,6 +315,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     add.set_defaults(func=cmd_user_add)
     token = user.add_parser("token", help="cetak token API baru")
     token.add_argument("name")
+    token.add_argument("--days", type=int, help="masa berlaku dalam hari (tanpa: berlaku sampai dicabut)")
     token.set_defaults(func=cmd_user_token)
     user.add_parser("list").set_defaults(func=cmd_user_list)
     edit = user.add_parser("edit", help="ubah nama, e-mail, NIP, jabatan, bahasa, atau unit")

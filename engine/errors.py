@@ -1,6 +1,8 @@
 """Named errors of the service layer; the web layer maps them to HTTP status codes."""
 from __future__ import annotations
 
+from datetime import datetime
+
 
 class KlipError(Exception):
     """Base class: a refusal with a message meant for the user.
@@ -81,3 +83,14 @@ class ProcessFailed(KlipError):
     """The model could not be executed here (e.g. an expression failed); nothing was saved."""
 
     code = "process_failed"
+
+
+class TooManyAttempts(KlipError):
+    """Locked out for a while after repeated failed logins or unknown API tokens: try again after ``until``."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, until: datetime, retry_after_s: int):
+        super().__init__(message)
+        self.until = until
+        self.retry_after_s = retry_after_s

@@ -59,6 +59,9 @@ class User(Base):
     position: Mapped[str | None] = mapped_column(String(255))  # jabatan, printed under a signature
     language: Mapped[str] = mapped_column(String(2), default="id", server_default="id")  # of mails and pages
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)  # a requesting unit's user
+    # Copied into the session cookie at login and compared on every request (engine.access): a new value (logout,
+    # a new password, other roles, deactivation) ends every session of the user at once.
+    session_stamp: Mapped[str] = mapped_column(String(32))
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -96,6 +99,19 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
     last_used_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]  # refused from then on (None: until revoked)
+
+
+class LoginThrottle(Base):
+    """Failed logins (or unknown API tokens) counted per key — ``user:<name>`` or ``token:<address>`` — within a
+    window, and the lock-out they led to. Kept in the database so every worker and server sees the same lock."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None]
 
 
 # --- process versions, instances, tasks ------------------------------------------------------------

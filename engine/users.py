@@ -10,7 +10,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from types import MappingProxyType
 
@@ -164,6 +164,7 @@ def add_user(
         roles=[UserRole(role=r) for r in sorted(roles)],
         email=profile.email, nip=profile.nip, position=profile.position, language=profile.language,
         unit_id=unit.id if unit else None,
+        session_stamp=new_session_stamp(),
     )
     session.add(user)
     session.flush()
@@ -240,19 +241,32 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+def new_session_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+def end_sessions(user: User) -> str:
+    """End every web session of the user (their cookies carry the old stamp); returns the new stamp."""
+    user.session_stamp = new_session_stamp()
+    return user.session_stamp
+
+
 def set_password(session: Session, username: str, password: str) -> User:
-    """Replace the user's password."""
+    """Replace the user's password; every session of the user ends."""
     _raise_if(_password_errors(password))
     user = get_user(session, username)
     user.password_hash = generate_password_hash(password)
+    end_sessions(user)
     return user
 
 
 def set_roles(session: Session, username: str, roles: Iterable[str]) -> User:
-    """Replace the user's roles with ``roles``."""
+    """Replace the user's roles with ``roles``; when they change, every session of the user ends."""
     wanted = set(roles)
     _raise_if(_role_errors(wanted))
     user = get_user(session, username)
+    if wanted != user.role_names:
+        end_sessions(user)
     # Keep rows that stay, so the flush never deletes and re-inserts the same primary key.
     user.roles = [r for r in user.roles if r.role in wanted]
     user.roles.extend(UserRole(role=r) for r in sorted(wanted - user.role_names))
@@ -261,8 +275,10 @@ def set_roles(session: Session, username: str, roles: Iterable[str]) -> User:
 
 
 def set_active(session: Session, username: str, active: bool) -> User:
-    """Activate or deactivate a user; inactive users cannot log in or use tokens."""
+    """Activate or deactivate a user; inactive users cannot log in or use tokens, and their sessions end."""
     user = get_user(session, username)
+    if user.active and not active:
+        end_sessions(user)
     user.active = active
     return user
 
@@ -272,15 +288,22 @@ def _dummy_hash() -> str:
     return generate_password_hash(secrets.token_urlsafe(16))
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    """Return the active user if the password matches, else None."""
+def check_password(session: Session, username: str, password: str) -> tuple[User | None, str]:
+    """The active user if the password matches (and ""), else None and why not: ``unknown_user``, ``no_password``,
+    ``wrong_password`` or ``inactive`` (for the audit trail only: the person logging in is told none of this)."""
     user = find_user(session, username)
     stored = user.password_hash if user is not None else None
     # Hash even when there is no user or no password, so timing does not reveal which usernames exist.
     matches = check_password_hash(stored or _dummy_hash(), password)
-    if user is None or stored is None or not matches or not user.active:
-        return None
-    return user
+    if user is None:
+        return None, "unknown_user"
+    if stored is None:
+        return None, "no_password"
+    if not matches:
+        return None, "wrong_password"
+    if not user.active:
+        return None, "inactive"
+    return user, ""
 
 
 def users_with_role(session: Session, role: str) -> list[User]:
@@ -309,29 +332,39 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def issue_token(session: Session, now: datetime, username: str) -> str:
-    """Create an API token for the user; only its SHA-256 is stored, the plaintext is returned once."""
+TOKEN_DAYS_MAX = 3660  # an expiry further away than ten years is a typo
+
+
+def issue_token(session: Session, now: datetime, username: str, days: int | None = None) -> str:
+    """Create an API token for the user, valid for ``days`` (None: until revoked); only its SHA-256 is stored, the
+    plaintext is returned once."""
+    if days is not None and not 1 <= days <= TOKEN_DAYS_MAX:
+        raise InvalidInput(N_("Masa berlaku token tidak valid."),
+                           {"days": N_("Masa berlaku token 1–{n} hari.", n=TOKEN_DAYS_MAX)})
     user = get_user(session, username)
     if not user.active:
         raise NotAllowed(N_("Pengguna '{username}' tidak aktif.", username=username))
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_sha256=_token_hash(token), created_at=now))
+    session.add(ApiToken(user_id=user.id, token_sha256=_token_hash(token), created_at=now,
+                         expires_at=now + timedelta(days=days) if days is not None else None))
     session.flush()
     return token
 
 
-def user_for_token(session: Session, now: datetime, token: str) -> User | None:
-    """Return the active user owning ``token`` (recording its use), else None."""
-    if not token:
-        return None
-    row = session.scalars(select(ApiToken).where(ApiToken.token_sha256 == _token_hash(token))).one_or_none()
+def token_owner(session: Session, now: datetime, token: str) -> tuple[User | None, str]:
+    """The active user owning ``token`` (recording its use) and "", else None and why not: ``unknown``,
+    ``expired`` or ``inactive``."""
+    row = session.scalars(select(ApiToken).where(ApiToken.token_sha256 == _token_hash(token))).one_or_none() \
+        if token else None
     if row is None:
-        return None
+        return None, "unknown"
+    if row.expires_at is not None and row.expires_at <= now:
+        return None, "expired"
     user = session.get(User, row.user_id)
     if user is None or not user.active:
-        return None
+        return None, "inactive"
     row.last_used_at = now
-    return user
+    return user, ""
 
 
 def revoke_tokens(session: Session, username: str) -> int:
@@ -354,17 +387,10 @@ def create_user(
         return view(add_user(session, ctx.now(), username, roles, password, profile or Profile(full_name)))
 
 
-def create_token(ctx: Context, username: str) -> str:
-    """Issue an API token and commit; the plaintext is shown only now."""
+def create_token(ctx: Context, username: str, days: int | None = None) -> str:
+    """Issue an API token (valid for ``days``, None: until revoked) and commit; the plaintext is shown only now."""
     with ctx.transaction() as session:
-        return issue_token(session, ctx.now(), username)
-
-
-def login(ctx: Context, username: str, password: str) -> UserView | None:
-    """Check a username and password."""
-    with ctx.transaction() as session:
-        user = authenticate(session, username, password)
-        return view(user) if user is not None else None
+        return issue_token(session, ctx.now(), username, days)
 
 
 def list_users(ctx: Context) -> list[UserView]:

@@ -10,7 +10,7 @@ import holidays
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .access import ADMIN_ROLES, Who, acting_user, require_roles
+from .access import ADMIN_ROLES, Who, acting, require_roles
 from .audit import audit
 from .context import Context
 from .errors import InvalidInput, NotFound
@@ -188,8 +188,8 @@ def set_override(ctx: Context, who: Who, day: date | None, is_working_day: bool 
                  note: str = "") -> OverrideView:
     """Make ``day`` a working or non-working day, replacing any earlier override of that day (administrators)."""
     note = " ".join(clean_text(note).split())
-    with ctx.transaction() as session:
-        user = require_roles(acting_user(session, who, ctx.now()), ADMIN_ROLES)
+    with acting(ctx, who) as (session, user):
+        require_roles(user, ADMIN_ROLES)
         errors = _override_errors(load_calendar(session, ctx.settings), day, is_working_day, note)
         if errors or day is None or is_working_day is None:
             raise InvalidInput(N_("Koreksi kalender tidak valid."), errors)
@@ -210,8 +210,8 @@ def set_override(ctx: Context, who: Who, day: date | None, is_working_day: bool 
 def remove_override(ctx: Context, who: Who, day: date) -> int:
     """Remove the override of ``day``: the holiday list decides again (administrators). Returns how many open tasks'
     due dates moved back."""
-    with ctx.transaction() as session:
-        user = require_roles(acting_user(session, who, ctx.now()), ADMIN_ROLES)
+    with acting(ctx, who) as (session, user):
+        require_roles(user, ADMIN_ROLES)
         row = session.get(CalendarOverride, day)
         if row is None:
             raise NotFound(N_("Tidak ada koreksi kalender untuk tanggal {day}.", day=day.strftime("%d-%m-%Y")))

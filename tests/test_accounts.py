@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from engine import accounts, units, users
+from engine import accounts, logins, units, users
 from engine.accounts import NewPassword
 from engine.errors import InvalidInput, NotAllowed, NotAuthenticated
 from engine.models import AuditEvent, Instance, TaskIndex, User
@@ -77,7 +77,7 @@ def test_a_new_account_names_every_problem_at_once(make_ctx, office) -> None:
     made = accounts.create_account(make_ctx(), "admin", "  Sistem.Lain ", ["pengguna_layanan"],
                                    Profile("Sistem lain", unit="Direktorat P2Humas"), NewPassword("none"))
     assert made.user.username == "sistem.lain" and made.password is None
-    assert users.login(make_ctx(), "sistem.lain", "") is None  # no password: API tokens only
+    assert logins.sign_in(make_ctx(), "sistem.lain", "", "-").user is None  # no password: API tokens only
     [row] = audit_rows(make_ctx, "user_created")
     assert row.username == "admin" and row.data == {"user": "sistem.lain", "roles": ["pengguna_layanan"],
                                                     "unit": "Direktorat P2Humas", "password": False}

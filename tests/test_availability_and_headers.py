@@ -7,6 +7,7 @@ tests/test_authorization_matrix.py.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,8 @@ def test_while_the_database_is_unreachable_pages_and_the_api_answer_503_with_ret
     with client.session_transaction() as cookie:  # a signed-in user: the menus come from the session
         cookie["_user_id"] = "kasi"
         cookie["_fresh"] = True
-        cookie["klip_identity"] = {"full_name": "Kasi", "roles": ["kasi"]}
+        cookie["klip_identity"] = {"full_name": "Kasi", "roles": ["kasi"], "stamp": "-",
+                                   "seen": datetime.now(timezone.utc).isoformat()}
     page = client.get("/kampanye")
     assert page.status_code == 503 and page.headers["Retry-After"] == "30"
     assert "Layanan sedang tidak tersedia" in page.get_data(as_text=True)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine import users
+from engine import logins, users
 from engine.models import ApiToken, AuditEvent, CalendarOverride, Unit, User
 from engine.workdays import set_override
 
@@ -86,7 +86,7 @@ def test_a_new_user_with_a_typed_password_and_errors_named_by_field(client, make
     created = post(client, "/admin/pengguna/baru", {**form, "email": "siti@pajak.go.id", "nip": "",
                                                     "password_confirm": "rahasia-123"})
     assert created.status_code == 302 and created.headers["Location"].endswith("/admin/pengguna/siti")
-    assert users.login(make_ctx(), "siti", "rahasia-123") is not None
+    assert logins.sign_in(make_ctx(), "siti", "rahasia-123", "-").user is not None
     [event] = events(make_ctx, "user_created")
     assert event.username == "admin" and event.data["user"] == "siti" and event.data["roles"] == ["agen", "pelaksana"]
     assert "rahasia" not in str(event.data)
@@ -97,12 +97,13 @@ def test_a_generated_password_is_shown_once_and_never_cached(client, make_ctx, o
                                                      "language": "id"})
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     secret = text_of(one(page_tree(response), f"//code[{has_class('secret')}]"))
-    assert len(secret) >= 16 and users.login(make_ctx(), "budi", secret) is not None
+    assert len(secret) >= 16 and logins.sign_in(make_ctx(), "budi", secret, "-").user is not None
     html = get(client, "/admin/pengguna/budi")[1]
     assert not html.xpath(f"//code[{has_class('secret')}]") and secret not in text_of(one(html, "//main"))
     reset = post(client, "/admin/pengguna/budi/kata-sandi", {"mode": "generate"})
     again = text_of(one(page_tree(reset), f"//code[{has_class('secret')}]"))
-    assert again != secret and users.login(make_ctx(), "budi", again) and not users.login(make_ctx(), "budi", secret)
+    assert again != secret and logins.sign_in(make_ctx(), "budi", again, "-").user
+    assert not logins.sign_in(make_ctx(), "budi", secret, "-").user
     typed = post(client, "/admin/pengguna/budi/kata-sandi", {"mode": "typed", "password": "pendek",
                                                               "password_confirm": "pendek"})
     assert typed.status_code == 422

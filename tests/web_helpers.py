@@ -11,10 +11,13 @@ from webapp.auth import IDENTITY
 
 
 def login_as(client: Any, username: str) -> Any:
-    """Log a test client in as ``username`` (the session a real login makes) without paying for a password hash."""
-    with client.application.extensions["klip"].transaction() as session:
+    """Log a test client in as ``username`` (the session a real login makes: the user's current session stamp, used
+    just now by the app's clock) without paying for a password hash."""
+    ctx = client.application.extensions["klip"]
+    with ctx.transaction() as session:
         user = find_user(session, username)
-        identity = {"full_name": user.full_name if user else "", "roles": sorted(user.role_names) if user else []}
+        identity = {"full_name": user.full_name if user else "", "roles": sorted(user.role_names) if user else [],
+                    "stamp": user.session_stamp if user else "", "seen": ctx.now().isoformat()}
     with client.session_transaction() as cookie:
         cookie["_user_id"] = username
         cookie["_fresh"] = True

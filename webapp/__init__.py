@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, jsonify
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.context import Context
 from engine.settings import Settings
@@ -38,6 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule: oversized ids are 404, not 500
     settings = _configure(app, config)
     app.extensions["klip"] = Context.from_settings(settings, clock=app.config.get("KLIP_CLOCK"))
+    if settings.proxy_count:  # the client's address as the trusted proxies forwarded it (login throttling)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count)  # type: ignore[method-assign]
     login_manager.init_app(app)
     csrf.init_app(app)
 
@@ -49,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(filters.bp)
+    auth.init_app(app)
     app.register_blueprint(auth.bp)
     views.register(app)
     app.register_blueprint(api_bp)

@@ -37,7 +37,7 @@ from .downloads import attachment
 from .errors import error_response
 from .i18n import current_language
 from .listing import kept, link_header
-from .services import ctx, me
+from .services import client_address, ctx, me
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -63,7 +63,7 @@ def _authenticate() -> Any:
     if scheme.lower() != "bearer" or not token.strip():
         return error_response(401, "unauthorized",
                               N_("Token API tidak ada, tidak dikenal, atau penggunanya tidak aktif."))
-    g.api_token = BearerToken(token.strip())
+    g.api_token = BearerToken(token.strip(), client_address())
     return None
 
 

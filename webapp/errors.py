@@ -22,6 +22,7 @@ from engine.errors import (
     NotFound,
     ProcessFailed,
     TaskNotReady,
+    TooManyAttempts,
 )
 from engine.i18n import N_, Count
 
@@ -29,9 +30,10 @@ from .auth import forget
 from .i18n import t
 
 STATUS = {NotAuthenticated: 401, NotFound: 404, NotAllowed: 403, TaskNotReady: 409, Conflict: 409, InvalidInput: 422,
-          InvalidBpmn: 422, ProcessFailed: 500}
+          InvalidBpmn: 422, ProcessFailed: 500, TooManyAttempts: 429}
 CODES = {401: "unauthorized", 403: "not_allowed", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "invalid_input", 400: "bad_request", 500: "process_failed",
+         409: "conflict", 413: "too_large", 422: "invalid_input", 429: "too_many_requests", 400: "bad_request",
+         500: "process_failed",
          503: "unavailable"}
 RETRY_AFTER_S = 30  # seconds a client waits before trying again while the database is unreachable
 
@@ -51,6 +53,8 @@ PAGES = {
     413: (N_("Berkas terlalu besar"), N_("Berkas atau data yang dikirim terlalu besar untuk diterima.")),
     422: (N_("Data tidak valid"), N_("Sebagian isian belum benar; tidak ada yang disimpan. Perbaiki isian yang "
                                      "disebutkan lalu kirim lagi.")),
+    429: (N_("Terlalu banyak percobaan"), N_("Terlalu banyak permintaan atau percobaan yang gagal dalam waktu singkat. "
+                                             "Tunggu sebentar, lalu coba lagi.")),
     503: (N_("Layanan sedang tidak tersedia"), N_("Basis data sedang tidak dapat dihubungi (misalnya sedang "
                                                    "dimulai ulang); tidak ada yang disimpan. Coba lagi dalam "
                                                    "beberapa saat.")),
@@ -110,6 +114,9 @@ def init_app(app: Flask) -> None:
     def _klip(exc: KlipError) -> Any:
         if isinstance(exc, NotAuthenticated):
             return _signed_out(exc)
+        if isinstance(exc, TooManyAttempts):
+            response, status = error_response(429, exc.code, exc.message)
+            return response, status, {"Retry-After": str(exc.retry_after_s)}
         return error_response(status_of(exc), exc.code, exc.message, getattr(exc, "fields", None))
 
     @app.errorhandler(OperationalError)

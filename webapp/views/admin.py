@@ -14,6 +14,7 @@ from engine.i18n import N_
 from engine.pages import admin as pages
 from engine.users import PASSWORD_MIN, Profile
 
+from ..auth import restamp
 from ..i18n import current_language, t
 from ..listing import lenient_choice, lenient_int, lenient_text, page_args
 from ..services import ctx, me
@@ -140,12 +141,15 @@ def user_active(username: str) -> Any:
 @login_required
 def user_password(username: str) -> Any:
     try:
-        generated = accounts.reset_password(ctx(), me(), username, _password())
+        done = accounts.reset_password(ctx(), me(), username, _password())
     except InvalidInput as exc:
         return _user_page(username, exc.fields, exc.message), 422
-    flash(t("Kata sandi {user} diganti.", user=username))
-    if generated:
-        return _no_store(_user_page(username, generated=generated))
+    if done.own_stamp:
+        restamp(done.own_stamp)
+    flash(t("Kata sandi {user} diganti; semua sesinya diakhiri.", user=username) if not done.own_stamp else
+          t("Kata sandi Anda diganti; sesi Anda yang lain diakhiri."))
+    if done.generated:
+        return _no_store(_user_page(username, generated=done.generated))
     return redirect(url_for(".user", username=username))
 
 
