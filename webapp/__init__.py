@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFProtect
 from engine.context import Context
 from engine.settings import Settings
 
+from . import limits
 from .converters import BoundedIntConverter
 
 login_manager = LoginManager()
@@ -38,6 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = BoundedIntConverter  # before any rule: oversized ids are 404, not 500
     settings = _configure(app, config)
     app.extensions["klip"] = Context.from_settings(settings, clock=app.config.get("KLIP_CLOCK"))
+    limits.init_app(app)  # first: no hook may read a body before its size limit is set
     login_manager.init_app(app)
     csrf.init_app(app)
 
