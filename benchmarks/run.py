@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from benchmarks import hostile
 from engine import tasks
 from engine.campaign import create_campaign
 from engine.context import Context
@@ -99,6 +100,7 @@ def main() -> None:
     print(f"{'metric':<22}" + "".join(f"{f'{n:,} contacts':>20}" for n in SIZES))
     for key in keys:
         print(f"{key:<22}" + "".join(f"{results[n][key]:>20,.1f}" for n in SIZES))
+    hostile.main()
 
 
 if __name__ == "__main__":

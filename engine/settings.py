@@ -40,6 +40,10 @@ class Settings:
     smtp_url: str | None = None
     mail_from: str = "KLIP Kring Pajak <no-reply@klip.invalid>"
     base_url: str = "http://127.0.0.1:5000"  # links in e-mails point here
+    # Seconds one run of an instance's engine steps may take (a task completed by a request, or its due timers:
+    # these also bound each SQL statement on PostgreSQL). Past it the run fails and is rolled back; a timer is
+    # audited as timer_failed and retried an hour later. Below gunicorn's 30 s worker timeout.
+    instance_time_limit: float = 20.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -57,4 +61,5 @@ class Settings:
             smtp_url=env.get("KLIP_SMTP_URL") or None,
             mail_from=env.get("KLIP_MAIL_FROM") or defaults.mail_from,
             base_url=(env.get("KLIP_BASE_URL") or defaults.base_url).rstrip("/"),
+            instance_time_limit=float(env.get("KLIP_INSTANCE_TIME_LIMIT") or defaults.instance_time_limit),
         )
