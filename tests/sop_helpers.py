@@ -126,3 +126,12 @@ def overdue_campaign(make_ctx: CtxFactory, clock: Any) -> int:
     do(make_ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1"]})
     finish_calls(make_ctx, cid, "agen1")
     return cid
+
+
+def at_step_5(make_ctx: CtxFactory) -> int:
+    """A 6-contact campaign at step 5: agen1 and agen2 have three contacts each."""
+    setup_sop(make_ctx)
+    campaign_id = new_campaign(make_ctx, 6)
+    to_distribution(make_ctx, campaign_id)
+    do(make_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": ["agen1", "agen2"]})
+    return campaign_id

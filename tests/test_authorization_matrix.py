@@ -64,6 +64,7 @@ EXPECTED: dict[str, set[str]] = {
     "api.instance": TRAIL_ON_A, "api.task": {"kasi"}, "api.complete_task": {"kasi"},
     "api.notification_read": {"agen7"},
     "quality.results": OFFICE | AGENTS, "api.quality_results": OFFICE | AGENTS,  # an agent: its own results
+    "campaigns.access_log": OFFICE,  # who was shown which taxpayers' data (UU PDP)
 }
 
 

@@ -31,7 +31,7 @@ from engine.models import CallAttempt, Campaign, Contact
 from engine.walkthrough import WORK_PLAN, task_for
 from webapp.converters import MAX_ID, BoundedIntConverter
 
-from sop_helpers import do, new_campaign, setup_sop, to_distribution
+from sop_helpers import at_step_5, do, new_campaign, setup_sop
 from web_helpers import bearer, login_as
 
 HEADER = "npwp,nama,telepon,kpp"
@@ -270,11 +270,7 @@ def test_overlong_and_nul_cells_store_on_every_database(make_ctx) -> None:
 @pytest.fixture
 def calling(make_ctx) -> int:
     """A 6-contact campaign at step 5: agen1 and agen2 have three contacts each."""
-    setup_sop(make_ctx)
-    campaign_id = new_campaign(make_ctx, 6)
-    to_distribution(make_ctx, campaign_id)
-    do(make_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": ["agen1", "agen2"]})
-    return campaign_id
+    return at_step_5(make_ctx)
 
 
 def first_contact(make_ctx, campaign_id: int) -> int:

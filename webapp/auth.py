@@ -12,7 +12,14 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import UserMixin, login_required, login_user, logout_user
 
-from engine.access import INTERNAL_ROLES, QUALITY_ROLES, REQUESTER_ROLE, STAFF_ROLES, UPLOAD_ROLES
+from engine.access import (
+    ACCESS_LOG_ROLES,
+    INTERNAL_ROLES,
+    QUALITY_ROLES,
+    REQUESTER_ROLE,
+    STAFF_ROLES,
+    UPLOAD_ROLES,
+)
 from engine.i18n import N_
 from engine.users import UserView
 from engine.users import login as check_password
@@ -49,6 +56,11 @@ class WebUser(UserMixin):
     def sees_quality(self) -> bool:
         """Has a quality-results page: an assessed agent (its own), the quality roles (everyone's)."""
         return bool(self.roles & (QUALITY_ROLES | {"agen"}))
+
+    @property
+    def sees_access_log(self) -> bool:
+        """May open a campaign's personal-data access log (the office roles)."""
+        return bool(self.roles & ACCESS_LOG_ROLES)
 
     @property
     def sees_trail(self) -> bool:

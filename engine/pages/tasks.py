@@ -266,5 +266,5 @@ def task_page(ctx: Context, who: Who, task_id: str, preview: Submission | None =
         counts, problem = (_preview(session, user, detail, preview)
                            if preview is not None and view_name == "distribution" else (None, ""))
         return TaskPage(detail, title, holders, _prefill(session, detail), assignment, report, counts, problem,
-                        quality_panel(session, detail))
+                        quality_panel(session, user, ctx.now(), detail))
 
