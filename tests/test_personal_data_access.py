@@ -164,7 +164,8 @@ def test_the_kasi_reads_who_saw_whom_from_the_campaign_page(client, make_ctx, ca
     table = one(tree, "//table[contains(@class, 'access-log')]")
     assert [text_of(th) for th in table.xpath(".//thead//th[@scope='col']")] == [
         "Waktu", "Pengguna", "Akses", "Data wajib pajak yang ditampilkan"]
-    assert text_of(one(table, ".//caption")).startswith("Log akses data pribadi kampanye")
+    assert text_of(one(table, ".//caption")) == "Log akses data pribadi, terbaru di atas: Kampanye uji"
+    assert one(table, ".//caption/span/@lang") == "id"  # the campaign's title is Indonesian on an English page too
     rows = rows_of(table)
     assert any("Agen 1 (demo)" in r[1] and "Membuka daftar kontak" in r[2] and "kontak milik sendiri" in r[2]
                and r[3] == "3 wajib pajak" for r in rows)
