@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite install system-deps system-deps-run lint bench clean serve docs axe
+.PHONY: run test test-sqlite install system-deps system-deps-run system-deps-pg lint bench clean serve docs axe
 
 # axe-core, the accessibility engine the browser test runs on every page: from the npm registry, pinned by version
 # and by the registry's integrity hash (dist.integrity), unpacked into an ignored cache. No Node.js needed.
@@ -37,8 +37,16 @@ system-deps-run:
 	  if [ -n "$$missing" ]; then echo "installing" $$missing "(Debian)"; apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi
 
+# PostgreSQL's pg_dump and pg_restore, for `klip backup` and `klip restore` on PostgreSQL (and their tests): from the
+# installed server (/usr/lib/postgresql/<major>/bin, which klip prefers, newest first), else Debian's
+# postgresql-client. scripts/with-postgres.sh installs the server, which brings them too.
+system-deps-pg:
+	@ls /usr/lib/postgresql/*/bin/pg_dump /usr/lib/postgresql/*/bin/pg_restore >/dev/null 2>&1 || \
+	  { command -v pg_dump && command -v pg_restore; } >/dev/null 2>&1 || { echo "installing postgresql-client (Debian)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null; }
+
 # Debian's chromium for the browser tests (Playwright drives it; it never downloads a browser of its own).
-system-deps: system-deps-run
+system-deps: system-deps-run system-deps-pg
 	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (Debian)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 

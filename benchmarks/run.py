@@ -23,6 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from benchmarks import hostile
 from engine import tasks
 from engine.campaign import create_campaign
 from engine.context import Context
@@ -172,6 +173,7 @@ def main() -> None:
         if EXPORT_SIZES:
             print()
             table({n: measure_export(Path(tmp), n) for n in EXPORT_SIZES}, "calls")
+    hostile.main()
 
 
 if __name__ == "__main__":

@@ -52,6 +52,8 @@ ALL_CONTACTS_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "admin"})  # may
 DISTRIBUTE_ROLES = frozenset({"kasi"})  # may preview how step 4 splits the contacts
 DEPLOY_ROLES = frozenset({"admin", "analis"})  # may deploy a process model
 ADMIN_ROLES = frozenset({"admin"})  # keep users, units and the working-day calendar
+# The personal-data access log of a campaign (UU PDP: who was shown which taxpayers' data): the office.
+ACCESS_LOG_ROLES = OFFICE_ROLES
 # Agents' quality results: PKL assesses, its head approves, the Kasi and the Kepala Kantor lead the agents. An agent
 # sees its own results once approved.
 QUALITY_ROLES = frozenset({"pkl", "kepala_seksi_pkl", "kasi", "kepala_kantor", "admin"})

@@ -1,20 +1,44 @@
-"""The audit trail: one append-only row per thing that happened, written in the caller's transaction."""
+"""The audit trail: one append-only row per thing that happened, written in the caller's transaction.
+
+The database refuses to change or delete a row of it (``engine.append_only``). Every read of taxpayers' personal
+data (UU PDP) is one of its rows too (``record_access``), with the contacts it showed, written in the transaction
+of the read: no data is shown whose access was not recorded.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent, TaskIndex
+from .models import AuditEvent, AuditEventContact, TaskIndex
+
+# The actions that read (or, recording a call, show) taxpayers' personal data: the access log lists them.
+ACCESS_ACTIONS = ("contacts_listed", "contact_viewed", "call_recorded", "call_samples_viewed", "access_log_viewed")
 
 
 def audit(session: Session, at: datetime, username: str, action: str, instance_id: int | None,
-          campaign_id: int | None, task: TaskIndex | None = None, data: dict[str, Any] | None = None) -> None:
+          campaign_id: int | None, task: TaskIndex | None = None, data: dict[str, Any] | None = None) -> AuditEvent:
     """Record who did what and when; a task event also keeps the task's ready and due times."""
-    session.add(AuditEvent(instance_id=instance_id, campaign_id=campaign_id, at=at, username=username,
-                           action=action, task_id=task.task_id if task else None,
-                           task_bpmn_id=task.bpmn_id if task else None, task_name=task.name if task else None,
-                           task_ready_at=task.ready_at if task else None, task_due_at=task.due_at if task else None,
-                           task_form=task.form if task else None,
-                           data=data or {}))
+    event = AuditEvent(instance_id=instance_id, campaign_id=campaign_id, at=at, username=username,
+                       action=action, task_id=task.task_id if task else None,
+                       task_bpmn_id=task.bpmn_id if task else None, task_name=task.name if task else None,
+                       task_ready_at=task.ready_at if task else None, task_due_at=task.due_at if task else None,
+                       task_form=task.form if task else None,
+                       data=data or {})
+    session.add(event)
+    return event
+
+
+def record_access(session: Session, at: datetime, username: str, action: str, campaign_id: int | None,
+                  contact_ids: Iterable[int], data: dict[str, Any] | None = None) -> AuditEvent:
+    """Record that ``username`` was shown the personal data of ``contact_ids`` (one of ACCESS_ACTIONS)."""
+    assert action in ACCESS_ACTIONS, action
+    event = audit(session, at, username, action, None, campaign_id, data=data)
+    shown = list(dict.fromkeys(contact_ids))
+    if shown:
+        session.flush()  # the event's id
+        session.execute(insert(AuditEventContact), [{"event_id": event.id, "contact_id": c} for c in shown])
+    return event

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from . import accounts, users
+from . import backup as backups
 from .context import Context
 from .demo import DEMO_PASSWORD, DEMO_USERS, create_sample_campaign, seed_users
 from .errors import KlipError
@@ -39,6 +40,20 @@ def _ctx() -> Context:
 def cmd_init_db(args: argparse.Namespace) -> int:
     upgrade(Settings.from_env().database_url)
     print("Basis data siap (migrasi terbaru diterapkan).")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    done = backups.backup(Settings.from_env().database_url, Path(args.out))
+    print(f"Cadangan {done.kind} disimpan di {done.path} ({done.size:,} byte). Berkas ini memuat data pribadi wajib "
+          "pajak: simpan di tempat yang aman.")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    done = backups.restore(Settings.from_env().database_url, Path(args.file))
+    print(f"Basis data {done.kind} dipulihkan dari {args.file}: {done.tables} tabel, {done.campaigns} kampanye; "
+          "skema diperbarui ke versi terbaru.")
     return 0
 
 
@@ -284,6 +299,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
         prog="klip", description="SOP LIP20-0008 — Layanan Penyampaian Informasi Perpajakan")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init-db", help="buat/migrasikan basis data").set_defaults(func=cmd_init_db)
+    backup = sub.add_parser("backup", help="cadangkan seluruh basis data ke satu berkas (saat aplikasi berjalan)")
+    backup.add_argument("--out", required=True, help="berkas cadangan baru (tidak menimpa berkas yang ada)")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="pulihkan cadangan ke basis data KOSONG (KLIP_DATABASE_URL)")
+    restore.add_argument("file", help="berkas dari 'klip backup'")
+    restore.set_defaults(func=cmd_restore)
     deploy = sub.add_parser("deploy", help="deploy model BPMN")
     deploy.add_argument("paths", nargs="*", metavar="path", help="model BPMN (bawaan: semua bpmn/*.bpmn)")
     deploy.add_argument("--as-user", help="deploy atas nama pengguna (peran admin/analis)")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
@@ -69,3 +69,22 @@ class Context:
             raise
         finally:
             session.close()
+
+
+IDLE_GRACE = 5.0  # seconds a transaction may sit idle past its limit before PostgreSQL ends the session
+
+
+def limit_statements(session: Session, seconds: float, lock_seconds: float | None = None) -> None:
+    """On PostgreSQL, bound this transaction (call it first): each statement may run ``seconds``
+    (``SET LOCAL statement_timeout``), wait for a lock ``lock_seconds`` (default: as long), and the transaction may
+    sit idle between statements ``seconds`` + IDLE_GRACE before the server ends the session, so that a worker stuck
+    outside the database cannot keep its row locks (the caller's own time limit should strike first). SQLite has
+    no such settings (its writers wait ``busy_timeout`` for the one database lock)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    milliseconds = {"s": max(seconds, 0.001), "l": max(seconds if lock_seconds is None else lock_seconds, 0.001),
+                    "i": seconds + IDLE_GRACE}
+    # SET LOCAL takes no bind parameters; set_config(name, value, true) is the same with them.
+    session.execute(text("SELECT set_config('statement_timeout', :s, true), set_config('lock_timeout', :l, true), "
+                         "set_config('idle_in_transaction_session_timeout', :i, true)"),
+                    {key: f"{int(value * 1000)}ms" for key, value in milliseconds.items()})

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from . import append_only
+
 
 class UTCDateTime(TypeDecorator):
     """Aware UTC datetimes on every backend (SQLite drops the offset, so store naive UTC)."""
@@ -179,7 +181,8 @@ class TaskIndex(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: who did what, when, with which data."""
+    """Append-only (database triggers refuse UPDATE and DELETE: ``engine.append_only``): who did what, when,
+    with which data."""
 
     __tablename__ = "audit_events"
 
@@ -196,6 +199,20 @@ class AuditEvent(Base):
     task_due_at: Mapped[datetime | None]  # its due date then (deadline met or not)
     task_form: Mapped[str | None] = mapped_column(String(255))  # the form ``data`` was submitted with
     data: Mapped[dict[str, Any]]
+
+
+class AuditEventContact(Base):
+    """A taxpayer (contact) whose personal data an audited access showed: who saw whom can be asked per contact
+    (UU PDP). Append-only like its event; no foreign key to the contact, so the record outlives the data."""
+
+    __tablename__ = "audit_event_contacts"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("audit_events.id"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)
+
+
+append_only.attach(AuditEvent.__table__)  # type: ignore[arg-type]
+append_only.attach(AuditEventContact.__table__)  # type: ignore[arg-type]
 
 
 class TaskComment(Base):

@@ -74,6 +74,10 @@ class Settings:
     session_idle_hours: float = 8
     # Reverse proxies in front of the app whose X-Forwarded-For is trusted (0: the peer's address is the client's).
     proxy_count: int = 0
+    # Seconds one run of an instance's engine steps may take (a task completed by a request, or its due timers:
+    # these also bound each SQL statement on PostgreSQL). Past it the run fails and is rolled back; a timer is
+    # audited as timer_failed and retried an hour later. Below gunicorn's 30 s worker timeout.
+    instance_time_limit: float = 20.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,4 +104,5 @@ class Settings:
             ratelimit_storage=env.get("KLIP_RATELIMIT_STORAGE") or defaults.ratelimit_storage,
             session_idle_hours=_positive(env, "KLIP_SESSION_IDLE_HOURS", defaults.session_idle_hours, float),
             proxy_count=int(env.get("KLIP_PROXY_COUNT") or defaults.proxy_count),
+            instance_time_limit=float(env.get("KLIP_INSTANCE_TIME_LIMIT") or defaults.instance_time_limit),
         )

@@ -39,29 +39,52 @@ def clock() -> FakeClock:
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("KLIP_TEST_POSTGRES_URL") else [])
 
 
+class Databases:
+    """Creates empty databases on one backend (a SQLite file, or a database on the test's PostgreSQL server) and
+    drops them when the test ends."""
+
+    def __init__(self, backend: str, directory: Path):
+        self.backend, self.directory = backend, directory
+        self.names: list[str] = []
+        self.admin = (create_engine(os.environ["KLIP_TEST_POSTGRES_URL"], isolation_level="AUTOCOMMIT")
+                      if backend == "postgresql" else None)
+
+    def empty(self) -> str:
+        """The URL of a new database without a table."""
+        name = "t_" + uuid.uuid4().hex[:12]
+        self.names.append(name)
+        if self.admin is None:
+            return f"sqlite:///{self.directory / (name + '.db')}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        return os.environ["KLIP_TEST_POSTGRES_URL"].rsplit("/", 1)[0] + "/" + name
+
+    def drop_all(self) -> None:
+        if self.admin is None:
+            return
+        with self.admin.connect() as conn:
+            for name in self.names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database: SQLite always, and PostgreSQL too when a server is given."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'klip.db'}"
-        engine = make_engine(url)
-        Base.metadata.create_all(engine)
-        engine.dispose()
-        yield url
-        return
-    pg = os.environ["KLIP_TEST_POSTGRES_URL"]
-    name = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = pg.rsplit("/", 1)[0] + "/" + name
+def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databases]:
+    """Empty databases on the test's backend: SQLite always, and PostgreSQL too when a server is given."""
+    made = Databases(request.param, tmp_path)
+    yield made
+    made.drop_all()
+
+
+@pytest.fixture
+def database_url(databases: Databases) -> str:
+    """A fresh database with the models' schema (``create_all``; tests/test_architecture.py checks that the
+    migrations make the same)."""
+    url = databases.empty()
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     engine.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return url
 
 
 @pytest.fixture

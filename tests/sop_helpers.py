@@ -1,8 +1,10 @@
 """Helpers for driving the real model through the service API, one fresh Context per step."""
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 from engine import campaign as campaigns
@@ -10,6 +12,7 @@ from engine import tasks
 from engine.context import Context
 from engine.demo import DEMO_UNIT_OF, DEMO_USERS, sample_target_list, seed_units
 from engine.process import deploy_models, tick
+from engine.settings import DEFAULT_BPMN
 from engine.users import Profile, create_user
 from engine.walkthrough import task_for, work_plan
 
@@ -102,3 +105,33 @@ def finished_campaign(make_ctx, clock, start: datetime, report_delay: timedelta)
        {"nomor_surat": "ND-1", "tanggal_kirim": "2026-04-01", "diteruskan_ke_pkl": True})
     if report_delay > timedelta(days=5):
         do(make_ctx, "kepala", "tindak_lanjut_keterlambatan", cid, {"tindak_lanjut": "Ditegur."})
+
+
+def edited_model(directory: Path, old: str, new: str) -> Path:
+    """A copy of the real model (with its forms and sidecar) in ``directory``, with its one ``old`` text replaced."""
+    shutil.copytree(DEFAULT_BPMN.parent / "forms", directory / "forms")
+    shutil.copy(DEFAULT_BPMN.with_suffix(".sop.json"), directory / "model.sop.json")
+    source = DEFAULT_BPMN.read_text(encoding="utf-8")
+    assert source.count(old) == 1, old
+    path = directory / "model.bpmn"
+    path.write_text(source.replace(old, new), encoding="utf-8")
+    return path
+
+
+def overdue_campaign(make_ctx: CtxFactory, clock: Any) -> int:
+    """A campaign whose agent finished on Monday 6 April 2026: its report falls due while nobody drafts it."""
+    clock.set(datetime(2026, 4, 6, 3, 0, tzinfo=timezone.utc))
+    cid = new_campaign(make_ctx, 3)
+    to_distribution(make_ctx, cid)
+    do(make_ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1"]})
+    finish_calls(make_ctx, cid, "agen1")
+    return cid
+
+
+def at_step_5(make_ctx: CtxFactory) -> int:
+    """A 6-contact campaign at step 5: agen1 and agen2 have three contacts each."""
+    setup_sop(make_ctx)
+    campaign_id = new_campaign(make_ctx, 6)
+    to_distribution(make_ctx, campaign_id)
+    do(make_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": ["agen1", "agen2"]})
+    return campaign_id

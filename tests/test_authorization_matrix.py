@@ -76,6 +76,7 @@ EXPECTED: dict[str, set[str]] = {
     **dict.fromkeys(("admin.users", "admin.new_user", "admin.user", "admin.user_active", "admin.user_password",
                      "admin.user_tokens", "admin.units_page", "admin.unit", "admin.unit_active", "admin.calendar",
                      "admin.calendar_remove"), {"admin"}),
+    "campaigns.access_log": OFFICE,  # who was shown which taxpayers' data (UU PDP)
 }
 
 

@@ -13,7 +13,7 @@ from engine.models import AuditEvent, Instance
 from engine.process import deploy, tick
 from engine.settings import DEFAULT_BPMN
 
-from sop_helpers import do, finish_calls, new_campaign, ready, setup_sop, to_distribution
+from sop_helpers import do, overdue_campaign, ready, setup_sop
 
 PAYLOAD = '"untuk_peran": ["kasi", "kepala_kantor"]}'
 
@@ -29,15 +29,6 @@ def broken_model(tmp_path: Path) -> Path:
     failing = '"untuk_peran": ["kasi", "kepala_kantor"], "x": int("x" + str(campaign_id))}'
     path.write_text(text.replace(PAYLOAD, failing))
     return path
-
-
-def overdue_campaign(make_ctx, clock) -> int:
-    clock.set(datetime(2026, 4, 6, 3, 0, tzinfo=timezone.utc))
-    cid = new_campaign(make_ctx, 3)
-    to_distribution(make_ctx, cid)
-    do(make_ctx, "kasi", "distribusi_pekerjaan", cid, {"agen": ["agen1"]})
-    finish_calls(make_ctx, cid, "agen1")
-    return cid
 
 
 def test_one_broken_instance_does_not_stop_the_other_timers(make_ctx, clock, tmp_path) -> None:

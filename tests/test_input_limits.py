@@ -8,6 +8,7 @@ KLIP_TEST_POSTGRES_URL is set (``scripts/with-postgres.sh``).
 from __future__ import annotations
 
 import io
+import json
 import random
 import time
 import zipfile
@@ -17,6 +18,8 @@ from typing import Any
 import openpyxl
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from engine import campaign as campaigns
 from engine import forms
@@ -28,7 +31,7 @@ from engine.models import CallAttempt, Campaign, Contact
 from engine.walkthrough import WORK_PLAN, task_for
 from webapp.converters import MAX_ID, BoundedIntConverter
 
-from sop_helpers import do, new_campaign, setup_sop, to_distribution
+from sop_helpers import at_step_5, do, new_campaign, setup_sop
 from web_helpers import bearer, login_as
 
 HEADER = "npwp,nama,telepon,kpp"
@@ -267,11 +270,7 @@ def test_overlong_and_nul_cells_store_on_every_database(make_ctx) -> None:
 @pytest.fixture
 def calling(make_ctx) -> int:
     """A 6-contact campaign at step 5: agen1 and agen2 have three contacts each."""
-    setup_sop(make_ctx)
-    campaign_id = new_campaign(make_ctx, 6)
-    to_distribution(make_ctx, campaign_id)
-    do(make_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": ["agen1", "agen2"]})
-    return campaign_id
+    return at_step_5(make_ctx)
 
 
 def first_contact(make_ctx, campaign_id: int) -> int:
@@ -512,3 +511,207 @@ def test_web_upload_drops_nul_from_the_campaign_fields(client, make_ctx) -> None
     with make_ctx().transaction() as session:
         campaign = session.scalars(select(Campaign)).one()
         assert (campaign.title, campaign.requester) == ("Judul", "Direktorat P2Humas")
+
+
+# --- 5. every upload is linear (issue 11) ---------------------------------------------------------------------
+
+def post_multipart(client: Any, path: str, data: dict[str, Any], **kwargs: Any) -> Any:
+    """POST a multipart body built in memory (the test client spools one over 500 KB to a file it never closes)."""
+    boundary, body = encode_multipart(data)
+    return client.post(path, data=body, content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
+
+
+def wide_header(columns: int) -> str:
+    return ",".join(["npwp", "nama", "telepon"] + [f"k{i}" for i in range(columns - 3)])
+
+
+def test_api_upload_of_a_100000_column_header_is_a_422_naming_the_column_limit(client, make_ctx) -> None:
+    """The reviewer's 0.7 MB CSV: the duplicate-column check was quadratic (minutes of CPU, then a 201)."""
+    setup_sop(make_ctx)
+    content = (wide_header(100_000) + f"\n{npwp15(1)},Budi,081234567890\n").encode()
+    assert len(content) < 1_000_000
+    data = {"title": "Lebar", "requester": "Direktorat P2Humas", "file": FileStorage(io.BytesIO(content), "lebar.csv")}
+    body = api_error(post_multipart(client, "/api/v1/campaigns", data, headers=bearer(make_ctx(), "unit")), 422)
+    assert body["message"] == "Terlalu banyak kolom"
+    assert "lebih dari 200 kolom" in body["fields"]["file"]
+    with make_ctx().transaction() as session:
+        assert session.scalars(select(Campaign)).all() == []
+
+
+def test_web_upload_of_a_too_wide_header_shows_the_limit_and_stores_nothing(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    data = {"title": "Lebar", "requester": "", "topic": "",
+            "file": (io.BytesIO((wide_header(201) + f"\n{npwp15(1)},Budi,081234567890\n").encode()), "l.csv")}
+    response = login_as(client, "unit").post("/kampanye/unggah", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "lebih dari 200 kolom" in response.get_data(as_text=True)
+    with make_ctx().transaction() as session:
+        assert session.scalars(select(Campaign)).all() == []
+
+
+def test_two_hundred_columns_are_accepted_and_duplicates_still_named() -> None:
+    parsed = parse_target_list("a.csv", (wide_header(200) + f"\n{npwp15(1)},Budi,081234567890\n").encode())
+    assert parsed.report["accepted"] == 1 and len(parsed.rows[0]["extra"]) == 197
+    error = rejection("a.csv", (wide_header(200)[:-len("k196")] + "NPWP\n").encode())
+    assert (error.message, error.fields["file"]) == ("Nama kolom ganda",
+                                                     "Kolom berikut muncul lebih dari sekali: npwp.")
+
+
+def xlsx_of_sheet(sheet_xml: str) -> bytes:
+    parts = {**XLSX_PARTS, "xl/worksheets/sheet1.xml": sheet_xml,
+             "xl/sharedStrings.xml": '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/'
+                                     'spreadsheetml/2006/main"></sst>'}
+    return zip_file({name: text.encode() for name, text in parts.items()})
+
+
+def inline_cell(ref: str, text: str) -> str:
+    return f'<c r="{ref}" t="inlineStr"><is><t>{text}</t></is></c>'
+
+
+def sheet(rows: str, dimension: str = "") -> str:
+    return ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + (f'<dimension ref="{dimension}"/>' if dimension else "") + f"<sheetData>{rows}</sheetData></worksheet>")
+
+
+def contact_row(number: int) -> str:
+    return (f'<row r="{number}">' + inline_cell(f"A{number}", npwp15(number)) + inline_cell(f"B{number}", "Budi")
+            + inline_cell(f"C{number}", "081234567890") + "</row>")
+
+
+HEADER_ROW = ('<row r="1">' + inline_cell("A1", "npwp") + inline_cell("B1", "nama") + inline_cell("C1", "telepon")
+              + "</row>")
+
+
+@pytest.fixture
+def widest_row(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The widest row openpyxl hands to the parser, recorded as it is read."""
+    widths = [0]
+    collect = target_list._collect
+
+    def recording(table: Any, padded: bool = False) -> Any:
+        def rows() -> Any:
+            for row in table:
+                widths[0] = max(widths[0], len(row))
+                yield row
+        return collect(rows(), padded)
+
+    monkeypatch.setattr(target_list, "_collect", recording)
+    return widths
+
+
+def test_xlsx_rows_are_not_padded_to_the_width_a_sheet_declares_or_to_a_far_cell(widest_row: list[int]) -> None:
+    """openpyxl pads every row to the declared dimension (A1:XFD1048576) or to its last cell (column XFD = 16,384):
+    200,000 such rows were 3 billion cells to look at."""
+    far = "".join(contact_row(n)[:-len("</row>")] + f'<c r="XFD{n}"><v>1</v></c></row>' for n in range(2, 12))
+    parsed = parse_target_list("a.xlsx", xlsx_of_sheet(sheet(HEADER_ROW + far, "A1:XFD1048576")))
+    assert parsed.report["accepted"] == 10
+    assert widest_row[0] <= target_list.MAX_COLUMNS + 1
+
+
+def test_xlsx_header_over_the_column_limit_is_rejected() -> None:
+    cells = "".join(inline_cell(f"{openpyxl.utils.get_column_letter(i)}1", f"k{i}") for i in range(4, 250))
+    header = HEADER_ROW.replace("</row>", cells + "</row>")
+    error = rejection("a.xlsx", xlsx_of_sheet(sheet(header + contact_row(2))))
+    assert error.message == "Terlalu banyak kolom" and "lebih dari 200 kolom" in error.fields["file"]
+
+
+def test_xlsx_header_padding_is_not_a_column_and_a_row_near_the_sheet_end_is_read() -> None:
+    parsed = parse_target_list("a.xlsx", xlsx_of_sheet(sheet(HEADER_ROW + contact_row(2) + contact_row(1_048_576),
+                                                             "A1:E1048576")))
+    assert [r["row_number"] for r in parsed.rows] == [2, 1_048_576]
+    assert parsed.rows[0]["extra"] == {}  # columns D and E of the declared size are padding, not columns
+
+
+def test_csv_cells_beyond_the_header_are_cut_from_each_row_and_warned_once() -> None:
+    content = f"npwp,nama,telepon\n{npwp15(1)},Budi,081234567890{',' * 100_000}x\n{npwp15(2)},Siti,081234567891"
+    parsed = parse_target_list("a.csv", (content + "," * 50_000 + " \x00 \n").encode())
+    warned = [(w["row"], w["field"]) for w in parsed.report["warnings"]]
+    assert warned == [(2, "kolom")]  # row 3's extra cells hold only blanks
+    table = target_list._read_table("a.csv", content.encode())
+    assert [len(cells) for _, cells in table.records] == [3, 3] and table.overflow == {2}
+
+
+# --- 5. JSON bodies and form arrays (issue 11) --------------------------------------------------------------
+
+def test_api_json_nested_deeper_than_the_parser_goes_is_a_400_not_a_500(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    campaign_id = new_campaign(make_ctx, 3)
+    task = task_for(make_ctx(), "kasi", "tugaskan_pelaksana", campaign_id)
+    response = client.post(f"/api/v1/tasks/{task.id}", data="[" * 100_000 + "]" * 100_000,
+                           headers={**bearer(make_ctx(), "kasi"), "Content-Type": "application/json"})
+    assert api_error(response, 400)["error"] == "bad_request"
+
+
+def test_bodies_over_one_megabyte_are_refused_unread_except_uploads(client, make_ctx) -> None:
+    """A 48 MB JSON array of empty objects took 1.2 GB to parse; no form or call comes near 1 MB."""
+    setup_sop(make_ctx)
+    campaign_id = new_campaign(make_ctx, 3)
+    task = task_for(make_ctx(), "kasi", "tugaskan_pelaksana", campaign_id)
+    big = json.dumps({"pelaksana": "pelaksana", "catatan": "x" * 1_100_000})
+    response = client.post(f"/api/v1/tasks/{task.id}", data=big,
+                           headers={**bearer(make_ctx(), "kasi"), "Content-Type": "application/json"})
+    assert api_error(response, 413)["message"] == "Data yang dikirim melebihi batas 1 MB untuk permintaan ini."
+    response = login_as(client, "kasi").post(f"/tugas/{task.id}", data={"pelaksana": "pelaksana",
+                                                                        "catatan": "x" * 1_100_000})
+    assert response.status_code == 413
+    assert task_for(make_ctx(), "kasi", "tugaskan_pelaksana", campaign_id).id == task.id  # nothing done
+    rows = [f"{npwp15(i)},{'Wajib Pajak ' + 'x' * 20},0812{i:08d}" for i in range(1, 30_000)]
+    data = {"title": "Besar", "requester": "Direktorat P2Humas", "topic": "",
+            "file": FileStorage(io.BytesIO(csv_file(*rows)), "besar.csv")}
+    assert len(csv_file(*rows)) > 1024 * 1024
+    response = post_multipart(client, "/kampanye/unggah", data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+SCORE_ROWS = {"type": "object", "properties": {"penilaian": {"type": "array", "items": {
+    "type": "object", "properties": {"nilai": {"type": "integer"}, "rincian": {"type": "array", "items": {
+        "type": "object", "properties": {"butir": {"type": "string"}}}}}}}}}
+
+
+def test_form_entry_indexes_that_are_not_small_ascii_numbers_are_ignored() -> None:
+    """'²' passed isdigit() and made int() raise (a 500); 5,000 nines made int() raise too."""
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.schema_form import coerce
+    form = MultiDict({"penilaian/²/nilai": "1", "penilaian/" + "9" * 5000 + "/nilai": "2", "penilaian/3/nilai": "3"})
+    assert coerce(SCORE_ROWS, form) == {"penilaian": [{"nilai": 3}]}
+
+
+def test_form_entries_are_capped_one_past_the_engines_limit() -> None:
+    from werkzeug.datastructures import MultiDict
+
+    from webapp.schema_form import coerce
+    data = coerce(SCORE_ROWS, MultiDict({f"penilaian/{i}/nilai": str(i) for i in range(5000)}))
+    assert len(data["penilaian"]) == forms.MAX_ITEMS + 1 and data["penilaian"][-1] == {"nilai": 500}
+
+
+class CountingForm:
+    """A posted form that counts the keys read by whoever iterates it."""
+
+    def __init__(self, items: dict[str, str]):
+        from werkzeug.datastructures import MultiDict
+        self.form, self.read = MultiDict(items), 0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.form.get(key, default)
+
+    def getlist(self, key: str) -> list[str]:
+        return self.form.getlist(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.form
+
+    def keys(self) -> Any:
+        for key in self.form.keys():
+            self.read += 1
+            yield key
+
+
+def test_nested_form_lists_are_read_in_one_pass_over_the_keys() -> None:
+    """Each entry of a nested list used to scan every key of the form: entries × keys."""
+    from webapp.schema_form import coerce
+    items = {f"penilaian/{i}/rincian/{j}/butir": f"b{i}.{j}" for i in range(100) for j in range(3)}
+    form = CountingForm(items)
+    data = coerce(SCORE_ROWS, form)  # type: ignore[arg-type]
+    assert data["penilaian"][99] == {"rincian": [{"butir": "b99.0"}, {"butir": "b99.1"}, {"butir": "b99.2"}]}
+    assert form.read <= len(items)

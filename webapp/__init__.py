@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.context import Context
 from engine.settings import Settings
 
+from . import limits
 from .converters import BoundedIntConverter
 
 login_manager = LoginManager()
@@ -41,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["klip"] = Context.from_settings(settings, clock=app.config.get("KLIP_CLOCK"))
     if settings.proxy_count:  # the client's address as the trusted proxies forwarded it (login throttling)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_count)  # type: ignore[method-assign]
+    limits.init_app(app)  # first: no hook may read a body before its size limit is set
     login_manager.init_app(app)
     csrf.init_app(app)
 

@@ -121,7 +121,10 @@ def _instance(view: instances.InstanceView) -> dict[str, Any]:
 
 def _json_object() -> dict[str, Any]:
     """The request body as a JSON object; 400 with a clear message when it is not one."""
-    body = request.get_json(force=True, silent=True)
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:  # nested deeper than the JSON parser goes (silent=True covers only ValueError)
+        body = None
     if not isinstance(body, dict):
         abort(400, description=N_("Badan permintaan harus berupa objek JSON yang sah (Content-Type: "
                                   "application/json)."))

@@ -25,6 +25,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 
 from engine.access import (
+    ACCESS_LOG_ROLES,
     ADMIN_ROLES,
     DASHBOARD_ROLES,
     INTERNAL_ROLES,
@@ -81,6 +82,11 @@ class WebUser(UserMixin):
     def is_admin(self) -> bool:
         """Keeps users, units and the calendar (the menu item; the engine decides access)."""
         return bool(self.roles & ADMIN_ROLES)
+
+    @property
+    def sees_access_log(self) -> bool:
+        """May open a campaign's personal-data access log (the office roles)."""
+        return bool(self.roles & ACCESS_LOG_ROLES)
 
     @property
     def sees_trail(self) -> bool:

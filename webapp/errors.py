@@ -28,6 +28,7 @@ from engine.i18n import N_, Count
 
 from .auth import forget
 from .i18n import t
+from .limits import is_upload
 
 STATUS = {NotAuthenticated: 401, NotFound: 404, NotAllowed: 403, TaskNotReady: 409, Conflict: 409, InvalidInput: 422,
           InvalidBpmn: 422, ProcessFailed: 500, TooManyAttempts: 429}
@@ -136,7 +137,11 @@ def init_app(app: Flask) -> None:
     def _http(exc: HTTPException) -> Any:
         status = exc.code or 500
         message = _own_description(exc)
-        if status == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
+        limit = request.max_content_length
+        if status == 413 and limit and is_upload():
             message = N_("Berkas atau data yang dikirim melebihi batas {limit} MB. Pecah daftar menjadi beberapa "
-                         "berkas.", limit=Count(current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)))
+                         "berkas.", limit=Count(limit // (1024 * 1024)))
+        elif status == 413 and limit:
+            message = N_("Data yang dikirim melebihi batas {limit} MB untuk permintaan ini.",
+                         limit=Count(max(limit // (1024 * 1024), 1)))
         return error_response(status, CODES.get(status, "error"), message)

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any, Protocol, overload
 from zoneinfo import ZoneInfo
 
+from engine.forms import MAX_ITEMS
+
 RADIO_MAX = 4  # enums with more options become a select
 
 
@@ -36,6 +38,7 @@ class FormData(Protocol):
 
 
 ROW = "/"  # a field of an entry of a list of objects is named "<list>/<index>/<field>" (as the engine names errors)
+MAX_INDEX_DIGITS = 6  # an entry's index: ASCII digits, no more than this many (others are not an entry's)
 
 
 def _object_rows(prop: Mapping[str, Any]) -> bool:
@@ -44,10 +47,11 @@ def _object_rows(prop: Mapping[str, Any]) -> bool:
 
 
 class _Row:
-    """One entry of a posted list of objects, read like a form of its own."""
+    """One entry of a posted list of objects, read like a form of its own: ``fields`` are the names of its keys
+    after ``prefix`` (found in one pass over the form, so that reading nested lists stays linear)."""
 
-    def __init__(self, form: FormData, prefix: str):
-        self.form, self.prefix = form, prefix
+    def __init__(self, form: FormData, prefix: str, fields: list[str]):
+        self.form, self.prefix, self.fields = form, prefix, fields
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.form.get(self.prefix + key, default)
@@ -59,7 +63,20 @@ class _Row:
         return f"{self.prefix}{key}" in self.form
 
     def keys(self) -> list[str]:
-        return [k[len(self.prefix):] for k in self.form.keys() if k.startswith(self.prefix)]
+        return self.fields
+
+
+def _entries(form: FormData, name: str) -> dict[int, list[str]]:
+    """The posted entries of the list of objects ``name``: index → the names of its fields, in index order and at
+    most one more than the engine accepts (it then says how many are allowed). One pass over the form's keys; a
+    key whose index is not a small number of ASCII digits (``²``, 5,000 nines) is no entry's."""
+    prefix, found = name + ROW, dict[int, list[str]]()
+    for key in form.keys():
+        if key.startswith(prefix):
+            index, _, field = key[len(prefix):].partition(ROW)
+            if index.isascii() and index.isdigit() and len(index) <= MAX_INDEX_DIGITS:
+                found.setdefault(int(index), []).append(field)
+    return {i: found[i] for i in sorted(found)[:MAX_ITEMS + 1]}
 
 
 @dataclass(frozen=True)
@@ -234,14 +251,13 @@ def coerce(schema: Mapping[str, Any], form: FormData, tz: str = "Asia/Jakarta") 
         if kind == "boolean":
             data[name] = form.get(name, "") in ("true", "on", "1", "ya")
         elif _object_rows(prop):
-            indexes = sorted({int(i) for i, _, _ in (k[len(name) + 1:].partition(ROW) for k in form.keys()
-                                                     if k.startswith(name + ROW)) if i.isdigit()})
-            rows = [coerce(prop["items"], _Row(form, f"{name}{ROW}{i}{ROW}"), tz) for i in indexes]
+            rows = [coerce(prop["items"], _Row(form, f"{name}{ROW}{i}{ROW}", fields), tz)
+                    for i, fields in _entries(form, name).items()]
             if rows:
                 data[name] = rows
         elif kind == "array":
             raw_items = (form.get(name) or "").splitlines() if _free_list(prop) else form.getlist(name)
-            items = [v.strip() for v in raw_items if v.strip()]
+            items = [v.strip() for v in raw_items if v.strip()][:MAX_ITEMS + 1]
             if items:
                 data[name] = [_scalar(prop.get("items", {}), v, zone) for v in items]
         else:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, defer
 
 from .. import access
 from ..access import Who
-from ..audit import audit
+from ..audit import audit, record_access
 from ..context import Context
 from ..errors import InvalidInput, NotFound, TaskNotReady
 from ..i18n import N_
@@ -167,12 +167,13 @@ def list_campaigns(ctx: Context, who: Who) -> list[CampaignView]:
 
 def contacts_of(session: Session, user: User, now: datetime, campaign: Campaign, assigned_to_me: bool = True,
                 limit: int | None = None, offset: int = 0) -> list[contacts.ContactView]:
-    """The contacts of a campaign the user may read, as they may list them (an agent: their own); audited."""
+    """The contacts of a campaign the user may read, as they may list them (an agent: their own); the access is
+    recorded with every contact shown (UU PDP)."""
     access.may_list_contacts(user, assigned_to_me)
     agent = user.username if assigned_to_me else None
     views = contacts.list_contacts(session, campaign.id, agent=agent, limit=limit, offset=offset, now=now)
-    audit(session, now, user.username, "contacts_listed", None, campaign.id,
-          data={"assigned_to_me": assigned_to_me, "count": len(views)})
+    record_access(session, now, user.username, "contacts_listed", campaign.id, [v.id for v in views],
+                  data={"assigned_to_me": assigned_to_me, "count": len(views), "offset": offset, "limit": limit})
     return views
 
 
@@ -219,8 +220,8 @@ def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, c
                                    clean_text(fields.get("notes")), fields.get("callback_at"),
                                    fields.get("duration_s"), clean_text(fields.get("recording_ref")),
                                    clean_text(fields.get("phone")))
-    audit(session, ctx.now(), user.username, "call_recorded", None, contact.campaign_id,
-          data={"contact_id": contact_id, "outcome": outcome, "attempt_id": attempt.id})
+    record_access(session, ctx.now(), user.username, "call_recorded", contact.campaign_id, [contact_id],
+                  data={"contact_id": contact_id, "outcome": outcome, "attempt_id": attempt.id})
     return contact
 
 
@@ -277,12 +278,13 @@ def next_contact(ctx: Context, who: Who, campaign_id: int, after_id: int | None 
 
 def contact_history(session: Session, user: User, now: datetime,
                     contact_id: int) -> tuple[Contact, contacts.ContactView, list[CallView]]:
-    """A contact the user may read, with its call history; the viewing is audited (UU PDP)."""
+    """A contact the user may read, with its call history; the viewing is recorded (UU PDP)."""
     contact = access.readable_contact(session, user, contact_id)
     calls = session.scalars(select(CallAttempt).where(CallAttempt.contact_id == contact_id).order_by(CallAttempt.id))
     history = [CallView(c.at, c.agent, c.outcome, c.phone, c.notes, c.callback_at, c.duration_s, c.recording_ref)
                for c in calls]
-    audit(session, now, user.username, "contact_viewed", None, contact.campaign_id, data={"contact_id": contact_id})
+    record_access(session, now, user.username, "contact_viewed", contact.campaign_id, [contact_id],
+                  data={"contact_id": contact_id})
     return contact, contacts.contact_views(session, [contact_id])[0], history
 
 

@@ -12,6 +12,7 @@ import io
 import re
 import warnings
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -27,6 +28,7 @@ from ..inputs import clean_text
 from .identifiers import compact_npwp, mask_npwp, mask_npwp_cell, phone_e164
 
 MAX_ROWS = 200_000
+MAX_COLUMNS = 200  # of the header row: a target list has a handful; every check below is linear in the width
 MAX_LISTED = 5_000  # warnings/errors (and rows with them) listed in the report; the counts are always complete
 REQUIRED_COLUMNS = ("npwp", "nama", "telepon")
 OPTIONAL_COLUMNS = ("kpp",)
@@ -80,7 +82,8 @@ class _Table:
     """The rows of a file as read, and how it was read (shown on the import report)."""
 
     header: Cells
-    records: list[tuple[int, Cells]]  # (spreadsheet row number, cells) of the non-blank data rows
+    records: list[tuple[int, Cells]]  # (spreadsheet row number, cells under the header) of the non-blank data rows
+    overflow: frozenset[int]  # the rows with a value in a cell beyond the header (ignored, and warned about)
     source: dict[str, str]
 
 
@@ -191,7 +194,7 @@ def parse_target_list(filename: str, content: bytes) -> ParsedTargetList:
     first_row_of: dict[str, int] = {}
     for row_number, cells in table.records:
         report.rows += 1
-        row, problems = _parse_row(row_number, cells, columns)
+        row, problems = _parse_row(row_number, cells, columns, row_number in table.overflow)
         if row is None:
             report.record(row_number, _identity(cells, columns), problems, "rejected")
             continue
@@ -358,9 +361,9 @@ def _non_ascii_sample(content: bytes) -> bytes:
     parts: list[bytes] = []
     size, position = 0, 0
     while size < DETECTION_SAMPLE and (found := _HIGH_BYTE.search(content, position)):
-        start = max(content.rfind(b"\n", 0, found.start()) + 1, found.start() - 200)
-        end = content.find(b"\n", found.end())
-        end = min(len(content) if end < 0 else end, found.end() + 200)
+        start = max(content.rfind(b"\n", max(found.start() - 200, 0), found.start()) + 1, found.start() - 200)
+        end = content.find(b"\n", found.end(), found.end() + 200)
+        end = min(len(content), found.end() + 200) if end < 0 else end
         parts.append(content[start:end])
         size += end - start + 1
         position = end
@@ -414,20 +417,49 @@ def _choose_delimiter(text: str) -> str:
     return max(DELIMITERS, key=score)
 
 
-def _collect(table: Iterable[Sequence[Any]]) -> tuple[Cells, list[tuple[int, Cells]]]:
-    """Split header and non-blank data rows; stop as soon as the row limit is exceeded."""
+def _collect(table: Iterable[Sequence[Any]],
+             padded: bool = False) -> tuple[Cells, list[tuple[int, Cells]], frozenset[int]]:
+    """Split header and non-blank data rows, each cut to the header's width (cells beyond it only mark the row);
+    stop as soon as the column or row limit is exceeded. Linear in the cells read.
+
+    ``padded``: the rows come padded with ``None`` up to a fixed width (openpyxl), which is not part of the header.
+    """
     rows = iter(table)
     header = list(next(rows, []))
+    if padded:
+        while header and header[-1] is None:
+            header.pop()
+    if len(header) > MAX_COLUMNS:
+        _reject(N_("Terlalu banyak kolom"),
+                N_("Baris judul (baris 1) memiliki lebih dari {limit} kolom; daftar sasaran cukup berisi kolom npwp, "
+                   "nama, telepon dan beberapa kolom tambahan. Hapus kolom yang tidak diperlukan, lalu unggah "
+                   "kembali.", limit=Count(MAX_COLUMNS)))
     if not any(_cell_text(c) for c in header):
         _reject(N_("Berkas kosong"), N_("Baris judul (baris 1) kosong atau tidak ditemukan."))
+    width = len(header)
     records: list[tuple[int, Cells]] = []
+    overflow: set[int] = set()
+    blank: Sequence[Any] | None = None  # openpyxl hands out one shared row for every missing row
     for row_number, cells in enumerate(rows, start=2):
-        if any(_cell_text(c) for c in cells):
-            records.append((row_number, list(cells)))
-            if len(records) > MAX_ROWS:
-                _reject(N_("Berkas terlalu besar"), N_("Berkas berisi lebih dari {n} baris data.",
-                                                      n=Count(MAX_ROWS)))
-    return header, records
+        if cells is blank or not _has_text(cells):
+            blank = cells
+            continue
+        records.append((row_number, list(cells[:width])))
+        if len(cells) > width and _has_text(cells[width:]):
+            overflow.add(row_number)
+        if len(records) > MAX_ROWS:
+            _reject(N_("Berkas terlalu besar"), N_("Berkas berisi lebih dari {n} baris data.", n=Count(MAX_ROWS)))
+    return header, records, frozenset(overflow)
+
+
+def _has_text(cells: Sequence[Any]) -> bool:
+    """Whether any cell holds text (``_cell_text`` not empty), at C speed for a row of text cells of any width."""
+    if cells.count(None) + cells.count("") == len(cells):  # a blank row, or openpyxl's padding
+        return False
+    try:
+        return bool(clean_text("".join(cells)).strip())  # CSV: strings only
+    except TypeError:  # numbers, dates (XLSX): at most MAX_COLUMNS + 1 cells
+        return any(_cell_text(c) for c in cells)
 
 
 def _check_xlsx_archive(content: bytes) -> list[str]:
@@ -469,7 +501,7 @@ def _mb(size: int) -> Count:
     return Count(-(-size // MB))
 
 
-def _read_xlsx(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
+def _read_xlsx(content: bytes) -> tuple[Cells, list[tuple[int, Cells]], frozenset[int]]:
     _check_xlsx_archive(content)  # the caller checked already; kept here so no path opens an unchecked zip
     import openpyxl  # imported here: only XLSX uploads pay for it
 
@@ -478,7 +510,11 @@ def _read_xlsx(content: bytes) -> tuple[Cells, list[tuple[int, Cells]]]:
             warnings.simplefilter("ignore")  # openpyxl warns about styles/extensions it ignores
             workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
             try:
-                return _collect(workbook.worksheets[0].iter_rows(values_only=True))
+                sheet = workbook.worksheets[0]
+                # The size the sheet declares (<dimension ref="A1:XFD1048576"/>) is not trusted: openpyxl would pad
+                # every row to it. Read one column past the limit, enough to tell a header that is too wide.
+                sheet.reset_dimensions()
+                return _collect(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1), padded=True)
             finally:
                 workbook.close()
     except InvalidInput:
@@ -506,7 +542,7 @@ def _column_map(header: Cells) -> dict[str, Any]:
     """Map required/optional column names to their index; other columns go to ``extra``."""
     names = [_cell_text(h) for h in header]
     lowered = [n.lower() for n in names]
-    repeated = sorted({n for n in lowered if n and lowered.count(n) > 1})
+    repeated = sorted(n for n, count in Counter(lowered).items() if n and count > 1)
     if repeated:
         _reject(N_("Nama kolom ganda"), N_("Kolom berikut muncul lebih dari sekali: {columns}.", columns=repeated))
     missing = [c for c in REQUIRED_COLUMNS if c not in lowered]
@@ -520,9 +556,10 @@ def _column_map(header: Cells) -> dict[str, Any]:
 # --- parsing a row ---------------------------------------------------------------------------------
 
 def _parse_row(
-    row_number: int, cells: Cells, columns: dict[str, Any]
+    row_number: int, cells: Cells, columns: dict[str, Any], overflow: bool = False
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """Validate one data row; return the contact row (or None when rejected) and its problems."""
+    """Validate one data row (its cells under the header; ``overflow``: it had more, which are ignored); return the
+    contact row (or None when rejected) and its problems."""
     known = columns["known"]
 
     def cell(name: str) -> Any:
@@ -541,7 +578,7 @@ def _parse_row(
     if len(kpp) > MAX_KPP:
         problems.append(("error", "kpp", N_("KPP terlalu panjang ({n} karakter; paling banyak {limit})", n=len(kpp),
                                             limit=MAX_KPP)))
-    if len(cells) > columns["width"] and any(_cell_text(c) for c in cells[columns["width"]:]):
+    if overflow:
         problems.append(("warning", "kolom", N_("Baris memiliki sel di luar kolom judul; sel tersebut diabaikan")))
     if any(kind == "error" for kind, _, _ in problems):
         return None, problems

@@ -10,14 +10,16 @@ from sqlalchemy import and_, false, func, or_, select
 
 from .. import access
 from ..access import Who
+from ..audit import ACCESS_ACTIONS
 from ..context import Context
 from ..instances import HistoryItem, InstanceView, history_item, instance_view
 from ..models import AuditEvent
 from .diagrams import InstanceDiagram, instance_diagram
 from .docs import Notes, element_notes
 
-# Per-contact events: shown on the instance page as one line per user and action, not one per call.
-GROUPED_ACTIONS = ("call_recorded", "contacts_listed", "contact_viewed")
+# Per-contact events (every access to taxpayers' data): one line per user and action on the instance page, not one
+# per call or view; the campaign's access log lists each.
+GROUPED_ACTIONS = ACCESS_ACTIONS
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from .. import access
 from ..access import Who
+from ..audit import record_access
 from ..campaign.identifiers import mask_npwp
 from ..campaign.outcomes import CONVERSATION_OUTCOMES
 from ..context import Context
@@ -40,6 +41,8 @@ class SampleView:
     fatal: bool
     assessor_notes: str
     score: float | None  # 0–100 once scored
+    contact_id: int  # the taxpayer called: showing the call shows its personal data (recorded: record_access)
+    campaign_id: int
 
 
 @dataclass(frozen=True)
@@ -108,7 +111,7 @@ def _samples(session: Session, *clauses: Any) -> list[tuple[int, SampleView]]:
              .order_by(QaSample.agent, CallAttempt.at, QaSample.id))
     return [(s.instance_id, SampleView(s.id, s.agent, a.at, c.name, mask_npwp(c.npwp), a.phone, a.outcome, a.notes,
                                        a.recording_ref, a.duration_s, dict(s.scores or {}), s.fatal, s.notes,
-                                       s.score))
+                                       s.score, c.id, s.campaign_id))
             for s, a, c in session.execute(query)]
 
 
@@ -138,8 +141,18 @@ def _candidates(session: Session, campaign_id: int) -> tuple[Candidates, ...]:
     return tuple(Candidates(str(agent), names.get(str(agent), str(agent)), int(n), int(r or 0)) for agent, n, r in rows)
 
 
-def quality_panel(session: Session, detail: TaskDetail) -> QualityPanel | None:
-    """The panel of a step of the assessment (the caller authorized the task)."""
+def _record_samples(session: Session, user: User, now: datetime, samples: Iterable[SampleView]) -> None:
+    """The sampled calls shown name taxpayers and their numbers: one access record per campaign (UU PDP)."""
+    by_campaign: dict[int, list[int]] = defaultdict(list)
+    for sample in samples:
+        by_campaign[sample.campaign_id].append(sample.contact_id)
+    for campaign_id, contact_ids in sorted(by_campaign.items()):
+        record_access(session, now, user.username, "call_samples_viewed", campaign_id, contact_ids)
+
+
+def quality_panel(session: Session, user: User, now: datetime, detail: TaskDetail) -> QualityPanel | None:
+    """The panel of a step of the assessment (the caller authorized the task); the calls it shows are recorded as
+    an access to their taxpayers' data."""
     view, task = detail.task.view, detail.task
     if view not in QUALITY_VIEWS or task.campaign_id is None:
         return None
@@ -149,13 +162,15 @@ def quality_panel(session: Session, detail: TaskDetail) -> QualityPanel | None:
         sheet, agent = sections(detail.schema), str(detail.subject or "")
         result = session.scalars(select(QaResult).where(QaResult.instance_id == task.instance_id,
                                                         QaResult.agent == agent)).one_or_none()
+        samples = tuple(s for _, s in _samples(session, QaSample.instance_id == task.instance_id,
+                                               QaSample.agent == agent))
+        _record_samples(session, user, now, samples)
         return QualityPanel(view, sheet, agent=agent, agent_name=_names(session, [agent]).get(agent, agent),
-                            samples=tuple(s for _, s in _samples(session, QaSample.instance_id == task.instance_id,
-                                                                 QaSample.agent == agent)),
-                            feedback=result.feedback if result else "")
+                            samples=samples, feedback=result.feedback if result else "")
     instance = session.get(Instance, task.instance_id)
-    return QualityPanel(view, score_sheet(instance.version.forms if instance else {}),
-                        results=_results(session, QaResult.instance_id == task.instance_id))
+    results = _results(session, QaResult.instance_id == task.instance_id)
+    _record_samples(session, user, now, (s for r in results for s in r.samples))
+    return QualityPanel(view, score_sheet(instance.version.forms if instance else {}), results=results)
 
 
 def score_sheet(forms: dict[str, Any]) -> tuple[Section, ...]:
@@ -172,4 +187,6 @@ def quality_results(ctx: Context, who: Who, campaign: int | None = None) -> Resu
         if campaign is not None:
             clauses.append(QaResult.campaign_id == campaign)
         own_only = not user.role_names & access.QUALITY_ROLES
-        return ResultsPage(_results(session, *clauses), own_only, campaign)
+        results = _results(session, *clauses)
+        _record_samples(session, user, ctx.now(), (s for r in results for s in r.samples))
+        return ResultsPage(results, own_only, campaign)

@@ -267,5 +267,5 @@ def task_page(ctx: Context, who: Who, task_id: str, preview: Submission | None =
         counts, problem = (_preview(session, user, detail, preview)
                            if preview is not None and view_name == "distribution" else (None, ""))
         return TaskPage(detail, title, holders, _prefill(session, detail), assignment, report, counts, problem,
-                        quality_panel(session, detail), access.may_reassign(user, detail.task.role))
+                        quality_panel(session, user, ctx.now(), detail), access.may_reassign(user, detail.task.role))
 

@@ -3,12 +3,20 @@
 SpiffWorkflow hands every condition, script, timer, payload and cardinality expression to its
 script-engine environment. ``SafeEnvironment`` is that environment: it re-checks the allow-list and
 evaluates with ``simpleeval`` (an AST walker: no ``eval``, no builtins, bounded string and power sizes).
+
+Evaluation has a budget: every AST node evaluated and every item of every value it produces or reads counts as
+an operation (``MAX_OPERATIONS`` per expression or script statement), and a caller may set a wall-clock limit for
+everything evaluated while it runs (``time_limit``: the timer loop runs each instance under one). Sizes that are
+plain to see in the source (a repetition of a repetition, ``[0] * 99999``) are refused at lint and deploy.
 """
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
+from time import monotonic
 from typing import Any
 
 import simpleeval
@@ -42,12 +50,46 @@ class ExpressionRejected(Exception):
     """An expression or script uses something outside the allow-list."""
 
 
+class BudgetExceeded(ExpressionRejected):
+    """Evaluation took more operations, or more time, than it is allowed; ``task`` is the element being run when
+    the time limit struck between elements (an expression's own failure is named by SpiffWorkflow)."""
+
+    def __init__(self, message: str, task: Any = None):
+        super().__init__(message)
+        self.task = task
+
+
 # Size limits: an expression may not build huge values or deep trees (memory and recursion are resources too).
 MAX_SOURCE = 4000        # characters of one expression or script
 MAX_NODES = 400          # AST nodes of one expression or statement
 MAX_DEPTH = 40           # nesting depth of an AST
 MAX_ITEMS = 10_000       # length of a string, list, tuple or dict an expression may produce or consume
 MAX_INT_BITS = 256       # integers beyond 77 decimal digits are refused
+MAX_OPERATIONS = 100_000  # AST nodes evaluated + items of the values produced or read, per expression or statement
+_CLOCK_EVERY = 256       # operations between two looks at the clock
+
+
+_DEADLINE: ContextVar[float | None] = ContextVar("klip_expression_deadline", default=None)
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Everything evaluated in this block (and ``check_time`` between elements) fails with BudgetExceeded once
+    ``seconds`` have passed; a limit already set by an outer block stays if it is sooner."""
+    deadline = monotonic() + seconds
+    outer = _DEADLINE.get()
+    token = _DEADLINE.set(deadline if outer is None else min(outer, deadline))
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def check_time(task: Any = None) -> None:
+    """Raise BudgetExceeded (naming ``task``) when the block's time limit has passed."""
+    deadline = _DEADLINE.get()
+    if deadline is not None and monotonic() > deadline:
+        raise BudgetExceeded("time limit exceeded: the process ran too long and was stopped", task)
 
 
 def _bounded(value: Any) -> Any:
@@ -82,6 +124,41 @@ def _function(fn: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
+class _BudgetedEval(simpleeval.EvalWithCompoundTypes):
+    """simpleeval's evaluator, counting operations: each node evaluated and each item of each value it yields
+    (simpleeval looks at every item of every result for forbidden functions: that walk is what a nested value
+    costs, so it is what is counted), and looking at the clock of ``time_limit`` every few hundred."""
+
+    def __init__(self, operators: Any, functions: Any, names: Any):
+        super().__init__(operators=operators, functions=functions, names=names)
+        self.operations = 0
+
+    def _spend(self, operations: int) -> None:
+        before, self.operations = self.operations, self.operations + operations
+        if self.operations > MAX_OPERATIONS:
+            raise BudgetExceeded(f"expression exceeded its budget of {MAX_OPERATIONS:,} operations "
+                                 "(values too large or nested too deeply)")
+        if before // _CLOCK_EVERY != self.operations // _CLOCK_EVERY:
+            check_time()
+
+    def _eval(self, node: ast.AST) -> Any:
+        self._spend(1)
+        return super()._eval(node)
+
+    def _check_disallowed_items(self, item: Any) -> None:
+        """simpleeval's check of a value (no module, no forbidden function inside it), iterative and counted."""
+        stack = [item]
+        while stack:
+            value = stack.pop()
+            self._spend(1)
+            if isinstance(value, (list, tuple, set, frozenset)):
+                stack.extend(value)
+            elif isinstance(value, dict):
+                stack.extend(value.values())
+            elif not isinstance(value, (str, bytes, int, float, bool, type(None))):
+                super()._check_disallowed_items(value)
+
+
 OPERATORS = {**simpleeval.DEFAULT_OPERATORS,
              ast.Add: _operator(simpleeval.safe_add), ast.Sub: _operator(lambda a, b: a - b),
              ast.Mult: _operator(simpleeval.safe_mult), ast.Mod: _mod}
@@ -103,8 +180,73 @@ def _size_problems(tree: ast.AST) -> list[str]:
     return [f"expression has more than {MAX_NODES} parts"] if count > MAX_NODES else []
 
 
+def _is_sequence(node: ast.AST) -> bool:
+    """A value the source shows to be a sequence: a display, a text, or a repetition or concatenation of one."""
+    if isinstance(node, (ast.List, ast.Tuple, ast.Dict)):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, bytes))
+    return isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Add)) and (
+        _is_sequence(node.left) or _is_sequence(node.right))
+
+
+def _literal_length(node: ast.AST) -> int | None:
+    """The length of a display or text written out in the source (None when it is not one)."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return len(node.elts)
+    if isinstance(node, ast.Dict):
+        return len(node.keys)
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+        return len(node.value)
+    return None
+
+
+def _constant_count(node: ast.AST) -> int | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, int) and not isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+def _repetitions(tree: ast.AST) -> Iterator[tuple[ast.BinOp, ast.AST, ast.AST]]:
+    """Every ``sequence * count`` of the tree: (node, the repeated sequence, the count)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            if _is_sequence(node.left):
+                yield node, node.left, node.right
+            elif _is_sequence(node.right):
+                yield node, node.right, node.left
+
+
+def _holds_repetition(sequence: ast.AST) -> bool:
+    """Whether an item of a display inside ``sequence`` is itself a repetition (``[[1] * 999]``, ``("ab" * 9,)``)."""
+    for display in ast.walk(sequence):
+        if isinstance(display, (ast.List, ast.Tuple)):
+            items: list[ast.expr | None] = list(display.elts)
+        elif isinstance(display, ast.Dict):
+            items = [*display.keys, *display.values]
+        else:
+            continue
+        if any(item is not None and next(_repetitions(item), None) for item in items):
+            return True
+    return False
+
+
+def _blow_up_problems(tree: ast.AST) -> list[str]:
+    """Size blow-ups plain in the source: a repetition of a sequence that holds a repetition (``[[1] * 999] * 999``
+    is a million items from 17 characters; three levels, a billion), and a repetition whose written-out size
+    exceeds MAX_ITEMS (``[0] * 99999``)."""
+    problems: list[str] = []
+    for _, sequence, count in _repetitions(tree):
+        if _holds_repetition(sequence):
+            problems.append("nested sequence repetition is not allowed (a repeated sequence holds a repetition)")
+        length, times = _literal_length(sequence), _constant_count(count)
+        if length is not None and times is not None and length * times > MAX_ITEMS:
+            problems.append(f"sequence repetition makes {length * times:,} items (at most {MAX_ITEMS:,})")
+    return list(dict.fromkeys(problems))
+
+
 def _expression_problems(tree: ast.AST) -> list[str]:
-    size = _size_problems(tree)
+    size = _size_problems(tree) or _blow_up_problems(tree)
     if size:
         return size
     problems: list[str] = []
@@ -168,7 +310,8 @@ class SafeEnvironment(BasePythonScriptEngineEnvironment):
         self.functions = {name: _function(fn) for name, fn in functions.items()}
 
     def _evaluator(self, names: dict[str, Any]) -> simpleeval.EvalWithCompoundTypes:
-        return simpleeval.EvalWithCompoundTypes(operators=OPERATORS, functions=self.functions, names=names)
+        check_time()
+        return _BudgetedEval(operators=OPERATORS, functions=self.functions, names=names)
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         problems = check_expression(expression)

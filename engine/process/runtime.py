@@ -32,7 +32,7 @@ from ..notifications import holders, notify, task_recipients
 from ..workdays import deadline_at, load_calendar
 from . import rules
 from .deployment import current_versions
-from .expressions import ExpressionRejected, make_script_engine
+from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
 from .store import engine_clock, new_workflow, state_from_json, state_to_json
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -78,9 +78,10 @@ class LoadedInstance:
 
     def advance(self) -> None:
         """Run everything the engine can run now (scripts, gateways, due timers)."""
-        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock), _named_failure(self.row.id):
+        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock), _named_failure(self.row.id), \
+                time_limit(self.ctx.settings.instance_time_limit):
             self.workflow.refresh_timers()
-            self.workflow.do_engine_steps()
+            self.workflow.do_engine_steps(will_complete_task=check_time)  # a time limit also ends a loop
 
     def task(self, task_id: str) -> TaskSnapshot:
         """A task of this instance by id (NotFound when it has none such)."""
@@ -106,7 +107,8 @@ class LoadedInstance:
             task.data[output_item.bpmn_id] = dict(data)
         else:
             task.data.update(data)
-        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock), _named_failure(self.row.id):
+        with engine_clock(self.ctx.clock, self.ctx.clock is system_clock), _named_failure(self.row.id), \
+                time_limit(self.ctx.settings.instance_time_limit):
             task.run()
         self.advance()
 
@@ -161,9 +163,12 @@ def _named_failure(instance_id: int) -> Iterator[None]:
     except (SpiffWorkflowException, ExpressionRejected, RecursionError, MemoryError) as exc:
         task = getattr(exc, "task", None)
         where = getattr(getattr(task, "task_spec", None), "bpmn_id", None) or "?"
+        reason, cause = str(exc).strip(), exc.__cause__ or exc.__context__  # SpiffWorkflow wraps the cause
+        if isinstance(cause, ExpressionRejected) and str(cause) not in reason:
+            reason = f"{cause}; {reason}"  # first: the expression's source may fill the 300 characters
         raise ProcessFailed(N_("Model proses gagal dijalankan pada elemen '{where}' (instans {instance_id}): "
                                "{reason}. Tidak ada yang disimpan; hubungi analis proses.", where=where,
-                               instance_id=instance_id, reason=str(exc).strip()[:300])) from exc
+                               instance_id=instance_id, reason=reason[:300])) from exc
 
 
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:

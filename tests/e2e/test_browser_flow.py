@@ -184,7 +184,7 @@ class Walk:
         if self.campaign_id:
             page.goto(f"/kampanye/{self.campaign_id}")
             urls.append(f"/kampanye/{self.campaign_id}")
-            for link in ("Lihat proses SOP", "Laporan pelaksanaan", "Daftar panggilan saya"):
+            for link in ("Lihat proses SOP", "Laporan pelaksanaan", "Daftar panggilan saya", "Akses data pribadi"):
                 found = page.get_by_role("link", name=link, exact=True)
                 if found.count():
                     urls.append(str(found.first.get_attribute("href")))

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from engine import campaign as campaigns
 from engine import exports, pages
+from engine.audit import ACCESS_ACTIONS
 from engine.campaign import CampaignStatus
 from engine.errors import InvalidInput
 from engine.i18n import N_
@@ -18,7 +19,7 @@ from engine.pages import CampaignSort
 
 from ..downloads import attachment
 from ..i18n import current_language, t
-from ..listing import kept, lenient_choice, lenient_text, page_args
+from ..listing import kept, lenient_choice, lenient_int, lenient_text, page_args
 from ..panels import report_values
 from ..services import ctx, me
 
@@ -129,3 +130,29 @@ def report_pdf(campaign_id: int) -> Any:
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="{filename}"'})
 
+
+
+# --- the personal-data access log (UU PDP) ----------------------------------------------------------------
+
+# What each kind of access showed, as the log lists it (wrapped in _() by the template).
+ACCESS_LABELS = {
+    "contacts_listed": N_("Membuka daftar kontak"),
+    "contact_viewed": N_("Membuka halaman kontak"),
+    "call_recorded": N_("Mencatat panggilan"),
+    "call_samples_viewed": N_("Membuka sampel panggilan (penilaian kualitas)"),
+    "access_log_viewed": N_("Membuka log akses data pribadi"),
+}
+MAX_CONTACT_ID = 2**31 - 1
+
+
+@bp.get("/kampanye/<int:campaign_id>/akses-data")
+@login_required
+def access_log(campaign_id: int) -> Any:
+    """Who was shown which taxpayers' data of this campaign, when, through which screen (the office roles)."""
+    page_number, _ = page_args()
+    filters = pages.AccessFilters(username=lenient_text("pengguna", 64), contact_id=lenient_int("kontak", None, 1,
+                                                                                                 MAX_CONTACT_ID),
+                                  action=lenient_choice("jenis", ACCESS_ACTIONS, ""), page=page_number)
+    page = pages.access_log_page(ctx(), me(), campaign_id, filters)
+    args = kept({"pengguna": filters.username, "kontak": filters.contact_id, "jenis": filters.action}, {})
+    return render_template("campaigns/access_log.html", page=page, labels=ACCESS_LABELS, args=args)

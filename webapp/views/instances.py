@@ -25,6 +25,8 @@ ACTIONS = {
     "call_recorded": N_("mencatat panggilan"),
     "contacts_listed": N_("membuka daftar kontak"),
     "contact_viewed": N_("membuka data kontak"),
+    "call_samples_viewed": N_("membuka sampel panggilan penilaian kualitas"),
+    "access_log_viewed": N_("membuka log akses data pribadi"),
     "report_downloaded": N_("mengunduh laporan bertanda tangan (PDF)"),
     "task_reassigned": N_("mengalihkan tugas"),
     "contacts_reassigned": N_("mengalihkan kontak yang belum selesai"),
@@ -42,6 +44,8 @@ GROUPED = {
     "call_recorded": N_("mencatat {n} panggilan"),
     "contacts_listed": N_("membuka daftar kontak {n} kali"),
     "contact_viewed": N_("membuka data kontak {n} kali"),
+    "call_samples_viewed": N_("membuka sampel panggilan penilaian kualitas {n} kali"),
+    "access_log_viewed": N_("membuka log akses data pribadi {n} kali"),
 }
 DECISIONS = {"setuju": N_("Setuju"), "kembalikan": N_("Dikembalikan"), "tandatangani": N_("Ditandatangani")}
 STATUS = {"running": (N_("Berjalan"), "amber"), "completed": (N_("Selesai"), "green")}

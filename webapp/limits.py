@@ -1,0 +1,26 @@
+"""How much a request may send: a target list upload up to ``MAX_CONTENT_LENGTH`` (50 MB), anything else 1 MB.
+
+A form or a JSON body is parsed whole before a view sees it, and parsing costs far more memory than the bytes sent
+(a 48 MB JSON array of empty objects takes over 1 GB); no task form, call or comment comes near 1 MB. The limit is
+set before any other hook reads the body (the CSRF check reads the form), so a larger body is a 413 unread.
+"""
+from __future__ import annotations
+
+from flask import Flask, request
+
+UPLOAD_ENDPOINTS = frozenset({"campaigns.upload", "api.create_campaign"})  # a target list: up to MAX_CONTENT_LENGTH
+MAX_BODY = 1024 * 1024  # any other request's body
+
+
+def is_upload() -> bool:
+    return request.endpoint in UPLOAD_ENDPOINTS
+
+
+def _limit_body() -> None:
+    if not is_upload():
+        request.max_content_length = MAX_BODY
+
+
+def init_app(app: Flask) -> None:
+    """Call before any extension that reads the request body registers its hooks (Flask-WTF's CSRF check)."""
+    app.before_request(_limit_body)
