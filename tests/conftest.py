@@ -6,7 +6,6 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -16,6 +15,8 @@ from sqlalchemy import create_engine, text
 from engine.context import Context, make_engine
 from engine.models import Base
 from engine.settings import Settings
+
+from sop_helpers import CliResult
 
 
 class FakeClock:
@@ -135,13 +136,6 @@ def csrf_client(settings: Settings, clock: FakeClock):
     app = create_app({"KLIP_SETTINGS": settings, "KLIP_CLOCK": clock, "TESTING": True, "WTF_CSRF_ENABLED": True})
     yield app.test_client()
     app.extensions["klip"].engine.dispose()
-
-
-@dataclass(frozen=True)
-class CliResult:
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 @pytest.fixture

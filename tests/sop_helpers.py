@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,12 @@ def at_step_5(make_ctx: CtxFactory) -> int:
     to_distribution(make_ctx, campaign_id)
     do(make_ctx, "kasi", "distribusi_pekerjaan", campaign_id, {"agen": ["agen1", "agen2"]})
     return campaign_id
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What ``klip ARGS…`` run in-process returned and printed (the ``klip`` fixture)."""
+
+    returncode: int
+    stdout: str
+    stderr: str

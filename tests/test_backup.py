@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CliResult
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DatabaseError
 
@@ -23,7 +22,7 @@ from engine.models import AuditEvent, AuditEventContact, CallAttempt, Campaign, 
 from engine.settings import Settings
 from engine.walkthrough import run_through
 
-from sop_helpers import do, finish_calls, new_campaign, send_report, setup_sop, to_distribution
+from sop_helpers import CliResult, do, finish_calls, new_campaign, send_report, setup_sop, to_distribution
 
 
 @pytest.fixture
