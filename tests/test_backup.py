@@ -4,9 +4,7 @@ restore goes into an empty database only, and a backup never overwrites a file."
 from __future__ import annotations
 
 import hashlib
-import io
 import stat
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,19 +24,12 @@ from sop_helpers import CliResult, do, finish_calls, new_campaign, send_report, 
 
 
 @pytest.fixture
-def klip_on(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliResult]:
-    """Run ``klip ARGS…`` in this process with KLIP_DATABASE_URL set to ``url``."""
-    from webapp.cli import main
-
-    monkeypatch.delenv("KLIP_DEMO", raising=False)
+def klip_on(klip: Callable[..., CliResult], monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """The ``klip`` fixture, with KLIP_DATABASE_URL set to ``url`` for the call."""
 
     def run(url: str, *args: str) -> CliResult:
         monkeypatch.setenv("KLIP_DATABASE_URL", url)
-        monkeypatch.setattr(sys, "stdin", io.StringIO(""))
-        capsys.readouterr()
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return CliResult(code, out, err)
+        return klip(*args)
 
     return run
 

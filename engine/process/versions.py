@@ -19,6 +19,7 @@ from ..context import Context
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_
 from ..models import Instance, ProcessVersion
+from .deployment import current_versions
 
 DC = "{http://www.omg.org/spec/DD/20100524/DC}"
 DI = "{http://www.omg.org/spec/DD/20100524/DI}"
@@ -39,8 +40,6 @@ class VersionRow:
 
 def list_versions(ctx: Context, process_id: str | None = None) -> list[VersionRow]:
     """Every deployed version, oldest first, with how many instances run on it and how many finished."""
-    from .deployment import current_versions
-
     with ctx.transaction() as session:
         counts: dict[tuple[int, str], int] = {
             (version_id, status): n for version_id, status, n in session.execute(
@@ -91,7 +90,8 @@ def diff_versions(ctx: Context, old_id: int, new_id: int) -> VersionDiff:
                                   a=old.process_id, new=new_id, b=new.process_id))
         result = VersionDiff(old.id, new.id, new.process_id)
         _diff_elements(result, _elements(old.bpmn_xml), _elements(new.bpmn_xml))
-        result.moved = sorted(k for k, v in _layout(new.bpmn_xml).items() if _layout(old.bpmn_xml).get(k, v) != v)
+        before, after = _layout(old.bpmn_xml), _layout(new.bpmn_xml)  # each parsed once
+        result.moved = sorted(k for k, v in after.items() if before.get(k, v) != v)
         _diff_forms(result, old.forms or {}, new.forms or {})
         old_sop, new_sop = old.sop_metadata or {}, new.sop_metadata or {}
         result.sop_changed = sorted(k for k in set(old_sop) | set(new_sop) if old_sop.get(k) != new_sop.get(k))
