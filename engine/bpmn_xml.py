@@ -83,12 +83,6 @@ def start_message(tree: etree._ElementTree) -> str | None:
     return None
 
 
-def lane_names(tree: etree._ElementTree) -> tuple[str, ...]:
-    """The names of the executable process's lanes, in document order."""
-    process = executable_process(tree)
-    return tuple(lane.get("name", "") for lane in process.iter(BPMN + "lane")) if process is not None else ()
-
-
 # Attributes a modeller writes about itself, not about the process (bpmn.io's and Camunda's exporter stamp).
 TOOL_ATTRIBUTES = frozenset({"exporter", "exporterVersion"})
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
