@@ -264,7 +264,9 @@ def _system_deadlines(graph: _Graph, order: list[str]) -> tuple[SystemDeadline, 
     """Every user task's due date as the system sets it (what the engine reads: dueDateVariable, dueDate, else a
     Mutu Baku Waktu of "N hari kerja")."""
     found = []
-    for node_id in order:
+    boundaries = sorted(n for n in graph.nodes if graph.kind(n) == "boundaryEvent")
+    followed = [n for n in walk(graph, boundaries) if n not in order]  # what timers start (escalation)
+    for node_id in order + followed + sorted(set(graph.nodes) - set(order) - set(followed)):
         if graph.kind(node_id) != "userTask":
             continue
         props = properties(graph.nodes[node_id])
