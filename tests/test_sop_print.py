@@ -28,25 +28,41 @@ APPENDIX_HEADER = re.compile(r"Halaman : Lampiran (\d+) dari (\d+)")
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Path]]:
+def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str, Path], dict[str, list[str]]]]:
+    """Each document printed to PDF, and what axe-core (WCAG 2.1 A/AA and best practice) finds on screen."""
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} not found: `make test` installs Debian's chromium (make system-deps)")
+    axe = sorted((ROOT / ".cache" / "axe-core").glob("*/axe.min.js"))
+    if not axe:
+        pytest.fail(".cache/axe-core/<version>/axe.min.js not found: run `make axe` (`make test` fetches it)")
     out = tmp_path_factory.mktemp("print")
-    printed = {}
+    pdfs, found = {}, {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page()
         for name in ("LIP20-0008.html", "LIP20-0008-lampiran.html"):
             page.goto((DOCS / name).as_uri())
-            printed[name] = out / name.replace(".html", ".pdf")
-            printed[name].write_bytes(page.pdf(prefer_css_page_size=True))
+            pdfs[name] = out / name.replace(".html", ".pdf")
+            pdfs[name].write_bytes(page.pdf(prefer_css_page_size=True))
+            page.add_script_tag(content=axe[-1].read_text(encoding="utf-8"))
+            found[name] = page.evaluate("async () => (await axe.run(document, {runOnly: ['wcag2a', 'wcag2aa', "
+                                        "'wcag21a', 'wcag21aa', 'best-practice']})).violations.map(v => v.id)")
         browser.close()
-    _page_images(printed)
-    yield printed
+    _page_images(pdfs)
+    yield pdfs, found
+
+
+@pytest.fixture(scope="module")
+def pdfs(printed) -> dict[str, Path]:
+    return printed[0]
+
+
+def test_axe_finds_nothing_on_the_documents(printed) -> None:
+    assert printed[1] == {"LIP20-0008.html": [], "LIP20-0008-lampiran.html": []}
 
 
 def _page_images(printed: dict[str, Path]) -> None:
