@@ -70,6 +70,8 @@ def _page_images(printed: dict[str, Path]) -> None:
     if shutil.which("pdftoppm") is None:
         return
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for old in ARTIFACTS.glob("*.png"):
+        old.unlink()
     for pdf in printed.values():
         subprocess.run(["pdftoppm", "-r", "60", "-png", str(pdf), str(ARTIFACTS / pdf.stem)], check=True)
 
