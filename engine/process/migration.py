@@ -273,8 +273,8 @@ def _store(ctx: Context, session: Session, username: str, attempt: _Attempt) -> 
     loaded, target, plan = attempt.loaded, attempt.target, attempt.plan
     assert loaded is not None and target is not None
     source = loaded.row.version
-    roles = dict(session.execute(select(TaskIndex.task_id, TaskIndex.role)
-                                 .where(TaskIndex.instance_id == loaded.row.id)).tuples().all())
+    roles = {task_id: role for task_id, role in session.execute(
+        select(TaskIndex.task_id, TaskIndex.role).where(TaskIndex.instance_id == loaded.row.id))}
     loaded.row.version = target
     save_instance(loaded)
     moved = _reindex_changed(loaded, attempt.ready_changed, roles)
