@@ -42,6 +42,7 @@ CtxFactory = Callable[[], Context]
 ARCHIVE = "Mengarsipkan laporan pelaksanaan"
 SIGN = "Meneliti dan menandatangani laporan pelaksanaan"
 FOLLOW_UP = "Menindaklanjuti keterlambatan laporan"
+SEND = "Menyampaikan laporan untuk penilaian kualitas agen dan kepada Pengguna Layanan"
 V2_SENTENCE = "Kepala Kantor Layanan Informasi dan Pengaduan meneliti, memaraf setiap halaman, dan menandatangani"
 
 
@@ -310,8 +311,9 @@ def test_only_an_analyst_may_deploy_and_migrate(make_ctx, tmp_path: Path) -> Non
 
 
 def test_what_cannot_move_is_refused_with_its_reason(make_ctx, tmp_path: Path) -> None:
-    """Another process's instance, a finished one, one already there, and — going back from v2 to v1 — one whose
-    current step v1 does not have; an unknown instance or version is not found."""
+    """Another process's instance, a finished one, one already there, one whose current step the target version does
+    not have (going back from v2 to v1), one that submitted a form the target version changed; an unknown instance
+    or version is not found."""
     setup_sop(make_ctx)
     v1 = version_of(make_ctx, new_campaign(make_ctx, 4))
     v2 = deploy_second_version(make_ctx, tmp_path / "v2")
@@ -334,6 +336,14 @@ def test_what_cannot_move_is_refused_with_its_reason(make_ctx, tmp_path: Path) -
     assert not back.moved and back.removed == (ARCHIVE,) and ARCHIVE in back.reason
     assert migrate(make_ctx(), "admin", instance_of(make_ctx, planning), v1).moved  # step 2: v1 has all it needs
     assert "arsipkan_laporan" not in walk(make_ctx, planning) and version_of(make_ctx, planning) == v1
+    # v3 changes only the form of step 9, which the campaign at the archive step has submitted
+    shutil.copytree(tmp_path / "v2", tmp_path / "v3")
+    form = tmp_path / "v3" / "forms" / "penyampaian-laporan.json"
+    form.write_text(_swap(form.read_text(encoding="utf-8"), '"Nomor surat pengantar"', '"Nomor nota dinas"'),
+                    encoding="utf-8")
+    v3 = deploy(make_ctx(), "system", tmp_path / "v3" / DEFAULT_BPMN.name, system=True).id
+    form_changed = plan_migration(make_ctx(), "admin", instance_of(make_ctx, archiving), v3)
+    assert not form_changed.eligible and form_changed.changed == (SEND,) and SEND in form_changed.reason
     finished = plan_migration(make_ctx(), "admin", instance_of(make_ctx, planning), v2)
     assert not finished.eligible and "sudah selesai" in finished.reason
     with pytest.raises(NotFound):
