@@ -46,6 +46,21 @@ SEND = "Menyampaikan laporan untuk penilaian kualitas agen dan kepada Pengguna L
 V2_SENTENCE = "Kepala Kantor Layanan Informasi dan Pengaduan meneliti, memaraf setiap halaman, dan menandatangani"
 
 
+@pytest.fixture
+def make_ctx(make_ctx: CtxFactory) -> CtxFactory:
+    """The conftest's factory of a new Context per step, closing the previous context's connections when it makes the
+    next one: walking whole campaigns makes hundreds of contexts, more than PostgreSQL's connection limit."""
+    made: list[Context] = []
+
+    def factory() -> Context:
+        if made:
+            made.pop().engine.dispose()
+        made.append(make_ctx())
+        return made[-1]
+
+    return factory
+
+
 def _swap(text: str, old: str, new: str) -> str:
     assert text.count(old) == 1, old
     return text.replace(old, new)
@@ -148,8 +163,9 @@ def version_of(make_ctx: CtxFactory, campaign_id: int) -> int:
 
 
 def status_of(make_ctx: CtxFactory, campaign_id: int) -> tuple[str, str]:
+    instance_id = instance_of(make_ctx, campaign_id)
     with make_ctx().transaction() as session:
-        instance = session.get(Instance, instance_of(make_ctx, campaign_id))
+        instance = session.get(Instance, instance_id)
         campaign = session.get(Campaign, campaign_id)
         assert instance is not None and campaign is not None
         return instance.status, campaign.status
@@ -191,9 +207,10 @@ def test_a_campaign_started_on_v1_finishes_on_v1_an_eligible_one_moves_to_v2_and
     moved = migrate(make_ctx(), "admin", instance_of(make_ctx, moves), v2)
     assert moved.moved and moved.eligible and version_of(make_ctx, moves) == v2
     assert version_of(make_ctx, stays) == v1  # nobody asked: it keeps its version
+    moved_id = instance_of(make_ctx, moves)
     with make_ctx().transaction() as session:
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "instance_migrated")).one()
-        assert (event.username, event.instance_id, event.campaign_id) == ("admin", instance_of(make_ctx, moves), moves)
+        assert (event.username, event.instance_id, event.campaign_id) == ("admin", moved_id, moves)
         assert (event.data["from_number"], event.data["to_number"]) == (v1, v2) and ARCHIVE in event.data["added"]
 
     # The moved campaign reaches step 8 with v2's SOP sentence, and then has the step v2 added; the others do not.
@@ -247,12 +264,13 @@ def test_steps_under_way_keep_their_tasks_holders_and_timers_and_a_changed_ready
     assert {t.assignee for t in index_after if t.name == "Menyusun konsep rencana kerja"} == {"agen1"}
     assert [(t.task_id, t.due_at) for t in index_after if t.name != FOLLOW_UP] == [
         (t.task_id, t.due_at) for t in index if t.name != FOLLOW_UP]
-    with make_ctx().transaction() as session:
+    ctx = make_ctx()
+    with ctx.transaction() as session:
         follow_up = session.scalars(select(TaskIndex).where(TaskIndex.name == FOLLOW_UP)).one()
-        calendar = load_calendar(session, make_ctx().settings)
+        calendar = load_calendar(session, ctx.settings)
         before = next(t.due_at for t in index if t.task_id == follow_up.task_id)
-        assert before == deadline_at(calendar, follow_up.ready_at, 1, make_ctx().settings)
-        assert follow_up.due_at == deadline_at(calendar, follow_up.ready_at, 2, make_ctx().settings)  # v2's 2 days
+        assert before == deadline_at(calendar, follow_up.ready_at, 1, ctx.settings)
+        assert follow_up.due_at == deadline_at(calendar, follow_up.ready_at, 2, ctx.settings)  # v2's 2 working days
         recorded = session.scalars(select(AuditEvent.data).where(AuditEvent.action == "instance_migrated",
                                                                  AuditEvent.campaign_id == late)).one()
         assert recorded["due_dates"] == [{"task": FOLLOW_UP, "before": before.isoformat(),
