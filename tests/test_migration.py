@@ -37,6 +37,7 @@ from engine.users import create_user
 from engine.workdays import deadline_at, load_calendar
 
 from sop_helpers import do, finish_calls, instance_of, new_campaign, send_report, setup_sop, to_distribution, to_sending
+from web_helpers import login_as, page_tree
 
 CtxFactory = Callable[[], Context]
 ARCHIVE = "Mengarsipkan laporan pelaksanaan"
@@ -289,7 +290,8 @@ def test_steps_under_way_keep_their_tasks_holders_and_timers_and_a_changed_ready
     assert all(status_of(make_ctx, c) == ("completed", "selesai") for c in steps)
 
 
-def test_a_dry_run_and_a_plan_change_nothing(make_ctx, tmp_path: Path) -> None:
+def test_a_dry_run_and_a_plan_change_nothing_and_a_move_shows_on_the_instance_page(make_ctx, client,
+                                                                                     tmp_path: Path) -> None:
     setup_sop(make_ctx)
     campaign_id = new_campaign(make_ctx, 4)
     do(make_ctx, "kasi", "tugaskan_pelaksana", campaign_id, {"pelaksana": "pelaksana"})
@@ -303,6 +305,16 @@ def test_a_dry_run_and_a_plan_change_nothing(make_ctx, tmp_path: Path) -> None:
     assert [p.instance_id for p in plan_all(make_ctx(), "admin", v2)] == [instance_id]
     assert stored(make_ctx) == before
     assert migrate(make_ctx(), "admin", instance_id, v2).moved and stored(make_ctx) != before
+
+    login_as(client, "kasi")
+    trail = page_tree(client.get(f"/proses/{instance_id}"))
+    moved = trail.xpath('//li[@class="action-instance_migrated"]')
+    assert len(moved) == 1 and "admin" in moved[0].text_content()
+    detail = " ".join(moved[0].xpath('.//div[contains(@class, "migrated")]')[0].text_content().split())
+    assert detail.startswith(f"dari versi 1 ke versi {v2}; langkah yang berubah:") and ARCHIVE in detail
+    login_as(client, "unit")  # the requesting unit sees that it moved, not KLIP's details
+    unit_view = page_tree(client.get(f"/proses/{instance_id}")).xpath('//li[@class="action-instance_migrated"]')
+    assert len(unit_view) == 1 and not unit_view[0].xpath('.//div[contains(@class, "migrated")]')
 
 
 def test_only_an_analyst_may_deploy_and_migrate(make_ctx, tmp_path: Path) -> None:
