@@ -317,6 +317,30 @@ def test_a_dry_run_and_a_plan_change_nothing_and_a_move_shows_on_the_instance_pa
     assert len(unit_view) == 1 and not unit_view[0].xpath('.//div[contains(@class, "migrated")]')
 
 
+def test_an_instance_someone_changes_at_the_same_moment_is_refused_and_the_others_still_move(
+        make_ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from engine.process import migration
+
+    setup_sop(make_ctx)
+    first, second = new_campaign(make_ctx, 3), new_campaign(make_ctx, 3)
+    v1 = version_of(make_ctx, first)
+    v2 = deploy_second_version(make_ctx, tmp_path / "v2")
+    real_save = migration.save_instance
+
+    def save_after_a_colleague(loaded: Any, *args: Any) -> None:
+        if loaded.row.campaign_id == first:  # its row's lock version moved on meanwhile
+            raise StaleDataError("UPDATE statement on table 'instances' expected to update 1 row(s); 0 were matched.")
+        real_save(loaded, *args)
+
+    monkeypatch.setattr(migration, "save_instance", save_after_a_colleague)
+    plans = migrate_all_eligible(make_ctx(), "admin", v2)
+    assert [(p.campaign_id, p.eligible, p.moved) for p in plans] == [(first, False, False), (second, True, True)]
+    assert plans[0].reason is not None and "baru saja diubah" in plans[0].reason
+    assert (version_of(make_ctx, first), version_of(make_ctx, second)) == (v1, v2)
+
+
 def test_only_an_analyst_may_deploy_and_migrate(make_ctx, tmp_path: Path) -> None:
     setup_sop(make_ctx)
     create_user(make_ctx(), "root", ["admin"])

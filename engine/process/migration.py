@@ -29,12 +29,14 @@ from uuid import UUID
 from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import DEPLOY_ROLES, Who, acting, require_roles
 from ..audit import audit
 from ..context import Context
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..i18n import N_, Text
 from ..models import Campaign, Instance, ProcessVersion, TaskIndex
 from . import rules
@@ -96,12 +98,15 @@ def migrate(ctx: Context, actor: Who, instance_id: int, to_version_id: int, *, d
             system: bool = False) -> MigrationPlan:
     """Move an instance to version ``to_version_id`` when it is eligible (``dry_run``: only say whether it would);
     the plan says why not when it is refused."""
-    with _acting(ctx, actor, system) as (session, username):
-        attempt = _attempt(ctx, session, instance_id, _version(session, to_version_id), lock=True)
-        if not attempt.plan.eligible or dry_run:
-            return attempt.plan
-        _store(ctx, session, username, attempt)
-        return replace(attempt.plan, moved=True)
+    try:
+        with _acting(ctx, actor, system) as (session, username):
+            attempt = _attempt(ctx, session, instance_id, _version(session, to_version_id), lock=True)
+            if not attempt.plan.eligible or dry_run:
+                return attempt.plan
+            _store(ctx, session, username, attempt)
+            return replace(attempt.plan, moved=True)
+    except (StaleDataError, IntegrityError) as exc:
+        raise Conflict(N_("Instans ini baru saja diubah oleh pengguna lain; periksa lagi lalu coba lagi.")) from exc
 
 
 def migrate_all_eligible(ctx: Context, actor: Who, to_version_id: int, *, dry_run: bool = False,
@@ -111,8 +116,16 @@ def migrate_all_eligible(ctx: Context, actor: Who, to_version_id: int, *, dry_ru
     plans = plan_all(ctx, actor, to_version_id, system=system)
     if dry_run:
         return plans
-    return [migrate(ctx, actor, plan.instance_id, to_version_id, system=system) if plan.eligible else plan
-            for plan in plans]
+    return [_migrate_one(ctx, actor, plan, system) if plan.eligible else plan for plan in plans]
+
+
+def _migrate_one(ctx: Context, actor: Who, plan: MigrationPlan, system: bool) -> MigrationPlan:
+    """One instance of ``migrate_all_eligible``: someone changing it at the same moment refuses only this one."""
+    try:
+        return migrate(ctx, actor, plan.instance_id, plan.to_version, system=system)
+    except Conflict as exc:
+        return replace(plan, eligible=False, reason=Text(exc.message) if not isinstance(exc.message, Text)
+                       else exc.message)
 
 
 @contextmanager
