@@ -112,9 +112,10 @@ def second_version(directory: Path) -> Path:
         '<bpmndi:BPMNShape id="arsipkan_laporan_di" bpmnElement="arsipkan_laporan">'
         '<dc:Bounds x="2500" y="830" width="110" height="80" /></bpmndi:BPMNShape>'), text, count=1, flags=re.S)
     text = _swap(text, "Kepala Kantor Layanan Informasi dan Pengaduan meneliti dan menandatangani", V2_SENTENCE)
-    late = 'value="Pemberitahuan keterlambatan; konsep laporan pelaksanaan" />\n          '
-    text = _swap(text, late + '<spiffworkflow:property name="mutuBakuWaktu" value="1 hari kerja" />',
-                 late + '<spiffworkflow:property name="mutuBakuWaktu" value="2 hari kerja" />')
+    late = ('<spiffworkflow:property name="formJsonSchemaFilename" value="tindak-lanjut-keterlambatan.json" />\n'
+            '          <spiffworkflow:property name="sopStep" value="-" />\n          ')
+    text = _swap(text, late + '<spiffworkflow:property name="dueDate" value="add_working_days(now(), 1)" />',
+                 late + '<spiffworkflow:property name="dueDate" value="add_working_days(now(), 2)" />')
     path = directory / DEFAULT_BPMN.name
     path.write_text(text, encoding="utf-8")
     return path
