@@ -332,6 +332,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how exactly a token's last use is kept (api_tokens.last_used_at)
 TOKEN_DAYS_MAX = 3660  # an expiry further away than ten years is a typo
 
 
@@ -352,8 +353,8 @@ def issue_token(session: Session, now: datetime, username: str, days: int | None
 
 
 def token_owner(session: Session, now: datetime, token: str) -> tuple[User | None, str]:
-    """The active user owning ``token`` (recording its use) and "", else None and why not: ``unknown``,
-    ``expired`` or ``inactive``."""
+    """The active user owning ``token`` (recording its use, to the minute) and "", else None and why not:
+    ``unknown``, ``expired`` or ``inactive``."""
     row = session.scalars(select(ApiToken).where(ApiToken.token_sha256 == _token_hash(token))).one_or_none() \
         if token else None
     if row is None:
@@ -363,7 +364,8 @@ def token_owner(session: Session, now: datetime, token: str) -> tuple[User | Non
     user = session.get(User, row.user_id)
     if user is None or not user.active:
         return None, "inactive"
-    row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
+        row.last_used_at = now  # in the request's own transaction; at most once a minute (no write per request)
     return user, ""
 
 

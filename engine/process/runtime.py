@@ -33,7 +33,7 @@ from ..workdays import deadline_at, load_calendar
 from . import rules
 from .deployment import current_versions
 from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
-from .store import engine_clock, new_workflow, state_from_json, state_to_json
+from .store import ParsedSpec, engine_clock, new_workflow, state_from_json, state_to_json, version_spec
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -177,7 +177,14 @@ def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool =
     row = session.scalars(query.with_for_update(of=Instance) if lock else query).one_or_none()
     if row is None:
         raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
-    return LoadedInstance(ctx, session, row, state_from_json(row.state_json, row.version.spec_json))
+    version = row.version
+    specs = _specs(version)
+    return LoadedInstance(ctx, session, row, state_from_json(row.state_json, specs, lambda: version.spec_json))
+
+
+def _specs(version: ProcessVersion) -> ParsedSpec:
+    """The version's parsed spec from this process's cache (its JSON column is loaded only on a miss)."""
+    return version_spec(version.id, version.sha256, lambda: version.spec_json)
 
 
 def start_instance(ctx: Context, session: Session, version: ProcessVersion, actor: str, *, campaign_id: int,
@@ -185,7 +192,7 @@ def start_instance(ctx: Context, session: Session, version: ProcessVersion, acto
     """Create a campaign's instance of ``version``: ``message`` is the payload of the message its start event waits
     for (``version.start_message``)."""
     now = ctx.now()
-    workflow = new_workflow(version.spec_json)
+    workflow = new_workflow(_specs(version))
     workflow.task_tree.data.update({"campaign_id": campaign_id})
     row = Instance(version=version, campaign_id=campaign_id, status="running", state_json="",
                    created_at=now, updated_at=now)
