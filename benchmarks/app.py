@@ -16,16 +16,18 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, jsonify, render_template_string, request
+from flask import Blueprint, Flask, g, jsonify, render_template_string, request
 from flask_login import login_required
 from sqlalchemy import event, insert
 
 from engine import access
+from engine.access import BearerToken
 from engine.models import CallAttempt
 from engine.process import runtime
 from webapp import create_app as create_product_app
+from webapp import csrf
 from webapp.serve import serve
-from webapp.services import ctx, me
+from webapp.services import client_address, ctx, me
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
 COUNTS: Counter[str] = Counter()
@@ -33,6 +35,14 @@ _LOCK = threading.Lock()
 
 STATIC_PAGE = """{% extends "base.html" %}{% block content %}<h1>Benchmark</h1>
 <p>Halaman tetap: tata letak aplikasi tanpa data.</p>{% endblock %}"""
+
+
+@bp.before_request
+def _bearer() -> None:
+    """As the API does (``webapp.api``): the bearer token is handed to the engine, which checks it."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        g.api_token = BearerToken(token.strip(), client_address())
 
 
 def _count(name: str) -> None:
@@ -73,6 +83,7 @@ def create_app() -> Flask:
     """The product app with the bench blueprint, its SQL statements, commits and workflow loads counted."""
     app = create_product_app()
     app.register_blueprint(bp)
+    csrf.exempt(bp)
     engine = app.extensions["klip"].engine
     event.listen(engine, "before_cursor_execute", lambda *_args: _count("statements"))
     event.listen(engine, "commit", lambda *_args: _count("commits"))

@@ -163,7 +163,7 @@ class Instance(Base):
 
 
 class TaskIndex(Base):
-    """One row per READY user task, rebuilt on every save: task lists never load workflows."""
+    """One row per READY user task, brought up to date on every save: task lists never load workflows."""
 
     __tablename__ = "task_index"
 

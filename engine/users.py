@@ -355,14 +355,14 @@ def issue_token(session: Session, now: datetime, username: str, days: int | None
 def token_owner(session: Session, now: datetime, token: str) -> tuple[User | None, str]:
     """The active user owning ``token`` (recording its use, to the minute) and "", else None and why not:
     ``unknown``, ``expired`` or ``inactive``."""
-    row = session.scalars(select(ApiToken).where(ApiToken.token_sha256 == _token_hash(token))).one_or_none() \
-        if token else None
-    if row is None:
+    found = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
+        ApiToken.token_sha256 == _token_hash(token))).one_or_none() if token else None  # one statement, not two
+    if found is None:
         return None, "unknown"
+    row, user = found
     if row.expires_at is not None and row.expires_at <= now:
         return None, "expired"
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    if not user.active:
         return None, "inactive"
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION:
         row.last_used_at = now  # in the request's own transaction; at most once a minute (no write per request)

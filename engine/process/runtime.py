@@ -19,7 +19,7 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..access import remember_member
@@ -118,7 +118,7 @@ class LoadedInstance:
 
     def reassign(self, task_id: str, username: str) -> None:
         """Give a READY user task to ``username`` by its assignee variable in the task's own data: the task index is
-        rebuilt from that data on every save, so this is where a reassignment must be written. Later tasks that
+        updated from that data on every save, so this is where a reassignment must be written. Later tasks that
         name the same variable inherit the new holder (a Pelaksana who takes over the work plan also drafts the
         report, unless the Kasi moves that task too)."""
         task = self._spiff_task(task_id)
@@ -266,30 +266,43 @@ def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str]) -> 
         return _due_at(loaded.ctx, loaded.workflow.script_engine.evaluate(task, expression))
 
 
-def _index_row(loaded: LoadedInstance, task: Any, previous: dict[str, TaskIndex]) -> TaskIndex:
+def _index_row(loaded: LoadedInstance, task: Any, old: TaskIndex | None) -> TaskIndex:
+    """The task index row of a READY user task: ``old`` updated in place (claim, due date and ready time kept), or a
+    new row for a task that has just become ready."""
     spec, props = task.task_spec, _properties(task.task_spec)
     assignee_var = props.get(rules.ASSIGNEE_PROPERTY)
-    old = previous.get(str(task.id))
     name, subject = spec.bpmn_name or spec.bpmn_id, task.data.get(props.get(rules.SUBJECT_PROPERTY, ""))
-    return TaskIndex(
-        task_id=str(task.id), instance_id=loaded.row.id, bpmn_id=spec.bpmn_id,
-        name=f"{name}: {subject}"[:255] if subject else name,
-        lane=spec.lane, role=rules.LANE_ROLES.get(spec.lane or ""),
-        assignee=task.data.get(assignee_var) if assignee_var else None,
-        claimed_by=old.claimed_by if old else None, form=props.get(rules.FORM_PROPERTY),
-        view=props.get(rules.VIEW_PROPERTY),
-        due_at=old.due_at if old else _new_due_at(loaded, task, props),
-        ready_at=old.ready_at if old else loaded.ctx.now(), case_file=props.get(rules.CASE_FILE_PROPERTY))
+    row = old or TaskIndex(task_id=str(task.id), instance_id=loaded.row.id, claimed_by=None,
+                           due_at=_new_due_at(loaded, task, props), ready_at=loaded.ctx.now())
+    fields = {"bpmn_id": spec.bpmn_id, "name": f"{name}: {subject}"[:255] if subject else name, "lane": spec.lane,
+              "role": rules.LANE_ROLES.get(spec.lane or ""),
+              "assignee": task.data.get(assignee_var) if assignee_var else None,
+              "form": props.get(rules.FORM_PROPERTY), "view": props.get(rules.VIEW_PROPERTY),
+              "case_file": props.get(rules.CASE_FILE_PROPERTY)}
+    for key, value in fields.items():
+        if getattr(row, key) != value:  # an unchanged row writes nothing
+            setattr(row, key, value)
+    return row
 
 
-def _rebuild_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
-    """Index the READY user tasks; return the ones that have just become ready."""
+def _update_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
+    """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted, new ones
+    added, the others updated where they changed); return the rows of the tasks that have just become ready."""
     session, instance_id = loaded.session, loaded.row.id
     previous = {t.task_id: t for t in session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id))}
-    session.execute(delete(TaskIndex).where(TaskIndex.instance_id == instance_id))
-    rows = [_index_row(loaded, t, previous) for t in loaded._ready_user_tasks()]
-    session.add_all(rows)
-    return [row for row in rows if row.task_id not in previous]
+    ready = loaded._ready_user_tasks()
+    ready_ids = {str(t.id) for t in ready}
+    for task_id, row in previous.items():
+        if task_id not in ready_ids:
+            session.delete(row)
+    opened = []
+    for task in ready:
+        old = previous.get(str(task.id))
+        row = _index_row(loaded, task, old)
+        if old is None:
+            session.add(row)
+            opened.append(row)
+    return opened
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
@@ -344,7 +357,7 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     row.next_timer_at = _next_timer(workflow)
     if workflow.is_completed() and row.status != "completed":
         row.status, row.completed_at = "completed", now
-    opened = _rebuild_task_index(loaded)
+    opened = _update_task_index(loaded)
     campaign = loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None else None
     if campaign is not None:
         campaign.status = _campaign_status(loaded, campaign.status)
