@@ -62,8 +62,8 @@ def insert_call() -> Any:
     with access.acting(ctx(), me()) as (session, user):
         session.execute(insert(CallAttempt).values(
             contact_id=int(body["contact_id"]), campaign_id=int(body["campaign_id"]), agent=user.username,
-            at=datetime.now(timezone.utc), outcome=str(body.get("outcome", "")), phone="", notes=str(body.get("notes", "")),
-            callback_at=None, duration_s=body.get("duration_s"), recording_ref=""))
+            at=datetime.now(timezone.utc), outcome=str(body.get("outcome", "")), phone="",
+            notes=str(body.get("notes", "")), callback_at=None, duration_s=body.get("duration_s"), recording_ref=""))
     return jsonify({"ok": True}), 201
 
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .context import Context
@@ -355,8 +355,9 @@ def issue_token(session: Session, now: datetime, username: str, days: int | None
 def token_owner(session: Session, now: datetime, token: str) -> tuple[User | None, str]:
     """The active user owning ``token`` (recording its use, to the minute) and "", else None and why not:
     ``unknown``, ``expired`` or ``inactive``."""
-    found = session.execute(select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
-        ApiToken.token_sha256 == _token_hash(token))).one_or_none() if token else None  # one statement, not two
+    query = select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(
+        ApiToken.token_sha256 == _token_hash(token)).options(joinedload(User.roles))  # one statement, not three
+    found = session.execute(query).unique().one_or_none() if token else None
     if found is None:
         return None, "unknown"
     row, user = found
