@@ -16,7 +16,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, render_template_string, request
+from flask import Blueprint, Flask, g, jsonify, render_template, request
 from flask_login import login_required
 from sqlalchemy import event, insert
 
@@ -29,12 +29,9 @@ from webapp import csrf
 from webapp.serve import serve
 from webapp.services import client_address, ctx, me
 
-bp = Blueprint("bench", __name__, url_prefix="/bench")
+bp = Blueprint("bench", __name__, url_prefix="/bench", template_folder="templates")
 COUNTS: Counter[str] = Counter()
 _LOCK = threading.Lock()
-
-STATIC_PAGE = """{% extends "base.html" %}{% block content %}<h1>Benchmark</h1>
-<p>Halaman tetap: tata letak aplikasi tanpa data.</p>{% endblock %}"""
 
 
 @bp.before_request
@@ -70,7 +67,7 @@ def insert_call() -> Any:
 @bp.get("/static")
 @login_required
 def static_page() -> Any:
-    return render_template_string(STATIC_PAGE)
+    return render_template("bench/static.html")
 
 
 @bp.get("/counters")
