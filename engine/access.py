@@ -128,11 +128,12 @@ def _token_user(session: Session, who: BearerToken, now: datetime, settings: Set
     address, and the lock it leads to audited once (``api_client_locked``). A locked address is refused whatever
     token it sends (else the guessing would go on: a valid token would still be told apart)."""
     key = lockout.address_key(who.client)
-    until = lockout.locked_until(session, key, now)
+    user, reason, until = token_owner(session, now, who.value, key)  # a known token brings its address's lock
+    if user is not None and until is None:
+        return user
+    if reason == "unknown":
+        until = lockout.locked_until(session, key, now)
     if until is None:
-        user, reason = token_owner(session, now, who.value)
-        if user is not None:
-            return user
         audit(session, now, "-", "api_token_refused", None, None, data={"client": who.client, "reason": reason})
         until = lockout.fail(session, key, now, lockout.token_policy(settings)) if reason == "unknown" else None
         if until is None:

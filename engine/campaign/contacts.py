@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy import ScalarSelect, Select, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound, TaskNotReady
@@ -276,7 +276,7 @@ def contact_views(session: Session, contact_ids: Sequence[int]) -> list[ContactV
     return [by_id[i] for i in contact_ids if i in by_id]
 
 
-def _last_outcome() -> Any:
+def _last_outcome() -> ScalarSelect[str]:
     """The outcome of a contact's latest call attempt (None when never called): one index lookup per contact row
     (``ix_call_attempts_contact_id``), however many calls the campaign has."""
     return (select(CallAttempt.outcome).where(CallAttempt.contact_id == Contact.id)

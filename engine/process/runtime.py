@@ -72,8 +72,10 @@ def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., 
 class LoadedInstance:
     """An instance row with its deserialized workflow, ready to be advanced and saved."""
 
-    def __init__(self, ctx: Context, session: Session, row: Instance, workflow: BpmnWorkflow):
+    def __init__(self, ctx: Context, session: Session, row: Instance, workflow: BpmnWorkflow,
+                 campaign: Campaign | None = None):
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
+        self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
         workflow.script_engine = make_script_engine(script_functions(ctx, session))
 
     def advance(self) -> None:
@@ -173,13 +175,17 @@ def _named_failure(instance_id: int) -> Iterator[None]:
 
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
     """Deserialize an instance (row-locked for update unless ``lock`` is False)."""
-    query = select(Instance).where(Instance.id == instance_id)
-    row = session.scalars(query.with_for_update(of=Instance) if lock else query).one_or_none()
+    # The campaign comes in the same statement (saving the instance sets its status); only the instance is locked.
+    query = select(Instance, Campaign).outerjoin(Campaign, Campaign.id == Instance.campaign_id).where(
+        Instance.id == instance_id)
+    found = session.execute(query.with_for_update(of=Instance) if lock else query).one_or_none()
+    row, campaign = found if found is not None else (None, None)
     if row is None:
         raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
     version = row.version
     specs = _specs(version)
-    return LoadedInstance(ctx, session, row, state_from_json(row.state_json, specs, lambda: version.spec_json))
+    return LoadedInstance(ctx, session, row, state_from_json(row.state_json, specs, lambda: version.spec_json),
+                          campaign)
 
 
 def _specs(version: ProcessVersion) -> ParsedSpec:
@@ -358,7 +364,8 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     if workflow.is_completed() and row.status != "completed":
         row.status, row.completed_at = "completed", now
     opened = _update_task_index(loaded)
-    campaign = loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None else None
+    campaign = loaded.campaign or (loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None
+                                   else None)
     if campaign is not None:
         campaign.status = _campaign_status(loaded, campaign.status)
     _announce(loaded, opened, campaign, returned)
