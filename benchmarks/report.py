@@ -57,6 +57,10 @@ class Report:
                 "times are for orientation only. Times in milliseconds unless marked.", "",
                 "## Machine", "", *[f"- {line}" for line in machine], f"- whole run: {seconds:.0f} s", "",
                 "## Goals", "", *rows, ""]
+        if baseline:
+            head += ["*before*: the ratios of the run named by `KLIP_BENCH_BASELINE` (another run at another moment, "
+                     "possibly of other code: a ratio moves when a cost both sides share changes, e.g. a commit's "
+                     "fsync). The absolute figures below and the statement counts tell what changed.", ""]
         return "\n".join(head + self.sections)
 
 
