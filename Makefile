@@ -16,7 +16,7 @@ AXE_JS        := $(AXE_DIR)/axe.min.js
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -76,7 +76,9 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/klip lint bpmn/*.bpmn
 
-bench: install
+# Every goal of issue 12 side by side in one run (some 5-10 minutes): docs/benchmarks.md and docs/benchmarks.json.
+# The bench starts its own throw-away PostgreSQL (scripts/with-postgres.sh, fsync on) and servers. Not in `make test`.
+bench: install system-deps-run
 	$(BIN)/python -m benchmarks.run
 
 docs: install

@@ -1,5 +1,10 @@
-"""``make bench``: the cost of one instance's stored state and of one task, for 10 and 100,000 contacts; and the
-time and peak memory of a campaign's calls exported as XLSX, for 10 and 100,000 call attempts.
+"""``make bench``: every goal of issue 12, measured side by side in one run, written to docs/benchmarks.md and
+docs/benchmarks.json (``benchmarks.report``): a task completion through the HTTP API against its floors on SQLite and
+PostgreSQL (``benchmarks.completion``), independence from the campaign's size, calls under load
+(``benchmarks.load``), the lists (``benchmarks.lists``), the documents (``benchmarks.documents``) and, when that module
+is there, the import (``benchmarks.imports``). PostgreSQL is a throw-away server this run starts itself
+(scripts/with-postgres.sh, fsync on). Then, as before, the cost of one instance's stored state and of each task for
+10 and 100,000 contacts; the time and peak memory of a campaign's calls exported as XLSX; hostile input.
 
 Contacts and calls live in SQL, never in workflow data, so the state size and the load/save time of an
 instance must not depend on the campaign size. Only domain actions that aggregate contacts (distribution,
@@ -9,6 +14,8 @@ measured in a fresh process (peak RSS of that process, and the peak of Python's 
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import os
 import resource
@@ -21,9 +28,11 @@ import tracemalloc
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, select, text
 
-from benchmarks import hostile
+from benchmarks import completion, documents, harness, hostile, lists, load
+from benchmarks import report as report_module
+from benchmarks.report import SUMMARY_HEAD, Goal, Report, at_least, at_most, summary_row
 from engine import tasks
 from engine.campaign import create_campaign
 from engine.context import Context
@@ -37,6 +46,7 @@ from engine.users import Profile, create_user
 from engine.walkthrough import task_for, work_plan
 
 SIZES = tuple(int(n) for n in os.environ.get("KLIP_BENCH_SIZES", "10,100000").split(",") if n)
+LARGE = max(SIZES or (100_000,))
 EXPORT_SIZES = tuple(int(n) for n in os.environ.get("KLIP_BENCH_EXPORT_SIZES", "10,100000").split(",") if n)
 REPEAT = 20
 CALLS_PER_CONTACT = 5
@@ -153,27 +163,160 @@ def measure_export(directory: Path, attempts: int) -> dict[str, float]:
     return dict(json.loads(child.stdout.strip().splitlines()[-1]))
 
 
-def table(results: dict[int, dict[str, float]], unit: str) -> None:
+def table(results: dict[int, dict[str, float]], unit: str) -> list[str]:
     sizes = list(results)
-    print(f"{'metric':<22}" + "".join(f"{f'{n:,} {unit}':>20}" for n in sizes))
+    lines = ["| metric |" + "".join(f" {n:,} {unit} |" for n in sizes), "|---|" + "---|" * len(sizes)]
     for key in next(iter(results.values())):
-        print(f"{key:<22}" + "".join(f"{results[n][key]:>20,.1f}" for n in sizes))
+        lines.append(f"| {key} |" + "".join(f" {results[n][key]:,.1f} |" for n in sizes))
+    print("\n".join(lines))
+    return lines
+
+
+def _postgres_version() -> str | None:
+    server = harness.postgres_server_url()
+    if server is None:
+        return None
+    engine = create_engine(server)
+    with engine.connect() as conn:
+        version = str(conn.execute(text("SHOW server_version")).scalar_one())
+    engine.dispose()
+    return version
+
+
+def _completion(report: Report, directory: Path) -> None:
+    lines = []
+    for kind, goal in (("sqlite", "completion_vs_floor"), ("postgresql", "completion_vs_floor_postgresql")):
+        result = completion.measure(kind, directory)
+        report.goals.append(at_most(goal, result.ratio, 1.5))
+        lines += [f"### {kind}: completion {result.ratio:.2f}× the sum of its floors", "", *SUMMARY_HEAD,
+                  summary_row("complete step 1 through the API", result.completion),
+                  summary_row("API floor: authenticated no-op request", result.api_floor),
+                  summary_row("engine floor: deserialize → complete → serialize + committed UPDATE",
+                              result.engine_floor), "",
+                  f"Per completion (medians, counted by the server): **{result.statements:.0f} SQL statements**, "
+                  f"{result.commits:.0f} commit(s), {result.loads:.0f} workflow load(s); instance state "
+                  f"{result.state_bytes:,} bytes. Ratio = median completion / (median API floor + median engine "
+                  "floor).", ""]
+    report.section("Task completion against its floors (goal ≤ 1.5×)",
+                   "A real server (`benchmarks.app` under gunicorn, as `klip serve`; one worker). Each round takes a "
+                   "fresh campaign at step 1 and measures, in an order that rotates each round, the completion "
+                   "through `POST /api/v1/tasks/<id>`, the no-op request and the engine floor on the same state.",
+                   "", *lines)
+
+
+def _size(report: Report, directory: Path, large: int) -> None:
+    result = completion.size_independence(directory, large)
+    report.goals.append(at_most("size_independence", result.ratio, 1.2))
+    figures = table({n: measure(n, directory) for n in SIZES}, "contacts") if SIZES else []
+    report.section(f"Independence from size (goal ≤ 1.2×): {result.ratio:.2f}×",
+                   f"Steps 2 and 3 (work plan drafted, then returned) completed through the API alternately on a "
+                   f"campaign of 10 and one of {result.contacts:,} contacts (their states kept alike); ratio = median "
+                   "at the large campaign / median at the small one.", "", *SUMMARY_HEAD,
+                   summary_row("10 contacts", result.small), summary_row(f"{result.contacts:,} contacts", result.large),
+                   "", "Each step in process (engine services, no HTTP), one campaign of each size: `agent_done_ms` "
+                   "is step 5 completed by one agent (progress figures, SQL), `draft_report_ms` step 6 (report "
+                   "figures, SQL aggregates); the state is what the instance stores.", "", *figures)
+
+
+def _load(report: Report, directory: Path) -> None:
+    result = load.measure(directory)
+    report.goals.append(at_least("calls_vs_insert", result.ratio, 0.5))
+    rows = []
+    for label, side in (("record a call (`POST /api/v1/contacts/<id>/calls`)", result.calls),
+                        ("single INSERT (`POST /bench/insert`)", result.insert)):
+        rows.append(f"| {label} | {side.requests} | {side.errors} | {side.throughput:.1f} | {side.latency.median:.0f} "
+                    f"| {side.latency.p95:.0f} | {side.latency.p99:.0f} |")
+    report.section(f"Calls under load (goal ≥ 0.5×, 0 errors): {result.ratio:.2f}×",
+                   f"{result.agents} agents at once on PostgreSQL, {result.servers} servers × {result.workers} "
+                   f"workers; phases of {load.PHASE_S:g} s alternate (calls, insert, calls, insert) after a warm-up. "
+                   "Ratio = throughput of calls / throughput of the INSERT endpoint (same token check).", "",
+                   "| | requests | errors | per second | p50 | p95 | p99 |", "|---|---|---|---|---|---|---|", *rows)
+    if result.calls.errors or result.insert.errors:
+        report.goals[-1].met = False
+
+
+def _lists(report: Report, directory: Path) -> None:
+    result = lists.measure(directory, lists.INSTANCES)
+    report.goals.append(at_most("inbox_p95_vs_static", result.ratio("inbox"), 3))
+    report.goals.append(at_most("campaign_list_p95_vs_static", result.ratio("campaigns"), 3))
+    report.section(f"Lists with {result.instances:,} open instances (goal p95 ≤ 3×): inbox "
+                   f"{result.ratio('inbox'):.2f}×, campaign list {result.ratio('campaigns'):.2f}×",
+                   "The Kasi, logged in, requests in turn the inbox (`/`), the campaign list (`/kampanye`) and a "
+                   "static page of the same app (`/bench/static`: the layout, no data); one worker, SQLite. "
+                   f"Workflows deserialized while the lists were served: **{result.workflow_loads}** (counted by "
+                   "the server, asserted 0).", "", *SUMMARY_HEAD,
+                   *(summary_row(name, summary) for name, summary in result.pages.items()))
+
+
+def _documents(report: Report, directory: Path) -> None:
+    result = documents.measure(directory)
+    report.section("Documents",
+                   f"- `make docs` (`klip docs`, {result.docs_files} files): {result.docs_s:.2f} s (median of "
+                   f"{documents.RUNS}, a fresh process each)",
+                   f"- `klip render {result.render_source}` (the largest diagram, {result.render_bytes:,} bytes of "
+                   f"BPMN → {result.svg_bytes:,} bytes of SVG): {result.render_s:.2f} s (median of {documents.RUNS})")
+
+
+def _imports(report: Report, directory: Path) -> None:
+    """The import benchmark (benchmarks/imports.py), when this checkout has it."""
+    if importlib.util.find_spec("benchmarks.imports") is None:
+        report.section("Import", "benchmarks/imports.py is not in this checkout: not measured.")
+        return
+    module = importlib.import_module("benchmarks.imports")
+    folder = directory / "imports"
+    folder.mkdir()
+    entries = module.run(folder)
+    for entry in entries:
+        report.goals.append(Goal(str(entry["name"]), float(entry["ratio"]), str(entry["goal"]), bool(entry["met"])))
+    report.sections.append("\n\n".join(str(entry["markdown"]).strip() for entry in entries) + "\n")
+
+
+def _exports_and_hostile(report: Report, directory: Path) -> None:
+    lines: list[str] = []
+    if EXPORT_SIZES:
+        lines += table({n: measure_export(directory, n) for n in EXPORT_SIZES}, "calls")
+    cases = hostile.measured()
+    report.section("Export and hostile input",
+                   "A campaign's calls as XLSX, each export in a fresh process (peak RSS and peak traced "
+                   "allocations must not grow with the calls):", "", *lines, "",
+                   "| hostile input | ms | goal ms |", "|---|---|---|",
+                   *(f"| {what} | {ms:,.1f} | {goal:,.0f}{'' if ms <= goal else ' **OVER**'} |"
+                     for what, ms, goal in cases))
+
+
+def _under_postgres() -> None:
+    """Run this module again under a throw-away PostgreSQL server (fsync on), unless one is there."""
+    if harness.postgres_server_url() is None:
+        script = harness.ROOT / "scripts" / "with-postgres.sh"
+        os.execve(str(script), [str(script), sys.executable, "-m", "benchmarks.run", *sys.argv[1:]],
+                  {**os.environ, "KLIP_PG_FSYNC": "on"})
 
 
 def main() -> None:
     if sys.argv[1:2] == ["export"]:
         export_once(sys.argv[2], int(sys.argv[3]))
         return
+    _under_postgres()
+    if os.environ.get("KLIP_BENCH_QUICK"):  # a smoke run of every step (minutes less; its figures mean little)
+        completion.ROUNDS, lists.INSTANCES, lists.ROUNDS, load.PHASE_S, documents.RUNS = 5, 50, 10, 2.0, 1
+    started = time.perf_counter()
+    machine_lines = report_module.machine(_postgres_version())
+    report = Report()
     with tempfile.TemporaryDirectory() as tmp:
-        warmup = Path(tmp) / "warmup"
+        directory = Path(tmp)
+        warmup = directory / "warmup"
         warmup.mkdir()
-        if SIZES:
-            measure(10, warmup)  # the first run pays for imports and cold caches; not reported
-            table({n: measure(n, Path(tmp)) for n in SIZES}, "contacts")
-        if EXPORT_SIZES:
-            print()
-            table({n: measure_export(Path(tmp), n) for n in EXPORT_SIZES}, "calls")
-    hostile.main()
+        measure(10, warmup)  # the first run pays for imports and cold caches; not reported
+        for step in (_completion, _size_step, _load, _lists, _imports, _documents, _exports_and_hostile):
+            print(f"benchmarks: {step.__name__.strip('_')} …", flush=True)
+            step(report, directory)
+    out = Path(os.environ.get("KLIP_BENCH_OUT") or harness.ROOT / "docs")
+    report_module.write(report, out, machine_lines, time.perf_counter() - started)
+    print((out / "benchmarks.md").read_text(encoding="utf-8"))
+
+
+def _size_step(report: Report, directory: Path) -> None:
+    _size(report, directory, LARGE)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, false, or_, select, true
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from . import lockout
@@ -126,11 +128,12 @@ def _token_user(session: Session, who: BearerToken, now: datetime, settings: Set
     address, and the lock it leads to audited once (``api_client_locked``). A locked address is refused whatever
     token it sends (else the guessing would go on: a valid token would still be told apart)."""
     key = lockout.address_key(who.client)
-    until = lockout.locked_until(session, key, now)
+    user, reason, until = token_owner(session, now, who.value, key)  # a known token brings its address's lock
+    if user is not None and until is None:
+        return user
+    if reason == "unknown":
+        until = lockout.locked_until(session, key, now)
     if until is None:
-        user, reason = token_owner(session, now, who.value)
-        if user is not None:
-            return user
         audit(session, now, "-", "api_token_refused", None, None, data={"client": who.client, "reason": reason})
         until = lockout.fail(session, key, now, lockout.token_policy(settings)) if reason == "unknown" else None
         if until is None:
@@ -266,9 +269,11 @@ def may_read_quality(user: User) -> None:
 
 
 def remember_member(session: Session, campaign_id: int, username: str, now: datetime) -> None:
-    """``username`` works on the campaign (uploaded it, or was assigned one of its tasks): they may see it."""
-    if session.get(CampaignMember, (campaign_id, username)) is None:
-        session.add(CampaignMember(campaign_id=campaign_id, username=username, since=now))
+    """``username`` works on the campaign (uploaded it, or was assigned one of its tasks): they may see it. One
+    statement: the row is inserted unless it is there (SQLite and PostgreSQL alike: ON CONFLICT DO NOTHING)."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(insert(CampaignMember).values(campaign_id=campaign_id, username=username, since=now)
+                    .on_conflict_do_nothing())
 
 
 def readable_contact(session: Session, user: User, contact_id: int, to_call: bool = False) -> Contact:

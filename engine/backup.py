@@ -197,6 +197,8 @@ def _restore_sqlite(source: Path, target: Path) -> None:
     try:
         partial.touch(mode=0o600)
         _sqlite_copy(source, partial)
+        for leftover in ("-wal", "-shm"):  # the old file's write-ahead log (WAL mode) must not meet the new file
+            target.with_name(target.name + leftover).unlink(missing_ok=True)
         partial.replace(target)
     finally:
         partial.unlink(missing_ok=True)

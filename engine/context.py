@@ -38,6 +38,11 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    # WAL: readers never wait for the writer, and a commit appends to the log instead of rewriting pages through a
+    # rollback journal. synchronous=NORMAL: a commit no longer waits for fsync, only checkpoints do; the database
+    # stays consistent after any crash, but a power loss (not a process crash) may lose the last commits (see README).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, case, delete, select, update
+from sqlalchemy import CursorResult, ScalarSelect, Table, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -49,6 +49,11 @@ def user_key(username: str) -> str:
 
 def address_key(address: str) -> str:
     return "token:" + address[:ADDRESS_KEY_MAX]
+
+
+def lock_end(key: str) -> ScalarSelect[datetime | None]:
+    """The end of the key's lock (NULL when none) as a scalar subquery, to read with another query."""
+    return select(THROTTLE.c.locked_until).where(THROTTLE.c.key == key).scalar_subquery()
 
 
 def locked_until(session: Session, key: str, now: datetime) -> datetime | None:

@@ -126,8 +126,10 @@ class ProcessVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[str] = mapped_column(String(128), index=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    bpmn_xml: Mapped[str] = mapped_column(Text)
-    spec_json: Mapped[str] = mapped_column(Text)
+    # Deferred: loading an instance's version must not read the model and its spec on every request (the parsed
+    # spec is cached per process, engine.process.store.version_spec); they are read when used.
+    bpmn_xml: Mapped[str] = mapped_column(Text, deferred=True)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     forms: Mapped[dict[str, Any]]
     sop_metadata: Mapped[dict[str, Any]]
     deployed_by: Mapped[str] = mapped_column(String(64))
@@ -161,7 +163,7 @@ class Instance(Base):
 
 
 class TaskIndex(Base):
-    """One row per READY user task, rebuilt on every save: task lists never load workflows."""
+    """One row per READY user task, brought up to date on every save: task lists never load workflows."""
 
     __tablename__ = "task_index"
 

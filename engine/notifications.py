@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from .context import Context
 from .i18n import N_, translate
@@ -76,11 +76,12 @@ def _mail(settings: Settings, now: datetime, user: User, text: str, url: str | N
 def holders(session: Session, roles: Iterable[str]) -> list[User]:
     """The active users holding any of ``roles``."""
     query = select(User).join(UserRole).where(UserRole.role.in_(sorted(set(roles))), User.active.is_(True))
-    return list(session.scalars(query).unique())
+    return list(session.scalars(query.options(lazyload(User.roles))).unique())  # a notice needs no roles
 
 
 def named(session: Session, usernames: Iterable[str]) -> list[User]:
-    return list(session.scalars(select(User).where(User.username.in_(sorted(set(usernames))))))
+    query = select(User).where(User.username.in_(sorted(set(usernames))))
+    return list(session.scalars(query.options(lazyload(User.roles))))
 
 
 def requesting_unit(session: Session, campaign: Campaign) -> list[User]:

@@ -15,10 +15,11 @@ from functools import cache
 from types import MappingProxyType
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import lockout
 from .context import Context
 from .errors import InvalidInput, NotAllowed, NotFound
 from .i18n import LANGUAGES, N_, SOURCE_LANGUAGE, Text
@@ -332,6 +333,7 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+TOKEN_USE_RESOLUTION = timedelta(minutes=1)  # how exactly a token's last use is kept (api_tokens.last_used_at)
 TOKEN_DAYS_MAX = 3660  # an expiry further away than ten years is a typo
 
 
@@ -351,20 +353,26 @@ def issue_token(session: Session, now: datetime, username: str, days: int | None
     return token
 
 
-def token_owner(session: Session, now: datetime, token: str) -> tuple[User | None, str]:
-    """The active user owning ``token`` (recording its use) and "", else None and why not: ``unknown``,
-    ``expired`` or ``inactive``."""
-    row = session.scalars(select(ApiToken).where(ApiToken.token_sha256 == _token_hash(token))).one_or_none() \
-        if token else None
-    if row is None:
-        return None, "unknown"
+def token_owner(session: Session, now: datetime, token: str,
+                lock_key: str | None = None) -> tuple[User | None, str, datetime | None]:
+    """The active user owning ``token`` (recording its use, to the minute) and "", else None and why not:
+    ``unknown``, ``expired`` or ``inactive``; and, for a known token, the end of ``lock_key``'s lock (None when not
+    locked) — read in the same statement, so a valid token costs one query."""
+    query: Select[ApiToken, User, datetime | None] = (
+        select(ApiToken, User, lockout.lock_end(lock_key or "")).join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_sha256 == _token_hash(token)).options(joinedload(User.roles)))
+    found = session.execute(query).unique().one_or_none() if token else None
+    if found is None:
+        return None, "unknown", None
+    row, user, until = found
+    until = until if until is not None and until > now else None
     if row.expires_at is not None and row.expires_at <= now:
-        return None, "expired"
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
-        return None, "inactive"
-    row.last_used_at = now
-    return user, ""
+        return None, "expired", until
+    if not user.active:
+        return None, "inactive", until
+    if until is None and (row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_RESOLUTION):
+        row.last_used_at = now  # in the request's own transaction; at most once a minute (no write per request)
+    return user, "", until
 
 
 def revoke_tokens(session: Session, username: str) -> int:

@@ -1,6 +1,7 @@
 """Working days (hari kerja): Indonesian holidays and cuti bersama, corrected by admin overrides."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -48,8 +49,10 @@ class WorkingCalendar:
         self.count_completion_day = count_completion_day
         # expand=True makes each list load a year the first time a date in it is looked up, so a
         # deadline that crosses a year boundary needs no preloading.
-        self._public = _holiday_list("public", years)
-        self._government = _holiday_list("government", years)
+        years = tuple(years)
+        self._public = _holiday_list("public", years) if years else _shared_list("public")
+        self._government = _holiday_list("government", years) if years else _shared_list("government")
+        self._base = _BASE_DAYS[cuti_bersama_is_working_day] if not years else {}
 
     def is_working_day(self, d: date) -> bool:
         """Tell whether the office works on ``d``."""
@@ -59,9 +62,11 @@ class WorkingCalendar:
 
     def base_is_working_day(self, d: date) -> bool:
         """Whether the office works on ``d`` by the weekdays and the holiday list alone (no override)."""
-        if d.weekday() >= 5 or d in self._public:
-            return False
-        return self.cuti_bersama_is_working_day or d not in self._government
+        known = self._base.get(d)
+        if known is None:
+            known = self._base[d] = d.weekday() < 5 and d not in self._public and (
+                self.cuti_bersama_is_working_day or d not in self._government)
+        return known
 
     def holiday_name(self, d: date) -> str | None:
         """Return the name of the national holiday or cuti bersama on ``d``, if any."""
@@ -97,6 +102,16 @@ class WorkingCalendar:
             return -self.working_days_between(b, a)
         first = a if self.count_completion_day else a + timedelta(days=1)
         return sum(self.is_working_day(first + timedelta(days=i)) for i in range((b - first).days + 1))
+
+
+# The holiday list is the installed package's data: one copy per process (it loads each year when first asked), and
+# what it says of a day is remembered (per cuti bersama setting). A calendar is built per request; this is not.
+_BASE_DAYS: dict[bool, dict[date, bool]] = {False: {}, True: {}}
+
+
+@functools.cache
+def _shared_list(category: str) -> holidays.HolidayBase:
+    return _holiday_list(category, ())
 
 
 def _holiday_list(category: str, years: Iterable[int]) -> holidays.HolidayBase:

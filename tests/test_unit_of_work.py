@@ -1,18 +1,21 @@
-"""A request is one unit of work: one transaction, one authorization, one workflow load per task completion."""
+"""A request is one unit of work: one transaction, one authorization, one workflow load per task completion, and a
+pinned number of SQL statements (``make bench`` reports them; a change that adds one must change the pin here)."""
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from engine import access
+from engine.models import ApiToken
 from engine.process import runtime
 from engine.walkthrough import task_for
 
-from sop_helpers import new_campaign, ready, setup_sop
+from sop_helpers import at_step_5, new_campaign, ready, setup_sop
 from web_helpers import bearer, login_as
 
 
@@ -73,3 +76,70 @@ def test_a_refused_form_rolls_back_then_builds_the_page_once(client, make_ctx, c
     response = client.post(f"/tugas/{task_id}", data={"pelaksana": "nobody"})
     assert response.status_code == 422 and "bukan pengguna aktif" in response.get_data(as_text=True)
     assert counted == Counter(begin=2, rollback=1, commit=1, authorize=2, load=2)
+
+
+# SQL statements of one request (the token's use already recorded this minute). Pinned so they cannot creep back:
+# before issue 12 a completion sent 21 (two of them for the token), a recorded call 17.
+COMPLETION_STATEMENTS = 14
+CALL_STATEMENTS = 9
+
+
+@pytest.fixture
+def statements(app) -> Iterator[list[str]]:
+    """The SQL statements the app sends (one entry each)."""
+    sent: list[str] = []
+    engine = app.extensions["klip"].engine
+
+    def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        sent.append(" ".join(statement.split())[:120])
+
+    event.listen(engine, "before_cursor_execute", listener)
+    yield sent
+    event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_a_completion_through_the_api_sends_a_pinned_number_of_statements(client, make_ctx,
+                                                                          statements: list[str]) -> None:
+    campaign_id, task_id = _step_1(make_ctx)
+    headers = bearer(make_ctx(), "kasi")
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200  # the token's use: recorded now
+    statements.clear()
+    response = client.post(f"/api/v1/tasks/{task_id}", json={"pelaksana": "pelaksana"}, headers=headers)
+    assert response.status_code == 200
+    assert len(statements) == COMPLETION_STATEMENTS, "\n".join(statements)
+    assert ready(make_ctx, "pelaksana", campaign_id) == ["susun_rencana_kerja"]
+
+
+def test_recording_a_call_through_the_api_sends_a_pinned_number_of_statements(client, make_ctx, clock,
+                                                                             statements: list[str]) -> None:
+    campaign_id = at_step_5(make_ctx)
+    headers = bearer(make_ctx(), "agen1")
+    contacts = client.get(f"/api/v1/campaigns/{campaign_id}/contacts?assigned=me", headers=headers).get_json()
+    callback = (clock() + timedelta(days=1)).isoformat()
+    statements.clear()
+    response = client.post(f"/api/v1/contacts/{contacts[0]['id']}/calls", headers=headers,
+                           json={"outcome": "minta_dihubungi_kembali", "callback_at": callback})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["attempts"] == 1
+    assert len(statements) == CALL_STATEMENTS, "\n".join(statements)
+
+
+def test_an_api_token_s_use_is_written_at_most_once_a_minute_in_the_request_s_transaction(
+        client, make_ctx, clock, counted: Counter[str]) -> None:
+    setup_sop(make_ctx)
+    headers = bearer(make_ctx(), "kasi")
+
+    def last_used() -> Any:
+        with make_ctx().transaction() as session:
+            return session.scalars(select(ApiToken.last_used_at)).one()
+
+    counted.clear()
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    first = clock()
+    assert last_used() == first and counted["commit"] == 1  # recorded, in the request's one transaction
+    clock.set(first + timedelta(seconds=59))
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    assert last_used() == first  # not written again within the minute
+    clock.set(first + timedelta(seconds=61))
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200
+    assert last_used() == first + timedelta(seconds=61)

@@ -44,12 +44,18 @@ def select_language() -> str:
     return lang if lang in LANGUAGES else SOURCE_LANGUAGE
 
 
+_LANGUAGE_KEY = "klip.language"  # the request's language, kept in its WSGI environ (a choice takes effect next request)
+
+
 def current_language() -> str:
     """The request's language ("id" outside a request: the CLI, jobs)."""
     if not has_request_context():
         return SOURCE_LANGUAGE
-    lang = str(get_locale() or SOURCE_LANGUAGE)
-    return lang if lang in LANGUAGES else SOURCE_LANGUAGE
+    lang = request.environ.get(_LANGUAGE_KEY)
+    if lang is None:  # once per request: a list page asks for every text of every row
+        lang = str(get_locale() or SOURCE_LANGUAGE)
+        lang = request.environ[_LANGUAGE_KEY] = lang if lang in LANGUAGES else SOURCE_LANGUAGE
+    return str(lang)
 
 
 def t(text: Any, **values: Any) -> str:

@@ -5,6 +5,7 @@ import logging
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -18,8 +19,8 @@ LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 class _Server(BaseApplication):
-    def __init__(self, options: dict[str, Any]):
-        self.options = options
+    def __init__(self, options: dict[str, Any], app_factory: Callable[[], Any] | None = None):
+        self.options, self.app_factory = options, app_factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -29,7 +30,7 @@ class _Server(BaseApplication):
     def load(self) -> Any:
         from . import create_app
 
-        return create_app()
+        return (self.app_factory or create_app)()
 
 
 def timer_loop(ctx: Context, stop: threading.Event, interval: float) -> None:
@@ -51,8 +52,10 @@ def _shared_demo_secret() -> None:
 REQUEST_TIMEOUT_S = 120  # gunicorn's worker timeout (see serve)
 
 
-def serve(host: str, port: int, workers: int, timer_interval: float = 60.0) -> None:
-    """Run gunicorn (workers fork from here) and, in this process, the timer thread."""
+def serve(host: str, port: int, workers: int, timer_interval: float = 60.0,
+          app_factory: Callable[[], Any] | None = None) -> None:
+    """Run gunicorn (workers fork from here) and, in this process, the timer thread (``app_factory``: the app each
+    worker builds, ``webapp.create_app`` unless the benchmark wraps it)."""
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=True)
     _shared_demo_secret()
     ctx, stop = Context.from_settings(), threading.Event()
@@ -62,7 +65,7 @@ def serve(host: str, port: int, workers: int, timer_interval: float = 60.0) -> N
         # ``timeout`` is killed: gunicorn's 30 s is less than a campaign's calls need to become a spreadsheet (100,000
         # calls: some 15–30 s on two busy cores, see `make bench`), so a request may take up to two minutes.
         _Server({"bind": f"{host}:{port}", "workers": workers, "accesslog": None, "loglevel": "info",
-                 "timeout": REQUEST_TIMEOUT_S}).run()
+                 "timeout": REQUEST_TIMEOUT_S}, app_factory).run()
     finally:
         stop.set()
         ctx.engine.dispose()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy import ScalarSelect, Select, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound, TaskNotReady
@@ -154,9 +154,10 @@ def record_call(
     phone = _check_call(contact, now, outcome, notes, callback_at, duration_s, recording_ref, phone)
     if not _count_attempt(session, contact, outcome, phone, callback_at, now, settings.max_attempts):
         raise TaskNotReady(N_("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar"))
-    session.refresh(contact)
+    contact_id, campaign_id = contact.id, contact.campaign_id
+    session.expire(contact)  # the UPDATE changed the row: read again when next used (no SELECT if never)
     attempt = CallAttempt(
-        contact_id=contact.id, campaign_id=contact.campaign_id, agent=agent, at=now, outcome=outcome,
+        contact_id=contact_id, campaign_id=campaign_id, agent=agent, at=now, outcome=outcome,
         phone=phone, notes=notes, callback_at=callback_at, duration_s=duration_s, recording_ref=recording_ref,
     )
     session.add(attempt)
@@ -175,12 +176,10 @@ def _count_attempt(session: Session, contact: Contact, outcome: str, phone: str,
     closed = list(contact.closed_phones or [])
     if outcome == WRONG_NUMBER_OUTCOME and phone and phone not in closed:
         closed.append(phone)
-    unreached = session.scalar(select(func.count(CallAttempt.id)).where(
-        CallAttempt.contact_id == contact.id, CallAttempt.outcome.in_(sorted(UNREACHED_ATTEMPTS)))) or 0
     final = None
     if outcome in FINAL_OUTCOMES or (outcome == WRONG_NUMBER_OUTCOME and set(contact.phones) <= set(closed)):
         final = outcome
-    elif outcome in UNREACHED_ATTEMPTS and unreached + 1 >= max_attempts:
+    elif outcome in UNREACHED_ATTEMPTS and _unreached(session, contact.id) + 1 >= max_attempts:
         final = outcome
     result = session.execute(
         update(Contact)
@@ -190,6 +189,12 @@ def _count_attempt(session: Session, contact: Contact, outcome: str, phone: str,
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # UPDATE results have rowcount
+
+
+def _unreached(session: Session, contact_id: int) -> int:
+    """The contact's attempts so far that did not reach the taxpayer (asked only for such an attempt)."""
+    return session.scalar(select(func.count(CallAttempt.id)).where(
+        CallAttempt.contact_id == contact_id, CallAttempt.outcome.in_(sorted(UNREACHED_ATTEMPTS)))) or 0
 
 
 def _check_call(contact: Contact, now: datetime, outcome: str, notes: str, callback_at: datetime | None,
@@ -266,28 +271,21 @@ def list_contacts(
 
 def contact_views(session: Session, contact_ids: Sequence[int]) -> list[ContactView]:
     """Return the views of the given contacts, in the order of ``contact_ids`` (unknown ids skipped)."""
-    contacts = session.scalars(select(Contact).where(Contact.id.in_(contact_ids))).all()
-    by_id: dict[int, ContactView] = {}
-    for campaign_id in {c.campaign_id for c in contacts}:
-        query = _views_query(campaign_id).where(Contact.id.in_(contact_ids))
-        by_id.update({c.id: _view(c, last) for c, last in session.execute(query)})
+    query = select(Contact, _last_outcome()).where(Contact.id.in_(contact_ids))
+    by_id = {c.id: _view(c, last) for c, last in session.execute(query)}
     return [by_id[i] for i in contact_ids if i in by_id]
+
+
+def _last_outcome() -> ScalarSelect[str]:
+    """The outcome of a contact's latest call attempt (None when never called): one index lookup per contact row
+    (``ix_call_attempts_contact_id``), however many calls the campaign has."""
+    return (select(CallAttempt.outcome).where(CallAttempt.contact_id == Contact.id)
+            .order_by(CallAttempt.id.desc()).limit(1).correlate(Contact).scalar_subquery())
 
 
 def _views_query(campaign_id: int) -> Select[Contact, str | None]:
     """Contacts with the outcome of their latest call attempt (None when never called)."""
-    latest = (
-        select(CallAttempt.contact_id, func.max(CallAttempt.id).label("attempt_id"))
-        .where(CallAttempt.campaign_id == campaign_id)
-        .group_by(CallAttempt.contact_id)
-        .subquery()
-    )
-    return (
-        select(Contact, CallAttempt.outcome)
-        .outerjoin(latest, latest.c.contact_id == Contact.id)
-        .outerjoin(CallAttempt, CallAttempt.id == latest.c.attempt_id)
-        .where(Contact.campaign_id == campaign_id)
-    )
+    return select(Contact, _last_outcome()).where(Contact.campaign_id == campaign_id)
 
 
 def _view(contact: Contact, last_outcome: str | None) -> ContactView:

@@ -191,11 +191,9 @@ def assignment(session: Session, username: str, campaign_id: int, lock: bool = F
     ``lock`` share-locks the instance row (PostgreSQL), so the agent cannot finish step 5 while a call is
     being recorded; completing a task takes the same row ``FOR UPDATE``.
     """
-    if lock:
-        session.execute(select(Instance.id).where(Instance.campaign_id == campaign_id).with_for_update(read=True))
-    return session.scalars(select(TaskIndex).join(Instance, Instance.id == TaskIndex.instance_id)
-                           .where(Instance.campaign_id == campaign_id, TaskIndex.assignee == username,
-                                  TaskIndex.view == ASSIGNMENT_VIEW)).first()
+    query = select(TaskIndex).join(Instance, Instance.id == TaskIndex.instance_id).where(
+        Instance.campaign_id == campaign_id, TaskIndex.assignee == username, TaskIndex.view == ASSIGNMENT_VIEW)
+    return session.scalars(query.with_for_update(read=True, of=Instance) if lock else query).first()
 
 
 def assignment_task(session: Session, username: str, campaign_id: int, lock: bool = False) -> str | None:
@@ -212,7 +210,8 @@ CallSubmission = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, call: CallSubmission) -> Contact:
     """Record one call attempt on one of the agent's own contacts, while their assignment runs."""
     contact = access.readable_contact(session, user, contact_id, to_call=True)
-    if assignment_task(session, user.username, contact.campaign_id, lock=True) is None:
+    campaign_id = contact.campaign_id
+    if assignment_task(session, user.username, campaign_id, lock=True) is None:
         raise TaskNotReady(N_("Penugasan Anda pada kampanye ini tidak sedang berjalan."))
     fields = dict(call() if callable(call) else call)
     outcome = str(fields.get("outcome") or "")
@@ -220,7 +219,7 @@ def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, c
                                    clean_text(fields.get("notes")), fields.get("callback_at"),
                                    fields.get("duration_s"), clean_text(fields.get("recording_ref")),
                                    clean_text(fields.get("phone")))
-    record_access(session, ctx.now(), user.username, "call_recorded", contact.campaign_id, [contact_id],
+    record_access(session, ctx.now(), user.username, "call_recorded", campaign_id, [contact_id],
                   data={"contact_id": contact_id, "outcome": outcome, "attempt_id": attempt.id})
     return contact
 

@@ -42,7 +42,7 @@ from ..models import Campaign, Instance, ProcessVersion, TaskIndex
 from . import rules
 from .expressions import make_script_engine
 from .runtime import LoadedInstance, _new_due_at, _properties, load_instance, save_instance, script_functions
-from .store import SERIALIZER, specs_from_json, state_from_json, state_to_json
+from .store import SERIALIZER, parse_spec, state_from_json, state_to_json
 
 # A task in one of these states has run (or is running): a change to its spec refuses the move.
 _RAN = TaskState.COMPLETED | TaskState.STARTED | TaskState.WAITING | TaskState.ERROR
@@ -179,7 +179,8 @@ def _attempt(ctx: Context, session: Session, instance_id: int, target: ProcessVe
 
 def _compare(loaded: LoadedInstance, plan: MigrationPlan, target: ProcessVersion) -> _Attempt:
     workflow, source = loaded.workflow, loaded.row.version
-    spec, subprocess_specs = specs_from_json(target.spec_json)
+    parsed = parse_spec(target.spec_json)  # a fresh copy: the move points the instance at it, never at the cache
+    spec, subprocess_specs = parsed.spec, dict(parsed.subprocess_specs)
     old_forms, new_forms = source.forms or {}, target.forms or {}
     forms = {name for name in old_forms if old_forms[name] != new_forms.get(name)}
     top = SpecDiff(SERIALIZER.registry, workflow.spec, spec)
@@ -259,7 +260,7 @@ def _realign(workflow: Any, running: list[tuple[Any, SpecDiff, Any]], subprocess
     if last_task is not None and last_task.id in workflow.tasks:
         workflow.last_task = last_task  # migrate_workflow compares a Task with the ids of the tree, and drops it
     try:
-        state_from_json(state_to_json(workflow), target.spec_json)
+        state_from_json(state_to_json(workflow), parse_spec(target.spec_json), lambda: target.spec_json)
     except Exception as exc:  # noqa: BLE001 — whatever SpiffWorkflow raises here, the result cannot be stored
         return f"{type(exc).__name__}: {exc}"[:300]
     return None

@@ -19,7 +19,7 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..access import remember_member
@@ -33,7 +33,7 @@ from ..workdays import deadline_at, load_calendar
 from . import rules
 from .deployment import current_versions
 from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
-from .store import engine_clock, new_workflow, state_from_json, state_to_json
+from .store import ParsedSpec, engine_clock, new_workflow, state_from_json, state_to_json, version_spec
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -72,8 +72,10 @@ def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., 
 class LoadedInstance:
     """An instance row with its deserialized workflow, ready to be advanced and saved."""
 
-    def __init__(self, ctx: Context, session: Session, row: Instance, workflow: BpmnWorkflow):
+    def __init__(self, ctx: Context, session: Session, row: Instance, workflow: BpmnWorkflow,
+                 campaign: Campaign | None = None):
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
+        self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
         workflow.script_engine = make_script_engine(script_functions(ctx, session))
 
     def advance(self) -> None:
@@ -118,7 +120,7 @@ class LoadedInstance:
 
     def reassign(self, task_id: str, username: str) -> None:
         """Give a READY user task to ``username`` by its assignee variable in the task's own data: the task index is
-        rebuilt from that data on every save, so this is where a reassignment must be written. Later tasks that
+        updated from that data on every save, so this is where a reassignment must be written. Later tasks that
         name the same variable inherit the new holder (a Pelaksana who takes over the work plan also drafts the
         report, unless the Kasi moves that task too)."""
         task = self._spiff_task(task_id)
@@ -173,11 +175,22 @@ def _named_failure(instance_id: int) -> Iterator[None]:
 
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
     """Deserialize an instance (row-locked for update unless ``lock`` is False)."""
-    query = select(Instance).where(Instance.id == instance_id)
-    row = session.scalars(query.with_for_update(of=Instance) if lock else query).one_or_none()
+    # The campaign comes in the same statement (saving the instance sets its status); only the instance is locked.
+    query = select(Instance, Campaign).outerjoin(Campaign, Campaign.id == Instance.campaign_id).where(
+        Instance.id == instance_id)
+    found = session.execute(query.with_for_update(of=Instance) if lock else query).one_or_none()
+    row, campaign = found if found is not None else (None, None)
     if row is None:
         raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
-    return LoadedInstance(ctx, session, row, state_from_json(row.state_json, row.version.spec_json))
+    version = row.version
+    specs = _specs(version)
+    return LoadedInstance(ctx, session, row, state_from_json(row.state_json, specs, lambda: version.spec_json),
+                          campaign)
+
+
+def _specs(version: ProcessVersion) -> ParsedSpec:
+    """The version's parsed spec from this process's cache (its JSON column is loaded only on a miss)."""
+    return version_spec(version.id, version.sha256, lambda: version.spec_json)
 
 
 def start_instance(ctx: Context, session: Session, version: ProcessVersion, actor: str, *, campaign_id: int,
@@ -185,7 +198,7 @@ def start_instance(ctx: Context, session: Session, version: ProcessVersion, acto
     """Create a campaign's instance of ``version``: ``message`` is the payload of the message its start event waits
     for (``version.start_message``)."""
     now = ctx.now()
-    workflow = new_workflow(version.spec_json)
+    workflow = new_workflow(_specs(version))
     workflow.task_tree.data.update({"campaign_id": campaign_id})
     row = Instance(version=version, campaign_id=campaign_id, status="running", state_json="",
                    created_at=now, updated_at=now)
@@ -259,30 +272,43 @@ def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str]) -> 
         return _due_at(loaded.ctx, loaded.workflow.script_engine.evaluate(task, expression))
 
 
-def _index_row(loaded: LoadedInstance, task: Any, previous: dict[str, TaskIndex]) -> TaskIndex:
+def _index_row(loaded: LoadedInstance, task: Any, old: TaskIndex | None) -> TaskIndex:
+    """The task index row of a READY user task: ``old`` updated in place (claim, due date and ready time kept), or a
+    new row for a task that has just become ready."""
     spec, props = task.task_spec, _properties(task.task_spec)
     assignee_var = props.get(rules.ASSIGNEE_PROPERTY)
-    old = previous.get(str(task.id))
     name, subject = spec.bpmn_name or spec.bpmn_id, task.data.get(props.get(rules.SUBJECT_PROPERTY, ""))
-    return TaskIndex(
-        task_id=str(task.id), instance_id=loaded.row.id, bpmn_id=spec.bpmn_id,
-        name=f"{name}: {subject}"[:255] if subject else name,
-        lane=spec.lane, role=rules.LANE_ROLES.get(spec.lane or ""),
-        assignee=task.data.get(assignee_var) if assignee_var else None,
-        claimed_by=old.claimed_by if old else None, form=props.get(rules.FORM_PROPERTY),
-        view=props.get(rules.VIEW_PROPERTY),
-        due_at=old.due_at if old else _new_due_at(loaded, task, props),
-        ready_at=old.ready_at if old else loaded.ctx.now(), case_file=props.get(rules.CASE_FILE_PROPERTY))
+    row = old or TaskIndex(task_id=str(task.id), instance_id=loaded.row.id, claimed_by=None,
+                           due_at=_new_due_at(loaded, task, props), ready_at=loaded.ctx.now())
+    fields = {"bpmn_id": spec.bpmn_id, "name": f"{name}: {subject}"[:255] if subject else name, "lane": spec.lane,
+              "role": rules.LANE_ROLES.get(spec.lane or ""),
+              "assignee": task.data.get(assignee_var) if assignee_var else None,
+              "form": props.get(rules.FORM_PROPERTY), "view": props.get(rules.VIEW_PROPERTY),
+              "case_file": props.get(rules.CASE_FILE_PROPERTY)}
+    for key, value in fields.items():
+        if getattr(row, key) != value:  # an unchanged row writes nothing
+            setattr(row, key, value)
+    return row
 
 
-def _rebuild_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
-    """Index the READY user tasks; return the ones that have just become ready."""
+def _update_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
+    """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted, new ones
+    added, the others updated where they changed); return the rows of the tasks that have just become ready."""
     session, instance_id = loaded.session, loaded.row.id
     previous = {t.task_id: t for t in session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id))}
-    session.execute(delete(TaskIndex).where(TaskIndex.instance_id == instance_id))
-    rows = [_index_row(loaded, t, previous) for t in loaded._ready_user_tasks()]
-    session.add_all(rows)
-    return [row for row in rows if row.task_id not in previous]
+    ready = loaded._ready_user_tasks()
+    ready_ids = {str(t.id) for t in ready}
+    for task_id, row in previous.items():
+        if task_id not in ready_ids:
+            session.delete(row)
+    opened = []
+    for task in ready:
+        old = previous.get(str(task.id))
+        row = _index_row(loaded, task, old)
+        if old is None:
+            session.add(row)
+            opened.append(row)
+    return opened
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
@@ -337,8 +363,9 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     row.next_timer_at = _next_timer(workflow)
     if workflow.is_completed() and row.status != "completed":
         row.status, row.completed_at = "completed", now
-    opened = _rebuild_task_index(loaded)
-    campaign = loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None else None
+    opened = _update_task_index(loaded)
+    campaign = loaded.campaign or (loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None
+                                   else None)
     if campaign is not None:
         campaign.status = _campaign_status(loaded, campaign.status)
     _announce(loaded, opened, campaign, returned)

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -33,27 +35,55 @@ def state_to_json(workflow: BpmnWorkflow) -> str:
     return json.dumps(dct, cls=ENCODER, separators=(",", ":"))
 
 
-def state_from_json(state_json: str, spec_json: str) -> BpmnWorkflow:
-    """Rebuild a workflow from its stored state and its version's stored spec."""
-    dct = json.loads(state_json)
-    dct.update(json.loads(spec_json))
-    if dct.get(SERIALIZER.VERSION_KEY) != SERIALIZER.VERSION:
-        SERIALIZER.migrate(dct)
+@dataclass(frozen=True)
+class ParsedSpec:
+    """A version's process spec and its embedded subprocess specs, as SpiffWorkflow objects (never mutated)."""
+
+    spec: Any
+    subprocess_specs: dict[str, Any]
+
+
+SPEC_CACHE_SIZE = 64  # versions kept parsed per process; a site deploys a handful
+_SPECS: OrderedDict[tuple[int, str], ParsedSpec] = OrderedDict()
+
+
+def parse_spec(spec_json: str) -> ParsedSpec:
+    dct = json.loads(spec_json)
+    return ParsedSpec(SERIALIZER.registry.restore(dct["spec"]),
+                      {name: SERIALIZER.registry.restore(s) for name, s in dct["subprocess_specs"].items()})
+
+
+def version_spec(version_id: int, sha256: str, spec_json: Callable[[], str]) -> ParsedSpec:
+    """The version's parsed spec, built once per process: a version's spec JSON never changes (keyed by id and
+    content hash, so two databases in one process never share a wrong one). ``spec_json`` is read on a miss only."""
+    key = (version_id, sha256)
+    parsed = _SPECS.get(key)
+    if parsed is None:
+        parsed = _SPECS[key] = parse_spec(spec_json())
+        while len(_SPECS) > SPEC_CACHE_SIZE:
+            _SPECS.popitem(last=False)
     else:
-        dct.pop(SERIALIZER.VERSION_KEY)
+        _SPECS.move_to_end(key)
+    return parsed
+
+
+def state_from_json(state_json: str, specs: ParsedSpec, spec_json: Callable[[], str]) -> BpmnWorkflow:
+    """Rebuild a workflow from its stored state on its version's parsed spec (shared, not copied: SpiffWorkflow's
+    registry passes objects that are not dicts through unchanged). A state an older SpiffWorkflow wrote is migrated
+    with the spec as JSON (``spec_json``), as its migrations read it."""
+    dct = json.loads(state_json)
+    if dct.get(SERIALIZER.VERSION_KEY) != SERIALIZER.VERSION:
+        dct.update(json.loads(spec_json()))
+        SERIALIZER.migrate(dct)
+        return SERIALIZER.from_dict(dct)
+    dct.pop(SERIALIZER.VERSION_KEY)
+    dct["spec"], dct["subprocess_specs"] = specs.spec, dict(specs.subprocess_specs)
     return SERIALIZER.from_dict(dct)
 
 
-def specs_from_json(spec_json: str) -> tuple[Any, dict[str, Any]]:
-    """A stored version's process spec and its subprocess specs."""
-    dct = json.loads(spec_json)
-    spec = SERIALIZER.registry.restore(dct["spec"])
-    return spec, {name: SERIALIZER.registry.restore(s) for name, s in dct["subprocess_specs"].items()}
-
-
-def new_workflow(spec_json: str) -> BpmnWorkflow:
-    """A fresh workflow from a stored spec (so new instances use exactly the deployed version)."""
-    return BpmnWorkflow(*specs_from_json(spec_json))
+def new_workflow(specs: ParsedSpec) -> BpmnWorkflow:
+    """A fresh workflow of a deployed version's spec (so new instances use exactly the deployed version)."""
+    return BpmnWorkflow(specs.spec, dict(specs.subprocess_specs))
 
 
 @contextmanager
