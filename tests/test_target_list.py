@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from stdnum import luhn
 
-from engine.campaign import target_file, target_list
+from engine.campaign import target_file
 from engine.campaign.identifiers import mask_npwp, mask_npwp_cell
 from engine.campaign.target_list import parse_target_list
 from engine.errors import InvalidInput

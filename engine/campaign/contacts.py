@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Select, case, func, insert, select, update
+from sqlalchemy import Select, Table, case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInput, NotFound, TaskNotReady
@@ -66,7 +66,7 @@ def add_contacts(session: Session, campaign_id: int, parsed_rows: Iterable[dict[
     """
     values = [{"campaign_id": campaign_id, "attempts": 0, **{k: row[k] for k in CONTACT_KEYS}} for row in parsed_rows]
     for start in range(0, len(values), INSERT_BATCH):
-        session.execute(insert(Contact.__table__), values[start:start + INSERT_BATCH])
+        session.execute(insert(cast(Table, Contact.__table__)), values[start:start + INSERT_BATCH])
     return len(values)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from functools import partial
 from datetime import date, datetime
+from functools import partial
 from typing import IO, Any
 
 from sqlalchemy import func, select

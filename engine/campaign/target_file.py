@@ -57,7 +57,8 @@ _SEP_LINE = re.compile(r"^sep=(.)\r?\n", re.IGNORECASE)  # Excel's "sep=;" first
 SNIFF_ROWS = 50
 
 Cells = list[Any]
-Record = tuple[int, Cells, bool]  # (spreadsheet row number, cells under the header, had cells beyond it)
+Record = tuple[int, Cells, bool]  # (spreadsheet row number, its cells padded or cut to the header's width, had
+#                                   cells beyond it)
 
 
 @dataclass(frozen=True)
@@ -263,7 +264,7 @@ def _read_csv(shown: str, extension: str, source: IO[bytes], scan: _Scan, encodi
 
 def _text_lines(source: IO[bytes], encoding: str, errors: str, skip_first: bool) -> Iterator[str]:
     """The file's lines as text without NUL characters; the file stays open for its owner."""
-    text = io.TextIOWrapper(source, encoding=encoding, errors=errors, newline="")  # type: ignore[type-var]
+    text = io.TextIOWrapper(source, encoding=encoding, errors=errors, newline="")
     try:
         if skip_first:
             text.readline()
@@ -341,7 +342,10 @@ def _records(rows: Iterator[Sequence[Any]], width: int) -> Iterator[Record]:
         count += 1
         if count > MAX_ROWS:
             _reject(N_("Berkas terlalu besar"), N_("Berkas berisi lebih dari {n} baris data.", n=Count(MAX_ROWS)))
-        yield row_number, list(cells[:width]), len(cells) > width and _has_text(cells[width:])
+        row = list(cells[:width])
+        if len(row) < width:  # a short CSV row: the missing cells are empty
+            row += [None] * (width - len(row))
+        yield row_number, row, len(cells) > width and _has_text(cells[width:])
 
 
 def _has_text(cells: Sequence[Any]) -> bool:

@@ -45,7 +45,7 @@ class ParsedTargetList:
     report: dict[str, Any]
 
 
-Store = Callable[[list[dict[str, Any]]], None]  # takes a batch of accepted rows, in row order
+Store = Callable[[list[dict[str, Any]]], object]  # takes a batch of accepted rows, in row order
 Progress = Callable[[int, int], None]  # (bytes of the file read, its size)
 
 
@@ -259,33 +259,28 @@ def _parse_row(
 ) -> tuple[dict[str, Any] | None, list[Problem]]:
     """Validate one data row (its cells under the header; ``overflow``: it had more, which are ignored); return the
     contact row (or None when rejected) and its problems."""
-    known = columns["known"]
-
-    def cell(name: str) -> Any:
-        return _cell_at(cells, known.get(name))
-
+    known = columns["known"]  # the cells come padded to the header's width: every index is there
     problems: list[Problem] = []
-    npwp, npwp_raw = _parse_npwp(cell("npwp"), problems)
-    name = cell_text(cell("nama"))
+    npwp, npwp_raw = _parse_npwp(cells[known["npwp"]], problems)
+    name = cell_text(cells[known["nama"]])
     if not name:
         problems.append(("error", "nama", N_("Nama wajib pajak kosong")))
     elif len(name) > MAX_NAME:
         problems.append(("error", "nama", N_("Nama wajib pajak terlalu panjang ({n} karakter; paling banyak {limit})",
                                              n=len(name), limit=MAX_NAME)))
-    phones = _parse_phones(cell_text(cell("telepon")), problems)
-    kpp = cell_text(cell("kpp"))
+    phones = _parse_phones(cell_text(cells[known["telepon"]]), problems)
+    kpp = cell_text(cells[known["kpp"]]) if "kpp" in known else ""
     if len(kpp) > MAX_KPP:
         problems.append(("error", "kpp", N_("KPP terlalu panjang ({n} karakter; paling banyak {limit})", n=len(kpp),
                                             limit=MAX_KPP)))
     if overflow:
         problems.append(("warning", "kolom", N_("Baris memiliki sel di luar kolom judul; sel tersebut diabaikan")))
-    if any(kind == "error" for kind, _, _ in problems):
+    if problems and any(kind == "error" for kind, _, _ in problems):
         return None, problems
-    extra = {n: cell_text(cells[i]) if i < len(cells) else "" for i, n in columns["extra"]}
     return {
         "row_number": row_number, "npwp": npwp, "npwp_raw": npwp_raw, "name": name, "phones": phones,
-        "kpp": kpp, "extra": extra,
-        "warnings": [f"{f}: {m}" for kind, f, m in problems if kind == "warning"],
+        "kpp": kpp, "extra": {n: cell_text(cells[i]) for i, n in columns["extra"]},
+        "warnings": [f"{f}: {m}" for kind, f, m in problems if kind == "warning"] if problems else [],
     }, problems
 
 
