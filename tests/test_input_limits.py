@@ -25,7 +25,7 @@ from engine import campaign as campaigns
 from engine import forms
 from engine.campaign import contacts, target_file, target_list
 from engine.campaign.target_list import parse_target_list
-from engine.demo import npwp15
+from engine.demo import npwp15, sample_target_list
 from engine.errors import InvalidInput
 from engine.models import CallAttempt, Campaign, Contact
 from engine.walkthrough import WORK_PLAN, task_for
@@ -119,6 +119,11 @@ def test_single_150_mb_member_of_repeated_bytes_is_rejected(no_openpyxl: None) -
     content = zip_file({**{k: v.encode() for k, v in XLSX_PARTS.items()}, "xl/sharedStrings.xml": b"A" * 150 * 2**20})
     assert len(content) < 1_000_000
     assert rejection("sasaran.xlsx", content).message == "Berkas XLSX terlalu besar"
+
+
+def test_a_target_list_of_100000_rows_fits_the_upload_limit(client) -> None:
+    content = sample_target_list(100_000, bad_rows=False)
+    assert len(content) * 4 < client.application.config["MAX_CONTENT_LENGTH"]  # room for wider rows
 
 
 def test_highly_compressed_member_is_rejected_even_when_small(no_openpyxl: None) -> None:
