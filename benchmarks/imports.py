@@ -50,7 +50,7 @@ PUNCT = re.compile(r"[\s\-.()]")
 
 def write_files(folder: pathlib.Path, rows: int) -> tuple[pathlib.Path, pathlib.Path]:
     """The demo's target list of ``rows`` rows (a fifth with a second, landline number; 3 bad rows) as CSV, and
-    as an XLSX written the way Excel writes one (texts in the shared-strings table)."""
+    as an XLSX written by openpyxl (texts inline in the sheet; Excel would put them in a shared-strings table)."""
     import openpyxl
 
     content = sample_target_list(rows, bad_rows=True)
