@@ -247,7 +247,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                       desc="Membaca dan memeriksa", disable=not sys.stderr.isatty(), leave=False) as bar:
         try:
             view = create_campaign(_ctx(), args.as_user, path.name, source, args.title, args.requester or "",
-                                   args.topic or "", progress=lambda done, _size: bar.update(done - bar.n))
+                                   args.topic or "", progress=lambda done, _size: bar.update(max(done - bar.n, 0)))
         except InvalidInput as exc:
             bar.close()
             print(f"klip: berkas ditolak, tidak ada yang disimpan: {exc.message}", file=sys.stderr)

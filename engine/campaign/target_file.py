@@ -241,9 +241,10 @@ def _non_ascii_sample(content: bytes, limit: int = DETECTION_SAMPLE) -> bytes:
 def _read_csv(shown: str, extension: str, source: IO[bytes], scan: _Scan, encoding: str, errors: str,
               name: str) -> Table:
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace" if errors == "strict" else errors)
-    head = clean_text(decoder.decode(scan.head))
-    if _is_binary(head[:DETECTION_SAMPLE]):
+    head = decoder.decode(scan.head)
+    if errors != "strict" and _is_binary(head[:DETECTION_SAMPLE]):  # a guessed encoding: is it text at all?
         _reject_encoding()
+    head = clean_text(head)
     if head.lstrip().startswith("<"):
         _reject(N_("Format berkas tidak didukung"),
                 N_("Berkas '{name}' berisi HTML atau XML (mis. hasil ekspor 'Excel' dari aplikasi web), bukan "
