@@ -268,7 +268,8 @@ def _imports(report: Report, directory: Path) -> None:
     entries = module.run(folder)
     for entry in entries:
         report.goals.append(Goal(str(entry["name"]), float(entry["ratio"]), str(entry["goal"]), bool(entry["met"])))
-    report.sections.append("\n\n".join(str(entry["markdown"]).strip() for entry in entries) + "\n")
+    sections = dict.fromkeys(str(entry["markdown"]).strip() for entry in entries)  # both goals share one section
+    report.sections.append("\n\n".join(sections) + "\n")
 
 
 def _exports_and_hostile(report: Report, directory: Path) -> None:

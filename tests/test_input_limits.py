@@ -23,9 +23,9 @@ from werkzeug.test import encode_multipart
 
 from engine import campaign as campaigns
 from engine import forms
-from engine.campaign import contacts, target_list
+from engine.campaign import contacts, target_file, target_list
 from engine.campaign.target_list import parse_target_list
-from engine.demo import npwp15
+from engine.demo import npwp15, sample_target_list
 from engine.errors import InvalidInput
 from engine.models import CallAttempt, Campaign, Contact
 from engine.walkthrough import WORK_PLAN, task_for
@@ -121,6 +121,11 @@ def test_single_150_mb_member_of_repeated_bytes_is_rejected(no_openpyxl: None) -
     assert rejection("sasaran.xlsx", content).message == "Berkas XLSX terlalu besar"
 
 
+def test_a_target_list_of_100000_rows_fits_the_upload_limit(client) -> None:
+    content = sample_target_list(100_000, bad_rows=False)
+    assert len(content) * 4 < client.application.config["MAX_CONTENT_LENGTH"]  # room for wider rows
+
+
 def test_highly_compressed_member_is_rejected_even_when_small(no_openpyxl: None) -> None:
     content = zip_file({**{k: v.encode() for k, v in XLSX_PARTS.items()}, "xl/sharedStrings.xml": b"A" * 5 * 2**20})
     error = rejection("sasaran.xlsx", content)  # 5 MB: under the size limits, but over 100:1
@@ -128,7 +133,7 @@ def test_highly_compressed_member_is_rejected_even_when_small(no_openpyxl: None)
 
 
 def test_total_uncompressed_size_is_limited(no_openpyxl: None, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(target_list, "MAX_XLSX_TOTAL", 2**20)  # instead of building 100 MB of incompressible data
+    monkeypatch.setattr(target_file, "MAX_XLSX_TOTAL", 2**20)  # instead of building 100 MB of incompressible data
     noise = random.Random(7)
     content = zip_file({f"xl/part{i}.bin": noise.randbytes(600_000) for i in range(2)})
     error = rejection("sasaran.xlsx", content)
@@ -153,7 +158,7 @@ def test_real_xlsx_with_twenty_thousand_rows_is_accepted() -> None:
     assert parsed.report["accepted"] == 20_000 and parsed.report["error_count"] == 0
     with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as archive:  # far from every limit: 100k rows fit too
         sheet_part = archive.getinfo("xl/worksheets/sheet1.xml")
-        assert sheet_part.file_size * 5 < target_list.MAX_XLSX_MEMBER
+        assert sheet_part.file_size * 5 < target_file.MAX_XLSX_MEMBER
         assert sheet_part.file_size < 30 * sheet_part.compress_size
 
 
@@ -250,7 +255,7 @@ def test_nul_characters_are_removed_from_every_cell() -> None:
     (row,) = parsed.rows
     assert (row["npwp"], row["name"], row["phones"], row["kpp"], row["extra"]) == (
         npwp15(1), "Budi", ["+6281234567890"], "KPP", {"catatan": "ab"})
-    assert target_list._cell_text("\x00 Siti \x00") == "Siti"  # XLSX cells go through the same cleaning
+    assert target_file.cell_text("\x00 Siti \x00") == "Siti"  # XLSX cells go through the same cleaning
 
 
 def test_overlong_and_nul_cells_store_on_every_database(make_ctx) -> None:
@@ -586,7 +591,7 @@ HEADER_ROW = ('<row r="1">' + inline_cell("A1", "npwp") + inline_cell("B1", "nam
 def widest_row(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The widest row openpyxl hands to the parser, recorded as it is read."""
     widths = [0]
-    collect = target_list._collect
+    collect = target_file._collect
 
     def recording(table: Any, padded: bool = False) -> Any:
         def rows() -> Any:
@@ -595,7 +600,7 @@ def widest_row(monkeypatch: pytest.MonkeyPatch) -> list[int]:
                 yield row
         return collect(rows(), padded)
 
-    monkeypatch.setattr(target_list, "_collect", recording)
+    monkeypatch.setattr(target_file, "_collect", recording)
     return widths
 
 
@@ -605,7 +610,7 @@ def test_xlsx_rows_are_not_padded_to_the_width_a_sheet_declares_or_to_a_far_cell
     far = "".join(contact_row(n)[:-len("</row>")] + f'<c r="XFD{n}"><v>1</v></c></row>' for n in range(2, 12))
     parsed = parse_target_list("a.xlsx", xlsx_of_sheet(sheet(HEADER_ROW + far, "A1:XFD1048576")))
     assert parsed.report["accepted"] == 10
-    assert widest_row[0] <= target_list.MAX_COLUMNS + 1
+    assert widest_row[0] <= target_file.MAX_COLUMNS + 1
 
 
 def test_xlsx_header_over_the_column_limit_is_rejected() -> None:
@@ -627,8 +632,8 @@ def test_csv_cells_beyond_the_header_are_cut_from_each_row_and_warned_once() -> 
     parsed = parse_target_list("a.csv", (content + "," * 50_000 + " \x00 \n").encode())
     warned = [(w["row"], w["field"]) for w in parsed.report["warnings"]]
     assert warned == [(2, "kolom")]  # row 3's extra cells hold only blanks
-    table = target_list._read_table("a.csv", content.encode())
-    assert [len(cells) for _, cells in table.records] == [3, 3] and table.overflow == {2}
+    table = target_file.open_table("a.csv", io.BytesIO(content.encode()))
+    assert [(len(cells), overflow) for _, cells, overflow in table.records] == [(3, True), (3, False)]
 
 
 # --- 5. JSON bodies and form arrays (issue 11) --------------------------------------------------------------

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from stdnum import luhn
 
-from engine.campaign import target_list
+from engine.campaign import target_file
 from engine.campaign.identifiers import mask_npwp, mask_npwp_cell
 from engine.campaign.target_list import parse_target_list
 from engine.errors import InvalidInput
@@ -185,7 +185,7 @@ def test_corrupt_xlsx_and_text_named_like_a_workbook_are_rejected() -> None:
 
 
 def test_too_many_rows_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(target_list, "MAX_ROWS", 3)
+    monkeypatch.setattr(target_file, "MAX_ROWS", 3)
     rows = [["npwp", "nama", "telepon"]] + [[npwp15(i), "WP", "081234567890"] for i in range(4)]
     assert "lebih dari 3 baris" in rejection("x.csv", csv_bytes(rows)).fields["file"]
 

@@ -452,3 +452,49 @@ def test_xlsx_upload_and_pages_need_login_and_speak_english(client, make_ctx) ->
     html = page_tree(client.get(response.headers["Location"]))
     report = one(html, f"//section[{has_class('import-report')}]")
     assert text_of(one(report, "./h2")) == "Data Receipt and Processing Report" and stats(report)["Accepted"] == "1"
+
+
+# --- progress of a large upload (issue 12) ----------------------------------------------------------------------
+
+def test_upload_page_shows_progress_accessibly_and_works_without_script(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    html = page_tree(login_as(client, "pelaksana").get("/kampanye/unggah"))
+    form = one(html, "//form[@data-upload-progress]")
+    assert form.get("method") == "post" and form.get("enctype") == "multipart/form-data"  # the plain post, no JS
+    bar = one(form, ".//progress[@id='upload-bar']")
+    assert bar.get("max") == "100" and one(form, ".//label[@for='upload-bar']") is not None
+    status = one(form, ".//*[@id='upload-status']")
+    assert status.get("role") == "status" and status.get("aria-live") == "polite"
+    assert "{percent}" in form.get("data-uploading") and "{seconds}" in form.get("data-processing")
+    scripts = html.xpath("//script")
+    assert all(s.get("src") for s in scripts)  # no inline script (CSP)
+    assert any(s.get("src", "").endswith("/upload.js") for s in scripts)
+    client.get("/bahasa/en")
+    english = page_tree(client.get("/kampanye/unggah"))
+    assert one(english, "//form[@data-upload-progress]").get("data-uploading") == "Uploading the file: {percent} %"
+
+
+def test_upload_by_script_gets_the_campaign_address_and_the_flash_waits_for_it(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    login_as(client, "unit")
+    data = {"title": "Himbauan SPT 2025", "topic": "Batas waktu SPT", "file": (io.BytesIO(BAD_CSV), "sasaran.csv")}
+    response = client.post("/kampanye/unggah", data=data, content_type="multipart/form-data",
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.is_json
+    campaign = campaigns.list_campaigns(make_ctx(), "kasi")[0]
+    assert response.get_json() == {"location": f"/kampanye/{campaign.id}"}
+    page = page_tree(client.get(f"/kampanye/{campaign.id}"))
+    assert "3 dari 7 baris diterima, 3 ditolak, 1 duplikat" in flashes(page)
+
+
+def test_upload_by_script_that_fails_gets_the_page_a_form_post_would(client, make_ctx) -> None:
+    setup_sop(make_ctx)
+    login_as(client, "pelaksana")
+    data = {"title": "T", "requester": "Direktorat P2Humas", "file": (io.BytesIO(b"npwp,nama\n1,Budi\n"), "a.csv")}
+    response = client.post("/kampanye/unggah", data=data, content_type="multipart/form-data",
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    html = page_tree(response)
+    assert one(html, "//main//*[@role='alert']") is not None
+    assert "Kolom wajib tidak ditemukan: telepon" in text_of(one(html, "//*[@id='file-error']"))
+    assert campaigns.list_campaigns(make_ctx(), "kasi") == []

@@ -205,7 +205,7 @@ def create_campaign() -> Any:
     upload = request.files.get("file")
     form = {name: request.form.get(name, "") for name in ("title", "requester", "topic")}
     view = campaigns.create_campaign(ctx(), me(), upload.filename or "" if upload else "",
-                                     upload.read() if upload else b"", form["title"], form["requester"],
+                                     upload.stream if upload else b"", form["title"], form["requester"],
                                      form["topic"])
     body = {"id": view.id, "instance_id": view.instance_id,
             "import_report": campaigns.localized_report(view.import_report, current_language())}

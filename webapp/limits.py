@@ -1,5 +1,8 @@
 """How much a request may send: a target list upload up to ``MAX_CONTENT_LENGTH`` (50 MB), anything else 1 MB.
 
+50 MB holds a list of 100,000 rows with room to spare (the demo's 6-column list: 9.5 MB as CSV), and the import
+reads the uploaded file where the server spooled it, never whole into memory (``engine.campaign.target_file``).
+
 A form or a JSON body is parsed whole before a view sees it, and parsing costs far more memory than the bytes sent
 (a 48 MB JSON array of empty objects takes over 1 GB); no task form, call or comment comes near 1 MB. The limit is
 set before any other hook reads the body (the CSRF check reads the form), so a larger body is a 413 unread.

@@ -5,11 +5,12 @@ are what the page read-models (``engine.pages``) compose into one transaction pe
 """
 from __future__ import annotations
 
-import hashlib
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
+from functools import partial
+from typing import IO, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
@@ -25,7 +26,7 @@ from ..models import CallAttempt, Campaign, CampaignStatus, Contact, Instance, R
 from ..process import start_by_message
 from ..units import unit_named
 from . import contacts, figures, report_document
-from .target_list import parse_target_list, storable_report
+from .target_list import Progress, import_target_list, storable_report
 
 # The message a campaign's data starts its process with (SOP LIP20-0008's input: Data Layanan Penyampaian Informasi).
 DATA_MESSAGE = "data_layanan"
@@ -72,34 +73,37 @@ def _required_text(fields: dict[str, str], name: str, value: str, limit: int = 2
     return value
 
 
-def create_campaign(ctx: Context, who: Who, filename: str, content: bytes, title: str,
-                    requester: str, topic: str = "") -> CampaignView:
-    """Import the target list and start the SOP; a rejected file stores nothing.
+def create_campaign(ctx: Context, who: Who, filename: str, content: bytes | IO[bytes], title: str,
+                    requester: str, topic: str = "", progress: Progress | None = None) -> CampaignView:
+    """Import the target list and start the SOP, in one transaction; a rejected file stores nothing.
 
+    ``content``: the file's bytes, or the file itself (seekable, read in chunks and never held in memory); the
+    accepted rows are inserted in batches as they are validated and ``progress`` is told after each batch.
     A requesting unit's user uploads for their own unit; KLIP staff name the unit (``requester``) from the list.
     """
     filename = clean_text(filename)
+    source = io.BytesIO(content) if isinstance(content, bytes) else content
     with access.acting(ctx, who) as (session, user):
         access.require_roles(user, access.UPLOAD_ROLES)
         fields: dict[str, str] = {}
         title = _required_text(fields, "title", clean_text(title))
         unit = _requesting_unit(session, user, requester, fields)
-        if not filename and not content:
+        if not filename and not source.seek(0, io.SEEK_END):
             fields["file"] = N_("wajib diunggah (CSV atau XLSX)")
+        source.seek(0)
         if fields or unit is None:
             raise InvalidInput(N_("Data kampanye belum lengkap."), fields)
-        parsed = parse_target_list(filename, content)
         campaign = Campaign(title=title, requester=unit.name, unit_id=unit.id, topic=clean_text(topic).strip(),
-                            status=CampaignStatus.PERENCANAAN, source_filename=filename[:255],
-                            source_sha256=hashlib.sha256(content).hexdigest(),
-                            import_report=storable_report(parsed.report), created_by=user.username,
-                            created_at=ctx.now())
+                            status=CampaignStatus.PERENCANAAN, source_filename=filename[:255], source_sha256="",
+                            import_report={}, created_by=user.username, created_at=ctx.now())
         session.add(campaign)
         session.flush()
+        imported = import_target_list(filename, source, partial(contacts.add_contacts, session, campaign.id),
+                                      progress)
+        campaign.source_sha256, campaign.import_report = imported.sha256, storable_report(imported.report)
         access.remember_member(session, campaign.id, user.username, ctx.now())
-        contacts.add_contacts(session, campaign.id, parsed.rows)
         audit(session, ctx.now(), user.username, "campaign_created", None, campaign.id,
-              data={k: parsed.report[k] for k in ("rows", "accepted", "rejected", "duplicates")})
+              data={k: imported.report[k] for k in ("rows", "accepted", "rejected", "duplicates")})
         message = {"campaign_id": campaign.id, "judul": campaign.title, "pengguna_layanan": campaign.requester}
         if not start_by_message(ctx, session, DATA_MESSAGE, message, user.username, campaign_id=campaign.id):
             raise NotFound(N_("Belum ada proses yang menerima data layanan ('{message}'). Jalankan 'klip deploy'.",

@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from engine import campaign as campaigns
@@ -76,7 +76,7 @@ def upload() -> Any:
     filename = (upload_file.filename or "") if upload_file else ""
     title, requester, topic = (form.get(name, "") for name in ("title", "requester", "topic"))
     try:
-        view = campaigns.create_campaign(ctx(), me(), filename, upload_file.read() if upload_file else b"",
+        view = campaigns.create_campaign(ctx(), me(), filename, upload_file.stream if upload_file else b"",
                                          title, requester, topic)
     except InvalidInput as exc:
         return render_template("campaigns/upload.html", form=form, error=t(exc.message),
@@ -85,6 +85,8 @@ def upload() -> Any:
     flash(t("Data diunggah: {accepted} dari {rows} baris diterima, {rejected} ditolak, {duplicates} duplikat. "
             "Proses SOP dimulai.", **{k: report[k] for k in ("accepted", "rows", "rejected", "duplicates")}),
           "warning" if report["rejected"] or report["duplicates"] else "success")
+    if request.accept_mimetypes.best == "application/json":  # upload.js: it opens the page itself
+        return jsonify(location=url_for(".show", campaign_id=view.id))
     return redirect(url_for(".show", campaign_id=view.id))
 
 
