@@ -31,6 +31,7 @@
       button.disabled = false;
       form.removeAttribute("aria-busy");
     };
+    clearErrors(form);
     button.disabled = true;
     form.setAttribute("aria-busy", "true");
     panel.hidden = false;
@@ -78,6 +79,18 @@
     xhr.addEventListener("error", failed);
     xhr.addEventListener("abort", failed);
     xhr.send(new FormData(form));
+  }
+
+  // The errors of the previous attempt no longer describe the file now being sent: drop them (the server's answer
+  // shows this attempt's errors, if any).
+  function clearErrors(form) {
+    const main = form.closest("main") || document;
+    main.querySelectorAll(".flash-error[role=alert], .field-error").forEach((node) => node.remove());
+    main.querySelectorAll(".has-error").forEach((node) => node.classList.remove("has-error"));
+    form.querySelectorAll("[aria-invalid]").forEach((node) => {
+      node.removeAttribute("aria-invalid");
+      node.removeAttribute("aria-describedby");
+    });
   }
 
   function showPage(html) {
