@@ -83,9 +83,9 @@ class DeployOutcome:
 def upload(ctx: Context, who: Who, files: Sequence[tuple[str, bytes]]) -> DraftView:
     """A draft from uploaded files: one ``.bpmn`` model, its forms (``*.json``) and optionally its SOP header
     (``<model>.sop.json``). Forms and header not uploaded are taken from the process's current version."""
-    bpmn_name, bpmn, forms, sop = _sorted_files(files)
     with access.acting(ctx, who) as (session, user):
         access.may_model(user)
+        bpmn_name, bpmn, forms, sop = _sorted_files(files)
         row = _new_draft(session, ctx.now(), user.username, bpmn_name, bpmn, forms, sop)
         audit(session, ctx.now(), user.username, "model_uploaded", None, None, data=_summary(row))
         return _view(session, row)
@@ -95,10 +95,10 @@ def save(ctx: Context, who: Who, draft_id: int | None, bpmn_xml: str, forms: dic
          filename: str | None = None) -> DraftView:
     """The web modeler's save: the model as bpmn-js exported it and the forms edited beside it, linted. Saving
     again into a draft not yet deployed updates it; otherwise a new draft is made."""
-    bpmn = bpmn_xml.encode("utf-8")
-    _check_forms(forms)
     with access.acting(ctx, who) as (session, user):
         access.may_model(user)
+        bpmn = bpmn_xml.encode("utf-8")
+        _check_forms(forms)
         row = session.get(ModelDraft, draft_id) if draft_id is not None else None
         if draft_id is not None and row is None:
             raise NotFound(N_("Draf model {id} tidak ada.", id=draft_id))
@@ -123,12 +123,12 @@ def deploy(ctx: Context, who: Who, draft_id: int, note: str) -> DeployOutcome:
     """Deploy a draft as a new version with ``note`` (required): linted again, refused with any error; a meaning
     already deployed stores nothing (that version becomes current again if it was an older one)."""
     note = " ".join(note.split())
-    if not note:
-        raise InvalidInput(N_("Catatan versi wajib diisi: apa yang berubah dan mengapa."),
-                           {"note": N_("Wajib diisi.")})
     with access.acting(ctx, who) as (session, user):
         access.may_model(user)
         row = _draft(session, draft_id)
+        if not note:
+            raise InvalidInput(N_("Catatan versi wajib diisi: apa yang berubah dan mengapa."),
+                               {"note": N_("Wajib diisi.")})
         model, problems = load_model_texts(row.filename, row.bpmn_xml.encode("utf-8"), row.forms, row.sop_metadata)
         errors = [p for p in problems if p.severity == "error"]
         if model is None or errors:
@@ -154,6 +154,13 @@ def modeler_source(ctx: Context, who: Who, draft_id: int | None, process_id: str
         filename = (version.source_file or f"{version.process_id}.bpmn").rsplit("/", 1)[-1]
         return DraftView(0, version.process_id, filename, version.bpmn_xml, forms, (), version.deployed_by,
                          version.deployed_at, None, version.id)
+
+
+def process_ids(ctx: Context, who: Who) -> tuple[str, ...]:
+    """Every deployed process's id (the upload form and the modeler offer them)."""
+    with access.acting(ctx, who) as (session, user):
+        access.may_model(user)
+        return tuple(session.scalars(select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id)))
 
 
 def version_number(session: Session, version_id: int, process_id: str) -> int:

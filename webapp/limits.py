@@ -1,4 +1,5 @@
-"""How much a request may send: a target list upload up to ``MAX_CONTENT_LENGTH`` (50 MB), anything else 1 MB.
+"""How much a request may send: a target list upload up to ``MAX_CONTENT_LENGTH`` (50 MB), a process model with its
+forms 8 MB, anything else 1 MB.
 
 A form or a JSON body is parsed whole before a view sees it, and parsing costs far more memory than the bytes sent
 (a 48 MB JSON array of empty objects takes over 1 GB); no task form, call or comment comes near 1 MB. The limit is
@@ -10,6 +11,9 @@ from flask import Flask, request
 
 UPLOAD_ENDPOINTS = frozenset({"campaigns.upload", "api.create_campaign"})  # a target list: up to MAX_CONTENT_LENGTH
 MAX_BODY = 1024 * 1024  # any other request's body
+# A process model with its forms (``engine.drafts``: a model up to 5 MiB, forms up to 256 KiB each).
+MODEL_ENDPOINTS = frozenset({"analyst.upload", "analyst.modeler_save"})
+MAX_MODEL_BODY = 8 * 1024 * 1024
 
 
 def is_upload() -> bool:
@@ -17,7 +21,9 @@ def is_upload() -> bool:
 
 
 def _limit_body() -> None:
-    if not is_upload():
+    if request.endpoint in MODEL_ENDPOINTS:
+        request.max_content_length = MAX_MODEL_BODY
+    elif not is_upload():
         request.max_content_length = MAX_BODY
 
 

@@ -15,5 +15,5 @@ from .versions import VersionDiff, VersionRow, diff_versions, list_versions
 __all__ = ["VersionDiff", "VersionRow", "diff_versions", "list_versions",
            "ExpressionRejected", "LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "check_expression",
            "current_version", "current_versions", "deploy", "deploy_models", "evaluate", "load_instance",
-           "lint", "load_model_file", "load_model_texts", "names_in", "rules", "save_instance", "script_functions", "start_by_message",
-           "store_version", "tick"]
+           "lint", "load_model_file", "load_model_texts", "names_in", "rules", "save_instance", "script_functions",
+           "start_by_message", "store_version", "tick"]
