@@ -164,6 +164,15 @@
     });
   }
 
+  function fit() {
+    // The whole diagram in view, shifted right of the tool palette (which would otherwise cover the first lane's
+    // shapes).
+    var canvas = modeler.get("canvas");
+    canvas.zoom("fit-viewport");
+    canvas.zoom(canvas.zoom() * 0.9);
+    canvas.scroll({ dx: 70, dy: 10 });
+  }
+
   function select(element) {
     modeler.get("selection").select(element);
     modeler.get("canvas").scrollToElement(element);
@@ -249,7 +258,7 @@
     box.hidden = result.errors > 0;
     root.querySelector("[data-deploy-form]").action = result.deploy_url;
     root.querySelector("[data-draft-link]").href = result.draft_url;
-    var same = root.querySelector("[data-same-as]");
+    var same = root.querySelector("[data-same-as-box]");
     same.hidden = !result.same_as_version;
     same.textContent = result.same_as_version ? fill(texts.sameAs, { id: result.same_as_version }) : "";
   }
@@ -290,7 +299,7 @@
                                     moddleExtensions: { spiffworkflow: descriptor } });
       return modeler.importXML(source.bpmn);
     }).then(function () {
-      modeler.get("canvas").zoom("fit-viewport");
+      fit();
       listElements();
       bindPanel();
       modeler.get("eventBus").on("selection.changed", function (event) {
@@ -298,9 +307,7 @@
       });
       modeler.get("eventBus").on(["shape.added", "shape.removed"], function () { listElements(); });
       root.querySelector('[data-action="save"]').addEventListener("click", save);
-      root.querySelector('[data-action="fit"]').addEventListener("click", function () {
-        modeler.get("canvas").zoom("fit-viewport");
-      });
+      root.querySelector('[data-action="fit"]').addEventListener("click", fit);
       root.dataset.ready = "1";
     }).catch(function (error) { say(fill(texts.importFailed, { message: error.message || String(error) })); });
 }());
