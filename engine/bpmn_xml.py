@@ -110,15 +110,20 @@ ACTIVITIES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "se
               "businessRuleTask", "callActivity", "subProcess", "adHocSubProcess", "transaction"}
 
 
-def _without_defaults_and_di_order(tree: etree._ElementTree) -> None:
-    """Leave out attributes holding the XSD's default value, and put each BPMN plane's shapes and edges in one
-    order (by the element they draw): bpmn.io writes them in an order of its own, which means nothing."""
+def drop_default_attributes(tree: etree._ElementTree) -> None:
+    """Leave out attributes holding the XSD's default value: written or not, they mean the same."""
     for element in tree.iter(BPMN + "*"):
         name = etree.QName(element).localname
         defaults = {**DEFAULT_ATTRIBUTES.get(name, {}), **(ACTIVITY_DEFAULTS if name in ACTIVITIES else {})}
         for attribute, value in defaults.items():
             if element.get(attribute) == value:
                 del element.attrib[attribute]
+
+
+def _without_defaults_and_di_order(tree: etree._ElementTree) -> None:
+    """No attribute repeating the XSD's default, and each BPMN plane's shapes and edges in one order (by the element
+    they draw): bpmn.io writes them in an order of its own, which means nothing."""
+    drop_default_attributes(tree)
     for plane in tree.iter(BPMNDI + "BPMNPlane"):
         children = [c for c in plane if isinstance(c.tag, str)]
         for child in children:

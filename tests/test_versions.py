@@ -116,3 +116,12 @@ def test_bpmn_io_leaving_out_defaults_and_reordering_the_diagram_keeps_the_ident
     assert canonical_bpmn(saved.encode()) == canonical_bpmn(original.encode())
     sequential = original.replace(' isSequential="false"', ' isSequential="true"', 1)
     assert canonical_bpmn(sequential.encode()) != canonical_bpmn(original.encode())  # a real change stays one
+
+
+def test_the_diff_does_not_report_a_default_attribute_left_out() -> None:
+    from engine.process.versions import VersionDiff, _diff_elements, _elements
+
+    original = (MODELS_DIR / MODEL).read_text(encoding="utf-8")
+    result = VersionDiff(1, 2, "lip20_0008")
+    _diff_elements(result, _elements(original), _elements(as_bpmn_io_saves_it(original)))
+    assert result.changed == [] and result.added == [] and result.removed == []

@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..bpmn_xml import BPMN, BPMNDI, SPIFF, TOOL_ATTRIBUTES, parse_xml
+from ..bpmn_xml import BPMN, BPMNDI, SPIFF, TOOL_ATTRIBUTES, drop_default_attributes, parse_xml
 from ..context import Context
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_
@@ -122,6 +122,7 @@ def _elements(xml: str) -> dict[str, _Element]:
     tree, _ = parse_xml(xml.encode("utf-8"), "BPMN")
     if tree is None:
         return {}
+    drop_default_attributes(tree)  # isSequential="false" written or left out (bpmn.io) is no change
     found = {}
     for node in tree.getroot().iter(f"{BPMN}*"):
         element_id = node.get("id")
