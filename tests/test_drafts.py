@@ -61,8 +61,9 @@ def test_a_changed_model_deploys_a_new_version_with_its_note(make_ctx, analyst: 
     assert view.errors == 0 and view.same_as_version is None
     outcome = drafts.deploy(make_ctx(), analyst, view.id, "  Kalimat SOP langkah 1 diperbarui ")
     assert outcome.created and outcome.number == 2
-    rows = [v for v in list_versions(make_ctx(), "lip20_0008")]
-    assert rows[-1].id == outcome.version_id and rows[-1].current and rows[-1].note == "Kalimat SOP langkah 1 diperbarui"
+    rows = list_versions(make_ctx(), "lip20_0008")
+    assert rows[-1].id == outcome.version_id and rows[-1].current
+    assert rows[-1].note == "Kalimat SOP langkah 1 diperbarui"
     assert rows[-1].deployed_by == analyst
     assert drafts.draft(make_ctx(), analyst, view.id).deployed_version_id == outcome.version_id
 
@@ -105,7 +106,8 @@ def test_bad_uploads_are_refused_naming_why_and_store_nothing(make_ctx, analyst:
 def test_a_broken_form_is_a_finding_on_its_line_and_blocks_deploy(make_ctx, analyst: str) -> None:
     broken = '{\n  "type": "object",\n  "properties": {\n    "keputusan": {"type": "strin"}\n  }\n}\n'
     bad_json = '{\n  "type": "object",\n  "properties": {,}\n}\n'
-    view = drafts.upload(make_ctx(), analyst, [("lip20-0008.bpmn", MODEL), ("persetujuan-rencana-kerja.json", broken.encode()),
+    view = drafts.upload(make_ctx(), analyst, [("lip20-0008.bpmn", MODEL),
+                                               ("persetujuan-rencana-kerja.json", broken.encode()),
                                                ("distribusi.json", bad_json.encode())])
     by_file = {f.file: f for f in view.findings}
     assert by_file["forms/distribusi.json"].line == 3 and "JSON tidak sah" in by_file["forms/distribusi.json"].message

@@ -140,6 +140,15 @@ def test_analyst_models_lints_deploys_and_compares(live_server: tuple[str, Any],
         expect(page.locator("svg g.lint-error .bpmn-badge-text").first).to_have_text("!1")
         expect(page.get_by_role("button", name="Deploy sebagai versi baru")).to_have_count(0)
         walk.check("draf-temuan")
+
+        # The same pages in English (axe again; the model's own texts stay Indonesian, marked lang="id").
+        page.get_by_role("link", name="EN", exact=True).click()
+        page.goto("/analis/modeler?proses=penilaian_kualitas_agen")
+        expect(page.locator("[data-modeler][data-ready='1']")).to_have_count(1, timeout=20_000)
+        expect(page.get_by_role("button", name="Save and check")).to_be_visible()
+        walk.check("en-modeler")
+        page.get_by_role("link", name="Processes and versions").click()
+        walk.check("en-proses")
     finally:
         context.close()
     assert [v.note for v in list_versions(ctx, "lip20_0008")][-1] == NOTE
