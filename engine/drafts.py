@@ -143,24 +143,31 @@ def deploy(ctx: Context, who: Who, draft_id: int, note: str) -> DeployOutcome:
         return DeployOutcome(version.id, number, version.process_id, version.created)
 
 
-def modeler_source(ctx: Context, who: Who, draft_id: int | None, process_id: str | None) -> DraftView:
-    """What the web modeler opens: a draft, else a process's current version (as an unsaved draft, id 0)."""
+def modeler_source(ctx: Context, who: Who, draft_id: int | None, process_id: str | None,
+                   ) -> tuple[DraftView, tuple[str, ...]]:
+    """What the web modeler opens — a draft, else a process's current version (as an unsaved draft, id 0) — and
+    every deployed process's id (to open another)."""
     with access.acting(ctx, who) as (session, user):
         access.may_model(user)
+        ids = _process_ids(session)
         if draft_id is not None:
-            return _view(session, _draft(session, draft_id))
+            return _view(session, _draft(session, draft_id)), ids
         version = current_version(session, process_id or _first_process(session))
         forms = {name: _form_text(schema) for name, schema in (version.forms or {}).items()}
         filename = (version.source_file or f"{version.process_id}.bpmn").rsplit("/", 1)[-1]
         return DraftView(0, version.process_id, filename, version.bpmn_xml, forms, (), version.deployed_by,
-                         version.deployed_at, None, version.id)
+                         version.deployed_at, None, version.id), ids
 
 
 def process_ids(ctx: Context, who: Who) -> tuple[str, ...]:
     """Every deployed process's id (the upload form and the modeler offer them)."""
     with access.acting(ctx, who) as (session, user):
         access.may_model(user)
-        return tuple(session.scalars(select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id)))
+        return _process_ids(session)
+
+
+def _process_ids(session: Session) -> tuple[str, ...]:
+    return tuple(session.scalars(select(ProcessVersion.process_id).distinct().order_by(ProcessVersion.process_id)))
 
 
 def version_number(session: Session, version_id: int, process_id: str) -> int:

@@ -137,7 +137,8 @@ def test_a_deploy_needs_a_note(make_ctx, analyst: str) -> None:
 
 
 def test_modeler_save_updates_the_draft_until_it_is_deployed(make_ctx, analyst: str) -> None:
-    source = drafts.modeler_source(make_ctx(), analyst, None, "lip20_0008")
+    source, processes = drafts.modeler_source(make_ctx(), analyst, None, "lip20_0008")
+    assert processes == ("lip20_0008", "penilaian_kualitas_agen")
     assert source.id == 0 and "persetujuan-rencana-kerja.json" in source.forms
     first = drafts.save(make_ctx(), analyst, None, source.bpmn_xml, {})
     assert first.errors == 0 and first.same_as_version == source.same_as_version

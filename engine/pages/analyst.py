@@ -228,6 +228,6 @@ class ModelerPage:
 
 
 def modeler_page(ctx: Context, who: Who, draft_id: int | None, process_id: str | None) -> ModelerPage:
-    source = drafts.modeler_source(ctx, who, draft_id, process_id)
-    return ModelerPage(source, drafts.process_ids(ctx, who), tuple(sorted(rules.VIEWS)), tuple(sorted(rules.ACTIONS)),
+    source, process_ids = drafts.modeler_source(ctx, who, draft_id, process_id)
+    return ModelerPage(source, process_ids, tuple(sorted(rules.VIEWS)), tuple(sorted(rules.ACTIONS)),
                        tuple(rules.PHASES))

@@ -52,13 +52,13 @@ def diff() -> Any:
 @login_required
 def upload() -> Any:
     if request.method == "GET":
-        return render_template("analyst/upload.html", processes=drafts.process_ids(ctx(), me()), errors={})
+        drafts.process_ids(ctx(), me())  # authorizes: the form is the analysts'
+        return render_template("analyst/upload.html", errors={})
     files = [(f.filename or "", f.read()) for f in request.files.getlist(drafts.FORM_FIELD)]
     try:
         view = drafts.upload(ctx(), me(), files)
     except InvalidInput as exc:
-        return render_template("analyst/upload.html", processes=drafts.process_ids(ctx(), me()), errors=exc.fields,
-                               error=exc.message), 422
+        return render_template("analyst/upload.html", errors=exc.fields, error=exc.message), 422
     return redirect(url_for(".draft", draft_id=view.id))
 
 
