@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import io
 import os
+import sqlite3
 import sys
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -40,24 +42,77 @@ def clock() -> FakeClock:
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("KLIP_TEST_POSTGRES_URL") else [])
 
 
-class Databases:
-    """Creates empty databases on one backend (a SQLite file, or a database on the test's PostgreSQL server) and
-    drops them when the test ends."""
+class SchemaTemplates:
+    """One database per backend and test process holding the models' schema (``create_all``, ~100 DDL statements),
+    built on first use and copied for each test: a SQLite file by the online backup API, a PostgreSQL database by
+    ``CREATE DATABASE … TEMPLATE``. Copying costs milliseconds where building the schema costs most of a second."""
 
-    def __init__(self, backend: str, directory: Path):
-        self.backend, self.directory = backend, directory
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.built: dict[str, str] = {}  # backend → the template's file path (SQLite) or database name (PostgreSQL)
+
+    def template(self, backend: str, admin: Any) -> str:
+        if backend not in self.built:
+            name = "tmpl_" + uuid.uuid4().hex[:12]
+            if admin is None:
+                url = f"sqlite:///{self.directory / (name + '.db')}"
+                self.built[backend] = url.removeprefix("sqlite:///")
+            else:
+                with admin.connect() as conn:
+                    conn.execute(text(f'CREATE DATABASE "{name}"'))
+                url = os.environ["KLIP_TEST_POSTGRES_URL"].rsplit("/", 1)[0] + "/" + name
+                self.built[backend] = name
+            engine = make_engine(url)
+            Base.metadata.create_all(engine)
+            engine.dispose()  # a PostgreSQL template must have no connection when it is copied
+        return self.built[backend]
+
+    def drop_all(self) -> None:
+        if "postgresql" in self.built:
+            admin = create_engine(os.environ["KLIP_TEST_POSTGRES_URL"], isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.built["postgresql"]}" WITH (FORCE)'))
+            admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def schema_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SchemaTemplates]:
+    templates = SchemaTemplates(tmp_path_factory.mktemp("schema-templates"))
+    yield templates
+    templates.drop_all()
+
+
+class Databases:
+    """Creates databases on one backend (a SQLite file, or a database on the test's PostgreSQL server), empty or with
+    the models' schema, and drops them when the test ends."""
+
+    def __init__(self, backend: str, directory: Path, templates: SchemaTemplates):
+        self.backend, self.directory, self.templates = backend, directory, templates
         self.names: list[str] = []
         self.admin = (create_engine(os.environ["KLIP_TEST_POSTGRES_URL"], isolation_level="AUTOCOMMIT")
                       if backend == "postgresql" else None)
 
     def empty(self) -> str:
         """The URL of a new database without a table."""
+        return self._new(template=None)
+
+    def with_schema(self) -> str:
+        """The URL of a new database with the models' schema (a copy of this process's template)."""
+        return self._new(template=self.templates.template(self.backend, self.admin))
+
+    def _new(self, template: str | None) -> str:
         name = "t_" + uuid.uuid4().hex[:12]
         self.names.append(name)
         if self.admin is None:
-            return f"sqlite:///{self.directory / (name + '.db')}"
+            path = self.directory / (name + ".db")
+            if template is not None:
+                with sqlite3.connect(template) as source, sqlite3.connect(path) as target:
+                    source.backup(target)
+                source.close()
+                target.close()
+            return f"sqlite:///{path}"
         with self.admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
         return os.environ["KLIP_TEST_POSTGRES_URL"].rsplit("/", 1)[0] + "/" + name
 
     def drop_all(self) -> None:
@@ -70,22 +125,19 @@ class Databases:
 
 
 @pytest.fixture(params=BACKENDS)
-def databases(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databases]:
-    """Empty databases on the test's backend: SQLite always, and PostgreSQL too when a server is given."""
-    made = Databases(request.param, tmp_path)
+def databases(request: pytest.FixtureRequest, tmp_path: Path, schema_templates: SchemaTemplates,
+              ) -> Iterator[Databases]:
+    """Databases on the test's backend: SQLite always, and PostgreSQL too when a server is given."""
+    made = Databases(request.param, tmp_path, schema_templates)
     yield made
     made.drop_all()
 
 
 @pytest.fixture
 def database_url(databases: Databases) -> str:
-    """A fresh database with the models' schema (``create_all``; tests/test_architecture.py checks that the
-    migrations make the same)."""
-    url = databases.empty()
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    engine.dispose()
-    return url
+    """A fresh database with the models' schema (``create_all``, copied from a template; tests/test_architecture.py
+    checks that the migrations make the same)."""
+    return databases.with_schema()
 
 
 @pytest.fixture
