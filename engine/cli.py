@@ -26,7 +26,7 @@ from .migrate import upgrade
 from .process import deploy, deploy_models, diff_versions, lint, list_versions, load_model_file
 from .render import RenderError, render_diagrams
 from .settings import PROJECT_ROOT, Settings, model_files
-from .sopdoc import generate_docs
+from .sopdoc import DocsError, generate_docs
 from .units import add_unit, rename_unit, set_unit_active
 from .units import views as unit_views
 from .walkthrough import run_through, trail_lines
@@ -235,9 +235,13 @@ def cmd_tick(args: argparse.Namespace) -> int:
 
 
 def cmd_docs(args: argparse.Namespace) -> int:
-    """Each model's SOP document and flowchart, in a folder of its own: docs/<model>/."""
+    """Each model's SOP document and flowchart, in a folder of its own: docs/<model>/; with ``--model``, only that
+    model file (a draft, deployed or not, with its ``.sop.json`` beside it)."""
     out = Path(args.out) if args.out else PROJECT_ROOT / "docs"
-    for model in model_files():
+    models = [Path(m) for m in args.model] or model_files()
+    for missing in [m for m in models if not m.is_file()]:
+        raise DocsError(f"{missing}: tidak ada file model ini")
+    for model in models:
         for path in generate_docs(model, out / model.stem):
             print(path)
     return 0
@@ -396,7 +400,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
             cmd.add_argument("--note", help="dasar koreksi (wajib), mis. nomor SKB")
         cmd.set_defaults(func=cmd_calendar)
     docs = sub.add_parser("docs", help="buat dokumen SOP (HTML, Markdown, bagan arus) dari model BPMN")
-    docs.add_argument("--out", help="folder keluaran (bawaan: docs/)")
+    docs.add_argument("--out", help="folder keluaran (bawaan: docs/); tiap model di subfolder <nama model>/")
+    docs.add_argument("--model", action="append", default=[], metavar="PATH",
+                      help="pratinjau model ini saja (mis. draf yang belum di-deploy; <nama>.sop.json di sebelahnya)")
     docs.set_defaults(func=cmd_docs)
     render = sub.add_parser("render", help="gambar diagram BPMN sebagai SVG (satu file per diagram)")
     render.add_argument("path", help="file .bpmn")

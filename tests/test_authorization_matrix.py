@@ -65,6 +65,7 @@ EXPECTED: dict[str, set[str]] = {
     "tasks.task": {"kasi"}, "tasks.claim": {"kasi"}, "tasks.unclaim": {"kasi"}, "tasks.comment": {"kasi"},
     "tasks.read_notification": {"agen7"},
     "docs.index": STAFF, "docs.performance": STAFF, "docs.bpmn_file": STAFF, "docs.sop_document": STAFF,
+    "docs.sop_appendix": STAFF,
     "api.campaign_list": SIGNED_IN, "api.task_list": SIGNED_IN, "api.notification_list": SIGNED_IN,
     "api.create_campaign": UPLOADERS, "api.campaign": ON_A, "api.contacts": ALL_CONTACTS,
     "api.report": INTERNAL_ON_A, "api.report_pdf": set(), "api.record_call": {"agen7"},

@@ -79,7 +79,8 @@ def test_docs_page_shows_the_flowchart_header_and_versions(client, make_ctx) -> 
     assert "/dokumentasi/versi/1/model.bpmn" in links
     notes = sop_notes(html)
     assert "menugaskan agen" in notes["distribusi_pekerjaan"]["text"]
-    assert notes["hubungi_wajib_pajak"]["step"] == "5" and notes["hubungi_wajib_pajak"]["actor"] == "Agen"
+    assert notes["hubungi_wajib_pajak"]["step"] == "5" and notes["hubungi_wajib_pajak"]["actor"] == (
+        "Pelaksana Seksi Operasional yang ditunjuk sebagai agen")  # as section D names the party
     assert html.xpath("//script[@src='/static/diagram.js']")
     script = client.get("/static/diagram.js")
     assert script.status_code == 200 and b"data-element-id" in script.data
@@ -116,6 +117,18 @@ def test_each_version_has_its_own_printable_sop_document(client, make_ctx, tmp_p
     assert "TATA CARA PELAKSANAAN" in text_of(one(old, "//body")) and old.xpath("//body//*[local-name()='svg']")
     assert OLD_TEXT in text_of(one(old, "//section[@id='g']")) and NEW_TEXT not in page_text(old)
     assert NEW_TEXT in text_of(one(get(client, f"/dokumentasi/versi/{new}/sop"), "//section[@id='g']"))
+    assert "/dokumentasi/versi/1/sop/lampiran" in old.xpath("//a/@href")
+
+
+def test_each_version_has_its_sop_appendix(client, make_ctx) -> None:
+    """The diagram and the system notes are the appendix, numbered on its own, linked both ways."""
+    setup_sop(make_ctx)
+    html = get(login_as(client, "kasi"), "/dokumentasi/versi/1/sop/lampiran")
+    assert "Lampiran 2. Catatan sistem" in page_text(html) and "bukan bagian SOP LIP20-0008" in page_text(html)
+    assert html.xpath("//section[contains(@class, 'tile')]//*[@data-element-id='tugaskan_pelaksana']")
+    assert "/dokumentasi/versi/1/sop" in html.xpath("//a/@href")
+    assert "/dokumentasi/versi/1/sop/lampiran" in get(client, "/dokumentasi/versi/1").xpath("//a/@href")
+    assert client.get("/dokumentasi/versi/99/sop/lampiran").status_code == 404
 
 
 def test_bpmn_download_is_the_deployed_file_of_that_version(client, make_ctx, tmp_path) -> None:
@@ -181,11 +194,12 @@ def test_performance_page_shows_step_times_heat_map_and_deadline_share(client, m
     assert not [css for css in classes_of(html, "tetapkan_batas_laporan")  # a script task: no time measured
                 if css.startswith("heat-")]
     assert row_of(html, "tugaskan_pelaksana") == ["1", "Menugaskan Pelaksana menyusun konsep rencana kerja",
-                                                   "Kepala Seksi Operasional", "1 hari kerja", "2",
+                                                   "Kepala Seksi Operasional", "—", "2",  # the SOP states none
                                                    "1,0 jam", "1,0 jam"]
     report = row_of(html, "susun_laporan")
     # Working time: (1 + 9.5) / 2 working days; the 90th percentile 1 + 0.9 × 8.5 (see test_performance).
-    assert report[0] == "6" and report[3].startswith("3 hari kerja")
+    assert report[0] == "6" and report[3].startswith("Paling lama 5 (lima) hari kerja")
+    assert report[3].endswith("(langkah 6–8)")
     assert report[4:] == ["2", "5,2 hari kerja", "8,7 hari kerja"]
     assert row_of(html, "susun_rencana_kerja")[5] == "2,0 jam"
     assert sop_notes(html)["susun_laporan"]["facts"][1] == ["Median", "5,2 hari kerja"]
@@ -205,6 +219,7 @@ def test_step_times_read_as_minutes_hours_or_days(app, hours, lang, text) -> Non
 
 
 @pytest.mark.parametrize("path", ["/dokumentasi", "/dokumentasi/versi/1", "/dokumentasi/versi/1/sop",
+                                  "/dokumentasi/versi/1/sop/lampiran",
                                   "/dokumentasi/versi/1/model.bpmn", "/dokumentasi/kinerja"])
 def test_docs_pages_are_for_klip_staff_only(client, make_ctx, path) -> None:
     setup_sop(make_ctx)

@@ -18,7 +18,15 @@ from .analyst import (
 from .calls import CallListPage, ContactPage, RecordResult, call_list_page, contact_page, record_and_next
 from .campaigns import CampaignFilters, CampaignList, CampaignRow, CampaignSort, UploadPage, campaign_list, upload_page
 from .dashboard import DAY_CHOICES, DEFAULT_DAYS, Dashboard, dashboard_page
-from .docs import DocsPage, PerformancePage, documentation_page, performance_page, sop_document_html, version_bpmn
+from .docs import (
+    DocsPage,
+    PerformancePage,
+    documentation_page,
+    performance_page,
+    sop_appendix_html,
+    sop_document_html,
+    version_bpmn,
+)
 from .instances import GroupedEvent, InstancePage, instance_page
 from .listing import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY, Paging
 from .quality import AgentResult, QualityPanel, ResultsPage, SampleView, quality_results
@@ -90,6 +98,7 @@ __all__ = [
     "performance_page",
     "record_and_next",
     "report_page",
+    "sop_appendix_html",
     "sop_document_html",
     "task_list",
     "task_page",

@@ -11,7 +11,7 @@ from ..bpmn_xml import parse_xml
 from ..context import Context
 from ..errors import InvalidBpmn
 from ..render import render_diagrams
-from ..sopdoc import Step, render_flowchart, render_html
+from ..sopdoc import Step, render_appendix, render_flowchart, render_html
 from .diagrams import (
     ProcessSummary,
     VersionDoc,
@@ -104,11 +104,17 @@ def version_bpmn(ctx: Context, who: Who, version_id: int) -> VersionDoc:
     return _version(ctx, who, version_id)
 
 
-def sop_document_html(ctx: Context, who: Who, version_id: int) -> str:
+def sop_document_html(ctx: Context, who: Who, version_id: int, appendix_href: str) -> str:
     """That version's printable SOP document, generated from its own model and SOP header."""
     version = _version(ctx, who, version_id)
+    return render_html(sop_document(version.bpmn_xml, version.sop_metadata, version.source_file), appendix_href)
+
+
+def sop_appendix_html(ctx: Context, who: Who, version_id: int, sop_href: str) -> str:
+    """That version's SOP appendix (numbered on its own): its BPMN diagram in legible tiles, the system notes."""
+    version = _version(ctx, who, version_id)
     doc = sop_document(version.bpmn_xml, version.sop_metadata, version.source_file)
-    return render_html(doc, render_flowchart(version.bpmn_xml.encode("utf-8"), title=doc.meta["judul"]))
+    return render_appendix(doc, render_flowchart(version.bpmn_xml.encode("utf-8"), title=doc.meta["judul"]), sop_href)
 
 
 def heat_bands(performance: ProcessPerformance, levels: int = HEAT_LEVELS) -> tuple[HeatBand, ...]:

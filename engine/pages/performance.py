@@ -19,6 +19,7 @@ from ..i18n import N_
 from ..models import AuditEvent, Instance, ProcessVersion
 from ..process import current_version
 from ..settings import Settings
+from ..sopdoc import Step
 from ..workdays import WorkingCalendar, load_calendar, working_seconds
 from .diagrams import default_process, sop_document
 
@@ -97,7 +98,7 @@ def process_performance(session: Session, settings: Settings, version_id: int | 
             if hours is not None:
                 per_step[event.task_bpmn_id or ""].append(hours)
     steps = tuple(StepPerformance(
-        s.element_id, s.number, s.actor, s.sentence, s.waktu, len(per_step[s.element_id]),
+        s.element_id, s.number, s.actor, s.sentence, _standard(s), len(per_step[s.element_id]),
         statistics.median(per_step[s.element_id]) if per_step[s.element_id] else None,
         _p90(per_step[s.element_id]) if per_step[s.element_id] else None)
         for s in doc.steps if s.kind.endswith("Task"))
@@ -109,3 +110,10 @@ def heat_classes(performance: ProcessPerformance, levels: int = 5) -> dict[str, 
     medians = {s.element_id: s.median_hours for s in performance.steps if s.median_hours is not None}
     top = max(medians.values(), default=0.0) or 1.0
     return {eid: f"heat-{min(levels - 1, int(value / top * levels))}" for eid, value in medians.items()}
+
+
+def _standard(step: Step) -> str:
+    """The step's Mutu Baku Waktu, or the one the SOP gives for the steps it shares it with (e.g. 6–8)."""
+    if step.shared_waktu:
+        return f"{step.shared_waktu} (langkah {step.shared_by[0]}\u2013{step.shared_by[-1]})"
+    return step.waktu

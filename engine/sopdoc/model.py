@@ -6,7 +6,8 @@ the sidecar (``<name>.sop.json``) holds what is not process logic (Nomor, Dasar 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,8 @@ FLOW_NODES = ("startEvent", "endEvent", "intermediateThrowEvent", "intermediateC
               "exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway")
 
 
+COUNTED = re.compile(r"^add_working_days\(\s*now\(\s*\)\s*,\s*(\d{1,3})\s*\)$")
+WORKING_DAYS = re.compile(r"^\s*(\d{1,3})\s+hari\s+kerja\b", re.IGNORECASE)
 PROCESS_ENDS = ""  # a branch's target when it ends the process at an end event that is not a numbered step
 
 
@@ -58,6 +61,19 @@ class Step:
     branches: tuple[Branch, ...] = ()
     messages: tuple[Message, ...] = ()
     parallel: bool = False
+    shared_waktu: str = ""  # the Mutu Baku Waktu of the subprocess the step is in (e.g. steps 6-8 together)
+    shared_by: tuple[str, ...] = ()  # the steps that share it, in flow order
+
+
+@dataclass(frozen=True)
+class SystemDeadline:
+    """A due date the system sets on a task (``dueDate``, ``dueDateVariable``): "Catatan sistem", not the SOP."""
+
+    step: str
+    element_id: str
+    name: str
+    actor: str
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -87,9 +103,10 @@ class SopDocument:
     sidecar: str
     meta: dict[str, Any]
     pengesahan: Pengesahan
-    actors: tuple[str, ...]
+    actors: tuple[str, ...]  # the parties of section D, in its order: the columns of the Permenpan-RB table
     steps: tuple[Step, ...]
     deadlines: tuple[Deadline, ...]
+    system_deadlines: tuple[SystemDeadline, ...] = ()
 
 
 def read_metadata(path: Path) -> dict[str, Any]:
@@ -107,15 +124,31 @@ def read_metadata(path: Path) -> dict[str, Any]:
     return meta
 
 
+def party(element: etree._Element, parties: list[str]) -> str | None:
+    """The party of section D a lane or pool stands for: its name, or the party its documentation names."""
+    name, text = element.get("name", "").strip(), documentation(element)
+    if name in parties:
+        return name
+    named = [p for p in parties if text == p or text.startswith(p + " ")]
+    return max(named, key=len) if named else None
+
+
 class _Graph:
     """Flow nodes, sequence flows, lanes and containment of one process, indexed for walking."""
 
-    def __init__(self, process: etree._Element):
+    def __init__(self, process: etree._Element, parties: list[str], source: str):
         self.nodes = {n.get("id"): n for n in process.iter(*(BPMN + t for t in FLOW_NODES))}
         self.flows = {f.get("id"): f for f in process.iter(BPMN + "sequenceFlow")}
-        self.lane_of = {ref.text.strip(): lane.get("name", "") for lane in process.iter(BPMN + "lane")
+        actors: dict[str, str] = {}
+        for lane in process.iter(BPMN + "lane"):
+            found = party(lane, parties)
+            if found is None:
+                raise InvalidBpmn([f"{source}: lane '{lane.get('name', '')}' ({lane.get('id')}) is not a party of "
+                                   f"section D ({'; '.join(parties)}): name the lane as section D does, or write "
+                                   "that name as the lane's documentation"])
+            actors[lane.get("id", "")] = found
+        self.lane_of = {ref.text.strip(): actors[lane.get("id", "")] for lane in process.iter(BPMN + "lane")
                         for ref in lane.iterfind("bpmn:flowNodeRef", NS) if ref.text}
-        self.lanes = tuple(dict.fromkeys(lane.get("name", "") for lane in process.iter(BPMN + "lane")))
 
     def outgoing(self, node_id: str) -> list[etree._Element]:
         return [f for f in self.flows.values() if f.get("sourceRef") == node_id]
@@ -204,14 +237,54 @@ def build_document(content: bytes, meta: dict[str, Any], *, source: str, sidecar
     process = executable_process(tree)
     if process is None:
         raise InvalidBpmn([f"{source}: no executable process"])
-    graph = _Graph(process)
+    parties = list(meta["pihak_terkait"])
+    graph = _Graph(process, parties, source)
     order = walk(graph, graph.starts(process))
-    messages = _messages(tree, graph, process.get("id"), order)
-    steps = tuple(_step(graph, n, messages.get(n, ())) for n in order if graph.step_number(n))
+    messages = _messages(tree, graph, process.get("id"), order, parties)
+    steps = _shared_waktu(graph, tuple(_step(graph, n, messages.get(n, ())) for n in order if graph.step_number(n)))
     _check_numbering(graph, steps, source)
-    partners = tuple(sorted({m.partner for s in steps for m in s.messages}))
     return SopDocument(source, sidecar, meta, Pengesahan(**{k: meta["pengesahan"][k] for k in SIGN_FIELDS}),
-                       graph.lanes + partners, steps, _deadlines(graph, order))
+                       tuple(parties), steps, _deadlines(graph, order), _system_deadlines(graph, order))
+
+
+def _shared_waktu(graph: _Graph, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Steps inside a subprocess that states a Mutu Baku Waktu share it (the SOP gives one time for them)."""
+    groups: dict[str, list[str]] = {}
+    for step in steps:
+        parent = graph.parent(step.element_id)
+        if parent is not None and properties(parent).get("mutuBakuWaktu", "").strip():
+            groups.setdefault(parent.get("id"), []).append(step.number)
+    shared = {number: (properties(graph.nodes[pid]).get("mutuBakuWaktu", "").strip(), tuple(numbers))
+              for pid, numbers in groups.items() for number in numbers}
+    return tuple(replace(s, shared_waktu=shared[s.number][0], shared_by=shared[s.number][1]) if s.number in shared
+                 else s for s in steps)
+
+
+def _system_deadlines(graph: _Graph, order: list[str]) -> tuple[SystemDeadline, ...]:
+    """Every user task's due date as the system sets it (what the engine reads: dueDateVariable, dueDate, else a
+    Mutu Baku Waktu of "N hari kerja")."""
+    found = []
+    boundaries = sorted(n for n in graph.nodes if graph.kind(n) == "boundaryEvent")
+    followed = [n for n in walk(graph, boundaries) if n not in order]  # what timers start (escalation)
+    for node_id in order + followed + sorted(set(graph.nodes) - set(order) - set(followed)):
+        if graph.kind(node_id) != "userTask":
+            continue
+        props = properties(graph.nodes[node_id])
+        variable, expression = props.get("dueDateVariable", "").strip(), props.get("dueDate", "").strip()
+        standard = WORKING_DAYS.match(props.get("mutuBakuWaktu", ""))
+        counted = COUNTED.match(expression) if expression else standard
+        if variable:
+            rule = f"tanggal yang tercatat pada data proses “{variable}”"
+        elif counted:
+            rule = f"{int(counted.group(1))} hari kerja sejak tugas tersedia"
+        elif expression:
+            rule = f"tanggal hasil ekspresi “{expression}” saat tugas tersedia"
+        else:
+            continue
+        found.append(SystemDeadline(graph.step_number(node_id) or "-", node_id,
+                                    " ".join((graph.nodes[node_id].get("name") or node_id).split()),
+                                    graph.lane_of.get(node_id, ""), rule))
+    return tuple(found)
 
 
 def _check_numbering(graph: _Graph, steps: tuple[Step, ...], source: str) -> None:
@@ -256,11 +329,13 @@ def _ending(graph: _Graph, node_id: str | None) -> str | None:
         else None
 
 
-def _messages(tree: etree._ElementTree, graph: _Graph, process_id: str,
-              order: list[str]) -> dict[str, tuple[Message, ...]]:
-    """Message flows to/from other pools, attached to the step they belong to."""
+def _messages(tree: etree._ElementTree, graph: _Graph, process_id: str, order: list[str],
+              parties: list[str]) -> dict[str, tuple[Message, ...]]:
+    """Message flows to/from other pools, attached to the step they belong to (a pool that is a party of
+    section D is named as section D names it)."""
     pools = {p.get("id"): p for p in tree.iter(BPMN + "participant")}
-    partners = {i: p.get("name", "") for i, p in pools.items() if p.get("processRef") != process_id}
+    partners = {i: party(p, parties) or p.get("name", "") for i, p in pools.items()
+                if p.get("processRef") != process_id}
     first = next((n for n in order if graph.step_number(n)), None)
     owner: dict[str, str] = {}
     current: str | None = None

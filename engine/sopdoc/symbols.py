@@ -1,20 +1,25 @@
 """SVG for one actor cell of the Permenpan-RB 35/2012 table: the five symbols and their connections.
 
-A cell holds a fixed "symbol box" (16 × 14 mm, units of 0.1 mm), vertically centred; lines drawn here
-reach the box edges, and the CSS runs of the table continue them to the cell edges.
+A cell holds a fixed "symbol box" (20 × 14 mm, units of 0.1 mm, drawn at that size: texts of 25 units print at
+7.1 pt), vertically centred; lines drawn here reach the box edges, and the CSS runs of the table continue them to
+the cell edges.
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
 
-BOX_W, BOX_H = 160, 140
+BOX_W, BOX_H = 200, 140
 CX, MID = BOX_W // 2, BOX_H // 2
 HALF_W = {"terminator": 46, "process": 46, "decision": 40}
 HALF_H = {"terminator": 22, "process": 24, "decision": 32}
 STROKE = 'stroke="#000" stroke-width="3"'
 FONT = 'font-family="Liberation Sans, Arial, Helvetica, sans-serif"'
-PENTAGON_W, PENTAGON_H = 24, 30
+PENTAGON_H, LABEL = 36, 25  # the off-page connector; the least text size (25 units = 2.5 mm = 7.1 pt)
+
+
+def pentagon_width(label: str) -> int:
+    return 14 * len(label) + 12
 
 
 def symbol_box(parts: Sequence[str], side_in: Sequence[str] = (), side_out: Sequence[str] = ()) -> str:
@@ -26,7 +31,7 @@ def symbol_box(parts: Sequence[str], side_in: Sequence[str] = (), side_out: Sequ
     elif kind == "arrow":
         body = _line(f"M12 {MID}H{BOX_W - 18}") + _arrow(BOX_W - 12, MID, "right")
     elif kind == "connector":
-        body = _pentagon(CX - PENTAGON_W // 2, MID - PENTAGON_H // 2, "6")
+        body = _pentagon(CX - pentagon_width("6") // 2, MID - PENTAGON_H // 2, "6")
     else:
         body = _pool_end(kind)
     return (f'<svg class="sym" viewBox="0 0 {BOX_W} {BOX_H}" preserveAspectRatio="none" '
@@ -41,10 +46,9 @@ def _flow_symbol(kind: str, parts: Sequence[str], side_in: Sequence[str], side_o
     if "out" in parts:
         body.append(_line(f"M{CX} {bottom}V{BOX_H}"))
         if kind == "decision" and side_out:
-            body.append(_text(CX + 5, bottom + 15, "Ya", "start", 15))
+            body.append(_text(CX + 5, bottom + 26, "Ya", "start", LABEL))
     body += [_connector_out(kind, k, target) for k, target in enumerate(side_out)]
-    if side_in:
-        body.append(_connector_in(kind, ",".join(side_in)))
+    body += [_connector_in(kind, k, source) for k, source in enumerate(side_in)]
     body += [_message_stub(kind, p) for p in parts if p.startswith("msg-")]
     return "".join(body)
 
@@ -70,27 +74,30 @@ def _arrow(x: int, y: int, direction: str) -> str:
 
 
 def _pentagon(x: int, y: int, label: str) -> str:
-    """Off-page connector: a box with a pointed bottom, labelled with the step(s) it links to."""
-    w, h = PENTAGON_W, PENTAGON_H
-    size = 17 if len(label) < 2 else 12 if len(label) < 4 else 10
+    """Off-page connector: a box with a pointed bottom, labelled with the step it links to."""
+    w, h = pentagon_width(label), PENTAGON_H
     shape = (f'<path d="M{x} {y}h{w}v{h * 0.6:g}l{-w / 2:g} {h * 0.4:g}l{-w / 2:g} {-h * 0.4:g}Z" '
              f'{STROKE} fill="#fff"/>')
-    return shape + _text(x + w / 2, y + 8 + size * 0.55, label, "middle", size, bold=True)
+    return shape + _text(x + w / 2, y + 21, label, "middle", LABEL, bold=True)
 
 
 def _connector_out(kind: str, k: int, target: str) -> str:
-    """A path not drawn as a line (a return): to an off-page connector on the right naming the target."""
-    right, x = CX + HALF_W[kind], BOX_W - PENTAGON_W - 2
-    y = MID - 9 - 3 + 38 * k
-    route = f"M{right} {MID}H{right + 5}V{y + 9}H{x - 7}" if k else f"M{right} {MID}H{x - 7}"
-    label = _text(right - 2, MID - 19, "Tidak", "start", 15) if k == 0 and kind == "decision" else ""
-    return _line(route) + _arrow(x, y + 9, "right") + _pentagon(x, y, target) + label
+    """A path not drawn as a line (a return, or the next step on another page): to an off-page connector on the
+    right naming the target step."""
+    right, x = CX + HALF_W[kind], BOX_W - pentagon_width(target) - 2
+    y = MID - 12 + 44 * k
+    route = f"M{right} {MID}H{right + 5}V{y + 12}H{x - 7}" if k else f"M{right} {MID}H{x - 7}"
+    label = _text(BOX_W - 2, MID - 16, "Tidak", "end", LABEL) if k == 0 and kind == "decision" else ""
+    return _line(route) + _arrow(x, y + 12, "right") + _pentagon(x, y, target) + label
 
 
-def _connector_in(kind: str, sources: str) -> str:
-    """Where returns arrive: an off-page connector on the left naming the step(s) they come from."""
-    left, y = CX - HALF_W[kind], MID - 12
-    return _pentagon(2, y, sources) + _line(f"M{2 + PENTAGON_W} {y + 9}H{left - 7}") + _arrow(left, y + 9, "right")
+def _connector_in(kind: str, k: int, source: str) -> str:
+    """Where a path arrives from another row or page: an off-page connector on the left naming the step it
+    comes from."""
+    left, y = CX - HALF_W[kind], MID - 12 - 44 * k
+    start = 2 + pentagon_width(source)
+    route = f"M{start} {y + 12}H{left - 5}V{MID}H{left - 7}" if k else f"M{start} {y + 12}H{left - 7}"
+    return _pentagon(2, y, source) + _line(route) + _arrow(left, MID, "right")
 
 
 def _message_stub(kind: str, part: str) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, render_template, url_for
 from flask_login import login_required
 
 from engine import pages
@@ -42,7 +42,15 @@ def index(version_id: int | None = None, process_id: str | None = None) -> Any:
 @bp.get("/dokumentasi/versi/<int:version_id>/sop")
 @login_required
 def sop_document(version_id: int) -> Any:
-    return Response(pages.sop_document_html(ctx(), me(), version_id), mimetype="text/html")
+    appendix = url_for("docs.sop_appendix", version_id=version_id)
+    return Response(pages.sop_document_html(ctx(), me(), version_id, appendix), mimetype="text/html")
+
+
+@bp.get("/dokumentasi/versi/<int:version_id>/sop/lampiran")
+@login_required
+def sop_appendix(version_id: int) -> Any:
+    sop = url_for("docs.sop_document", version_id=version_id)
+    return Response(pages.sop_appendix_html(ctx(), me(), version_id, sop), mimetype="text/html")
 
 
 @bp.get("/dokumentasi/versi/<int:version_id>/model.bpmn")
