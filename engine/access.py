@@ -50,7 +50,7 @@ INTERNAL_ROLES = STAFF_ROLES - {"agen"}
 UPLOAD_ROLES = frozenset({"kasi", "pelaksana", "pengguna_layanan"})  # may upload a target list
 ALL_CONTACTS_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "admin"})  # may read every contact of a campaign
 DISTRIBUTE_ROLES = frozenset({"kasi"})  # may preview how step 4 splits the contacts
-DEPLOY_ROLES = frozenset({"admin", "analis"})  # may deploy a process model
+DEPLOY_ROLES = frozenset({"analis"})  # may deploy a process model and move running instances to another version
 # The process analysts' pages: the process list, visual diff, model upload, web modeler and deploying from them.
 ANALYST_ROLES = frozenset({"analis"})
 ADMIN_ROLES = frozenset({"admin"})  # keep users, units and the working-day calendar

@@ -23,7 +23,17 @@ from .errors import KlipError
 from .i18n import LANGUAGES
 from .jobs import run_jobs
 from .migrate import upgrade
-from .process import deploy, deploy_models, diff_versions, lint, list_versions, load_model_file
+from .process import (
+    MigrationPlan,
+    deploy,
+    deploy_models,
+    diff_versions,
+    lint,
+    list_versions,
+    load_model_file,
+    migrate,
+    migrate_all_eligible,
+)
 from .render import RenderError, render_diagrams
 from .settings import PROJECT_ROOT, Settings, model_files
 from .sopdoc import DocsError, generate_docs
@@ -280,6 +290,35 @@ def cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _migration_line(plan: MigrationPlan, dry_run: bool) -> str:
+    who = f"instans {plan.instance_id}" + (f" (kampanye {plan.campaign_id} '{plan.campaign_title}')"
+                                           if plan.campaign_id is not None else "")
+    if not plan.eligible:
+        return f"{who}: ditolak — {plan.reason}"
+    state = "dipindahkan" if plan.moved else ("akan dipindahkan" if dry_run else "tidak dipindahkan")
+    changed = f"; berubah: {', '.join(plan.changed)}" if plan.changed else ""
+    return f"{who}: {state} dari versi {plan.from_number} ke versi {plan.to_number}{changed}"
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Move one running instance (or every eligible one) to version V; exit 1 when the instance named is refused."""
+    if (args.instance is None) == (not args.all_eligible):
+        print("klip: sebutkan satu INSTANCE atau --all-eligible", file=sys.stderr)
+        return 2
+    actor, system = args.as_user or SYSTEM, args.as_user is None
+    if args.all_eligible:
+        plans = migrate_all_eligible(_ctx(), actor, args.to, dry_run=args.dry_run, system=system)
+    else:
+        plans = [migrate(_ctx(), actor, args.instance, args.to, dry_run=args.dry_run, system=system)]
+    for plan in plans:
+        print(_migration_line(plan, args.dry_run))
+    if not plans:
+        print(f"tidak ada instans berjalan pada versi lain dari proses versi {args.to}")
+    if args.dry_run:
+        print("uji coba: tidak ada yang disimpan")
+    return 1 if args.instance is not None and not plans[0].eligible else 0
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     source, out = Path(args.path), Path(args.out)
     try:
@@ -311,7 +350,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     restore.set_defaults(func=cmd_restore)
     deploy = sub.add_parser("deploy", help="deploy model BPMN")
     deploy.add_argument("paths", nargs="*", metavar="path", help="model BPMN (bawaan: semua bpmn/*.bpmn)")
-    deploy.add_argument("--as-user", help="deploy atas nama pengguna (peran admin/analis)")
+    deploy.add_argument("--as-user", help="deploy atas nama pengguna (peran analis)")
     deploy.add_argument("--note", help="catatan versi: apa yang berubah dan mengapa")
     deploy.set_defaults(func=cmd_deploy)
     versions_cmd = sub.add_parser("versions", help="daftar versi model (nomor, hash, oleh, kapan, catatan, instans)")
@@ -321,6 +360,15 @@ def build_parser() -> tuple[argparse.ArgumentParser, argparse._SubParsersAction[
     diff_cmd.add_argument("old", type=int, metavar="V1")
     diff_cmd.add_argument("new", type=int, metavar="V2")
     diff_cmd.set_defaults(func=cmd_diff)
+    migrate_cmd = sub.add_parser("migrate", help="pindahkan instans berjalan ke versi V (bila tidak ada langkah yang "
+                                 "sudah dijalankan yang berubah)")
+    migrate_cmd.add_argument("instance", nargs="?", type=int, metavar="INSTANCE", help="nomor instans proses")
+    migrate_cmd.add_argument("--all-eligible", action="store_true",
+                             help="semua instans berjalan dari proses itu yang dapat dipindahkan")
+    migrate_cmd.add_argument("--to", type=int, required=True, metavar="V", help="nomor versi tujuan (klip versions)")
+    migrate_cmd.add_argument("--dry-run", action="store_true", help="hanya periksa; tidak ada yang disimpan")
+    migrate_cmd.add_argument("--as-user", help="atas nama pengguna (peran analis)")
+    migrate_cmd.set_defaults(func=cmd_migrate)
     lint_cmd = sub.add_parser("lint", help="periksa model BPMN (file:baris:kolom: aturan: pesan [elemen] — petunjuk)")
     lint_cmd.add_argument("paths", nargs="+", metavar="path", help="file .bpmn atau folder berisi model")
     lint_cmd.add_argument("--format", choices=("text", "json"), default="text", help="keluaran (bawaan: text)")

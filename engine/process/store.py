@@ -44,12 +44,16 @@ def state_from_json(state_json: str, spec_json: str) -> BpmnWorkflow:
     return SERIALIZER.from_dict(dct)
 
 
-def new_workflow(spec_json: str) -> BpmnWorkflow:
-    """A fresh workflow from a stored spec (so new instances use exactly the deployed version)."""
+def specs_from_json(spec_json: str) -> tuple[Any, dict[str, Any]]:
+    """A stored version's process spec and its subprocess specs."""
     dct = json.loads(spec_json)
     spec = SERIALIZER.registry.restore(dct["spec"])
-    subprocess_specs = {name: SERIALIZER.registry.restore(s) for name, s in dct["subprocess_specs"].items()}
-    return BpmnWorkflow(spec, subprocess_specs)
+    return spec, {name: SERIALIZER.registry.restore(s) for name, s in dct["subprocess_specs"].items()}
+
+
+def new_workflow(spec_json: str) -> BpmnWorkflow:
+    """A fresh workflow from a stored spec (so new instances use exactly the deployed version)."""
+    return BpmnWorkflow(*specs_from_json(spec_json))
 
 
 @contextmanager

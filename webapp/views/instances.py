@@ -31,6 +31,7 @@ ACTIONS = {
     "task_reassigned": N_("mengalihkan tugas"),
     "contacts_reassigned": N_("mengalihkan kontak yang belum selesai"),
     "due_date_moved": N_("mengoreksi kalender hari kerja; batas waktu tugas bergeser:"),
+    "instance_migrated": N_("memindahkan proses ke versi lain model"),
 }
 # What a reassignment did (the trail's detail line).
 REASSIGNED = {
