@@ -81,7 +81,8 @@ EXPECTED: dict[str, set[str]] = {
     "campaigns.access_log": OFFICE,  # who was shown which taxpayers' data (UU PDP)
     # The process analysts' pages: role analis only (the demo's administrator holds it too); draft 1 is admin's.
     **dict.fromkeys(("analyst.index", "analyst.version", "analyst.diff", "analyst.upload", "analyst.draft",
-                     "analyst.deploy", "analyst.modeler", "analyst.modeler_save"), {"admin"}),
+                     "analyst.deploy", "analyst.modeler", "analyst.modeler_save", "analyst.migration",
+                     "analyst.migrate"), {"admin"}),
 }
 
 

@@ -10,7 +10,7 @@ import pytest
 from engine import drafts
 from engine.users import create_user
 
-from sop_helpers import setup_sop
+from sop_helpers import do, instance_of, new_campaign, setup_sop
 from web_helpers import login_as, page_tree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,3 +143,30 @@ def test_the_analyst_menu_is_shown_to_analysts_only(app, analyst, make_ctx) -> N
     assert not page_tree(kasi.get("/")).xpath("//nav[@class='mainnav']/a[contains(@href, '/analis')]")
     assert kasi.get("/analis").status_code == 403
     assert drafts.FORM_FIELD == "files"
+
+
+def test_migration_preview_and_move(analyst, make_ctx) -> None:
+    """v2 changes step 1's SOP sentence: a campaign still at step 1 may move (the step has not run), one past it may
+    not (the reason is shown); moving the eligible one puts it on v2."""
+    waiting, done = new_campaign(make_ctx, 3), new_campaign(make_ctx, 3)
+    do(make_ctx, "kasi", "tugaskan_pelaksana", done, {"pelaksana": "pelaksana"})
+    step_1 = b"<bpmn:documentation>Setelah Kepala Seksi Operasional menerima"
+    assert MODEL.count(step_1) == 1
+    changed = MODEL.replace(step_1, step_1.replace(b"Setelah", b"Diperbarui. Setelah"))
+    draft_url = upload(analyst, ("lip20-0008.bpmn", changed)).headers["Location"]
+    analyst.post(draft_url + "/deploy", data={"note": "Kalimat langkah 1"})
+    tree = page_tree(analyst.get("/analis/migrasi"))
+    rows = {r.xpath("./th/a")[0].text.strip("#"): r for r in tree.xpath("//table//tbody/tr")}
+    eligible, refused = rows[str(instance_of(make_ctx, waiting))], rows[str(instance_of(make_ctx, done))]
+    assert "dapat dipindah" in eligible.text_content() and eligible.xpath(".//form//button")
+    assert "tidak dapat dipindah" in refused.text_content() and not refused.xpath(".//form//button")
+    assert "Menugaskan Pelaksana" in refused.text_content()  # the changed step that already ran
+    moved = analyst.post("/analis/migrasi", data={"ke": tree.xpath("//select[@id='ke']/option[@selected]")[0]
+                                                  .get("value"), "semua": "1"}, follow_redirects=True)
+    assert "1 dari 2 instans dipindah" in moved.get_data(as_text=True)
+    after = page_tree(moved).xpath("//table//tbody/tr/th/a/text()")
+    assert after == [f"#{instance_of(make_ctx, done)}"]  # only the refused one still runs on v1
+
+
+def test_migration_needs_a_target(analyst) -> None:
+    assert analyst.post("/analis/migrasi", data={}).status_code == 422

@@ -16,7 +16,7 @@ from ..context import Context
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_, Text
 from ..models import Instance, ModelDraft, ProcessVersion
-from ..process import current_versions, rules
+from ..process import MigrationPlan, current_versions, plan_all, rules
 from ..process.versions import ElementChange, version_diff
 from ..render import RenderError, render_diagrams
 from .diagrams import diagram_title, processes
@@ -231,3 +231,31 @@ def modeler_page(ctx: Context, who: Who, draft_id: int | None, process_id: str |
     source, process_ids = drafts.modeler_source(ctx, who, draft_id, process_id)
     return ModelerPage(source, process_ids, tuple(sorted(rules.VIEWS)), tuple(sorted(rules.ACTIONS)),
                        tuple(rules.PHASES))
+
+
+@dataclass(frozen=True)
+class MigrationPage:
+    """Every running instance of a process that runs on another version than the target: eligible, or why not."""
+
+    targets: tuple[VersionItem, ...]  # every version, for choosing the target
+    target: VersionItem
+    plans: tuple[MigrationPlan, ...]
+
+    @property
+    def eligible(self) -> int:
+        return sum(1 for p in self.plans if p.eligible)
+
+
+def migration_page(ctx: Context, who: Who, to_version_id: int | None) -> MigrationPage:
+    """The preview of moving running instances to ``to_version_id`` (by default the current version of the process
+    a campaign's data starts). The plans come from ``engine.process.migration.plan_all`` (its own transaction)."""
+    with access.acting(ctx, who) as (session, user):
+        access.may_model(user)
+        items = _versions(session)
+        listed = processes(session)
+    if to_version_id is None and listed:
+        to_version_id = listed[0].version_id
+    target = next((v for v in items if v.id == to_version_id), None)
+    if target is None:
+        raise NotFound(N_("Versi {id} tidak ada.", id=to_version_id))
+    return MigrationPage(tuple(items), target, tuple(plan_all(ctx, who, target.id)))

@@ -127,6 +127,9 @@ def test_analyst_models_lints_deploys_and_compares(live_server: tuple[str, Any],
         marked = page.locator(f"svg g.diff-changed[data-element-id='{TASK}'] .bpmn-badge-text")
         expect(marked).to_have_text("~" + change.locator(".change-badge").inner_text().lstrip("~"))
         walk.check("beda-v1-v2")
+        page.get_by_role("link", name="Pindah versi").click()
+        expect(page.get_by_role("heading", name="Pindah versi", level=1)).to_be_visible()
+        walk.check("pindah-versi")
 
         # An upload with a lint error: listed, marked on the diagram, no deploy.
         page.get_by_role("link", name="Unggah model").click()

@@ -9,9 +9,10 @@ from typing import Any
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from engine import drafts
+from engine import drafts, process
 from engine import pages as engine_pages
 from engine.errors import InvalidInput, KlipError, NotAuthenticated
+from engine.i18n import N_
 
 from ..errors import status_of
 from ..i18n import current_language, t
@@ -120,3 +121,36 @@ def modeler_save() -> Any:
                               "file": f.file, "line": f.line, "column": f.column,
                               "message": f.message.render(lang), "hint": f.hint.render(lang) if f.hint else ""}
                              for f in view.findings])
+
+
+@bp.get("/migrasi")
+@login_required
+def migration() -> Any:
+    page = engine_pages.migration_page(ctx(), me(), lenient_int("ke", None, 1, 2**31 - 1))
+    return render_template("analyst/migration.html", page=page)
+
+
+@bp.post("/migrasi")
+@login_required
+def migrate() -> Any:
+    """Move the eligible running instances (``semua``), or one (``instans``), to version ``ke``."""
+    to, one = _form_int("ke"), _form_int("instans")
+    if to is None or (one is None and not request.form.get("semua")):
+        drafts.process_ids(ctx(), me())  # authorizes first: the refusal is the analysts' only
+        raise InvalidInput(N_("Pilih versi tujuan dan instans yang dipindah."), {"ke": N_("Pilih versi.")})
+    if one is not None:
+        plan = process.migrate(ctx(), me(), one, to)
+        if plan.moved:
+            flash(t("Instans #{id} dipindah ke v{n}.", id=one, n=plan.to_number))
+        else:
+            flash(t("Instans #{id} tidak dipindah: {reason}", id=one, reason=t(plan.reason or "")), "error")
+    else:
+        plans = process.migrate_all_eligible(ctx(), me(), to)
+        moved = sum(1 for p in plans if p.moved)
+        flash(t("{moved} dari {total} instans dipindah ke versi #{id}.", moved=moved, total=len(plans), id=to))
+    return redirect(url_for(".migration", ke=to))
+
+
+def _form_int(name: str) -> int | None:
+    raw = request.form.get(name, "").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() and 0 < len(raw) < 10 else None
