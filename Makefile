@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-sqlite install system-deps system-deps-run system-deps-pg lint bench clean serve docs axe
+.PHONY: run test test-sqlite install system-deps system-deps-run system-deps-pg lint bench clean serve docs axe modeler
 
 # axe-core, the accessibility engine the browser test runs on every page: from the npm registry, pinned by version
 # and by the registry's integrity hash (dist.integrity), unpacked into an ignored cache. No Node.js needed.
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: install system-deps-run
+run: install system-deps-run $(BPMNJS_JS)
 	$(BIN)/klip init-db
 	$(BIN)/klip deploy
 	KLIP_DEMO=1 $(BIN)/klip demo
@@ -62,13 +62,38 @@ $(AXE_JS):
 
 axe: $(AXE_JS)
 
-test: install system-deps $(AXE_JS)
+# bpmn-js, the bpmn.io modeller of the analysts' web modeler (/analis/modeler): the same way — from the npm registry,
+# pinned by version and dist.integrity, only its prebuilt dist/ files (the modeller bundle, its CSS and the BPMN icon
+# font) unpacked into webapp/static/vendor/ (ignored by git), from where the app's static route serves them. No CDN.
+BPMNJS_VERSION   := 18.31.1
+BPMNJS_INTEGRITY := sha512-Hc7LzrgwfcBRUAdI/380Q2v1MJ115atGEVGadawLfDbHdo+r+IkmNj8fuYPFmWglUYt1KYIaC46OeX16HGTKQw==
+BPMNJS_DIR       := webapp/static/vendor/bpmn-js/$(BPMNJS_VERSION)
+BPMNJS_JS        := $(BPMNJS_DIR)/bpmn-modeler.production.min.js
+BPMNJS_FILES     := package/LICENSE package/dist/bpmn-modeler.production.min.js package/dist/assets/diagram-js.css \
+                    package/dist/assets/bpmn-js.css package/dist/assets/bpmn-font/css/bpmn.css \
+                    package/dist/assets/bpmn-font/font/bpmn.woff2 package/dist/assets/bpmn-font/font/bpmn.woff \
+                    package/dist/assets/bpmn-font/font/bpmn.ttf package/dist/assets/bpmn-font/font/bpmn.eot \
+                    package/dist/assets/bpmn-font/font/bpmn.svg
+
+$(BPMNJS_JS):
+	mkdir -p $(BPMNJS_DIR).part
+	curl -fsS --retry 3 -o $(BPMNJS_DIR).part/bpmn-js.tgz https://registry.npmjs.org/bpmn-js/-/bpmn-js-$(BPMNJS_VERSION).tgz
+	@got="sha512-$$(openssl dgst -sha512 -binary $(BPMNJS_DIR).part/bpmn-js.tgz | base64 -w0)"; \
+	  if [ "$$got" != "$(BPMNJS_INTEGRITY)" ]; then echo "bpmn-js $(BPMNJS_VERSION): integrity mismatch ($$got)"; \
+	  rm -rf $(BPMNJS_DIR).part; exit 1; fi
+	tar -xzf $(BPMNJS_DIR).part/bpmn-js.tgz -C $(BPMNJS_DIR).part --strip-components=1 $(BPMNJS_FILES)
+	rm -f $(BPMNJS_DIR).part/bpmn-js.tgz
+	rm -rf $(BPMNJS_DIR) && mv $(BPMNJS_DIR).part $(BPMNJS_DIR)
+
+modeler: $(BPMNJS_JS)
+
+test: install system-deps $(AXE_JS) $(BPMNJS_JS)
 	$(BIN)/ruff check engine webapp tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/klip lint bpmn/*.bpmn
 	scripts/with-postgres.sh $(BIN)/python -m pytest -n auto
 
-test-sqlite: install $(AXE_JS)
+test-sqlite: install $(AXE_JS) $(BPMNJS_JS)
 	$(BIN)/python -m pytest -n auto
 
 lint: install
@@ -98,4 +123,4 @@ i18n: install
 	$(BIN)/pybabel update -i $(I18N_POT) -d engine/translations -D messages --ignore-obsolete
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .cache
+	rm -rf $(VENV) instance .pytest_cache .cache webapp/static/vendor

@@ -53,6 +53,8 @@ UPLOAD_ROLES = frozenset({"kasi", "pelaksana", "pengguna_layanan"})  # may uploa
 ALL_CONTACTS_ROLES = frozenset({"kasi", "kepala_kantor", "pkl", "admin"})  # may read every contact of a campaign
 DISTRIBUTE_ROLES = frozenset({"kasi"})  # may preview how step 4 splits the contacts
 DEPLOY_ROLES = frozenset({"analis"})  # may deploy a process model and move running instances to another version
+# The process analysts' pages: the process list, visual diff, model upload, web modeler and deploying from them.
+ANALYST_ROLES = frozenset({"analis"})
 ADMIN_ROLES = frozenset({"admin"})  # keep users, units and the working-day calendar
 # The personal-data access log of a campaign (UU PDP: who was shown which taxpayers' data): the office.
 ACCESS_LOG_ROLES = OFFICE_ROLES
@@ -328,6 +330,11 @@ def dashboard_parts(user: User) -> DashboardParts:
     if not (parts.operations or parts.quality):
         require_roles(user, DASHBOARD_ROLES)
     return parts
+
+
+def may_model(user: User) -> User:
+    """The analysts' pages (processes, versions and their diff, drafts, the web modeler, deploying): role analis."""
+    return require_roles(user, ANALYST_ROLES)
 
 
 def may_read_docs(user: User) -> None:

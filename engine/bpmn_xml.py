@@ -88,13 +88,58 @@ TOOL_ATTRIBUTES = frozenset({"exporter", "exporterVersion"})
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
 
+# Attributes whose value is the BPMN 2.0 XSD's default: written or left out, they mean the same (bpmn.io leaves out
+# isSequential="false"), by the element that carries them.
+DEFAULT_ATTRIBUTES = {
+    "multiInstanceLoopCharacteristics": {"isSequential": "false", "behavior": "All"},
+    "startEvent": {"isInterrupting": "true", "parallelMultiple": "false"},
+    "boundaryEvent": {"cancelActivity": "true", "parallelMultiple": "false"},
+    "intermediateCatchEvent": {"parallelMultiple": "false"},
+    "subProcess": {"triggeredByEvent": "false"},
+    "adHocSubProcess": {"triggeredByEvent": "false", "cancelRemainingInstances": "true"},
+    "process": {"isClosed": "false", "processType": "None"},
+    "eventBasedGateway": {"instantiate": "false", "eventGatewayType": "Exclusive"},
+    "dataObject": {"isCollection": "false"},
+    "standardLoopCharacteristics": {"testBefore": "false"},
+    "exclusiveGateway": {"gatewayDirection": "Unspecified"},
+    "inclusiveGateway": {"gatewayDirection": "Unspecified"},
+    "parallelGateway": {"gatewayDirection": "Unspecified"},
+}
+ACTIVITY_DEFAULTS = {"isForCompensation": "false", "startQuantity": "1", "completionQuantity": "1"}
+ACTIVITIES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+              "businessRuleTask", "callActivity", "subProcess", "adHocSubProcess", "transaction"}
+
+
+def drop_default_attributes(tree: etree._ElementTree) -> None:
+    """Leave out attributes holding the XSD's default value: written or not, they mean the same."""
+    for element in tree.iter(BPMN + "*"):
+        name = etree.QName(element).localname
+        defaults = {**DEFAULT_ATTRIBUTES.get(name, {}), **(ACTIVITY_DEFAULTS if name in ACTIVITIES else {})}
+        for attribute, value in defaults.items():
+            if element.get(attribute) == value:
+                del element.attrib[attribute]
+
+
+def _without_defaults_and_di_order(tree: etree._ElementTree) -> None:
+    """No attribute repeating the XSD's default, and each BPMN plane's shapes and edges in one order (by the element
+    they draw): bpmn.io writes them in an order of its own, which means nothing."""
+    drop_default_attributes(tree)
+    for plane in tree.iter(BPMNDI + "BPMNPlane"):
+        children = [c for c in plane if isinstance(c.tag, str)]
+        for child in children:
+            plane.remove(child)
+        plane.extend(sorted(children, key=lambda c: (c.get("bpmnElement") or "", c.get("id") or "", c.tag)))
+
+
 def canonical_bpmn(content: bytes) -> bytes:
     """The model's meaning as bytes: C14N 2.0 with whitespace around text stripped, attributes in order, namespace
-    prefixes renamed (also inside ``xsi:type`` values), no comments and no exporter stamp — so that opening and
-    saving a model in another modeller without changing it gives the same bytes."""
+    prefixes renamed (also inside ``xsi:type`` values), no comments and no exporter stamp, no attribute that only
+    repeats the XSD's default, the diagram's shapes and edges in one order — so that opening and saving a model in
+    another modeller (bpmn.io, Camunda Modeler) without changing it gives the same bytes."""
     tree, problems = parse_xml(content, "BPMN")
     if tree is None:
         raise ValueError(problems[0].message if problems else "not XML")
+    _without_defaults_and_di_order(tree)
     text = etree.canonicalize(tree, with_comments=False, strip_text=True, rewrite_prefixes=True,
                               qname_aware_attrs={XSI_TYPE}, exclude_attrs=TOOL_ATTRIBUTES)
     return text.encode("utf-8")

@@ -144,6 +144,27 @@ class ProcessVersion(Base):
     note: Mapped[str | None] = mapped_column(String(500))
 
 
+class ModelDraft(Base):
+    """A model an analyst uploaded or saved in the web modeler, with its forms and the lint's findings: reviewed,
+    then deployed by a second request without uploading it again (``engine.drafts``)."""
+
+    __tablename__ = "model_drafts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)  # its executable process's id
+    filename: Mapped[str] = mapped_column(String(255))  # ``lip20-0008.bpmn``: names its sidecar and its findings
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]]  # file name → the form's JSON text as written (its line numbers are the findings')
+    sop_metadata: Mapped[dict[str, Any]]
+    findings: Mapped[list[Any]]  # the lint's findings at the last save, as ``lint.as_json`` gives them
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    sha256: Mapped[str | None] = mapped_column(String(64))  # its version identity when it lints without error
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    deployed_version_id: Mapped[int | None] = mapped_column(ForeignKey("process_versions.id"))
+
+
 class Instance(Base):
     __tablename__ = "instances"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from engine.bpmn_xml import canonical_bpmn
 from engine.migrate import upgrade
 from engine.process.deployment import content_identity
 from engine.settings import MODELS_DIR
@@ -93,3 +94,34 @@ def test_versions_deployed_before_get_their_meaning_as_identity(tmp_path: Path) 
         stored = connection.execute(sa.text("SELECT sha256, note FROM process_versions")).one()
     engine.dispose()
     assert stored == (content_identity(as_another_modeller_saves_it(xml).encode("utf-8"), {}, {}), None)
+
+
+def as_bpmn_io_saves_it(text: str) -> str:
+    """What bpmn-js 18 (seen in the browser test's round trip) also does: it leaves out an attribute holding the XSD's
+    default (``isSequential="false"``) and writes the plane's shapes and edges in an order of its own."""
+    text = text.replace(' isSequential="false"', "")
+    plane = re.search(r"(<bpmndi:BPMNPlane[^>]*>)(.*)(</bpmndi:BPMNPlane>)", text, re.DOTALL)
+    assert plane is not None
+    items = re.findall(r"\s*<bpmndi:BPMN(?:Shape|Edge)\b.*?</bpmndi:BPMN(?:Shape|Edge)>|\s*<bpmndi:BPMN(?:Shape|Edge)\b"
+                       r"[^>]*/>", plane.group(2), re.DOTALL)
+    assert len(items) > 20 and "".join(items).strip() == plane.group(2).strip()
+    return text[:plane.start(2)] + "".join(reversed(items)) + "\n" + text[plane.end(2):]
+
+
+def test_bpmn_io_leaving_out_defaults_and_reordering_the_diagram_keeps_the_identity() -> None:
+    original = (MODELS_DIR / MODEL).read_text(encoding="utf-8")
+    assert ' isSequential="false"' in original
+    saved = as_bpmn_io_saves_it(original)
+    assert saved != original
+    assert canonical_bpmn(saved.encode()) == canonical_bpmn(original.encode())
+    sequential = original.replace(' isSequential="false"', ' isSequential="true"', 1)
+    assert canonical_bpmn(sequential.encode()) != canonical_bpmn(original.encode())  # a real change stays one
+
+
+def test_the_diff_does_not_report_a_default_attribute_left_out() -> None:
+    from engine.process.versions import VersionDiff, _diff_elements, _elements
+
+    original = (MODELS_DIR / MODEL).read_text(encoding="utf-8")
+    result = VersionDiff(1, 2, "lip20_0008")
+    _diff_elements(result, _elements(original), _elements(as_bpmn_io_saves_it(original)))
+    assert result.changed == [] and result.added == [] and result.removed == []

@@ -27,6 +27,7 @@ from flask_login import UserMixin, current_user, login_required, login_user, log
 from engine.access import (
     ACCESS_LOG_ROLES,
     ADMIN_ROLES,
+    ANALYST_ROLES,
     DASHBOARD_ROLES,
     INTERNAL_ROLES,
     QUALITY_ROLES,
@@ -82,6 +83,11 @@ class WebUser(UserMixin):
     def is_admin(self) -> bool:
         """Keeps users, units and the calendar (the menu item; the engine decides access)."""
         return bool(self.roles & ADMIN_ROLES)
+
+    @property
+    def is_analyst(self) -> bool:
+        """Models the processes (the analysts' menu item; the engine decides access)."""
+        return bool(self.roles & ANALYST_ROLES)
 
     @property
     def sees_access_log(self) -> bool:

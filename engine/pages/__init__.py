@@ -3,6 +3,20 @@
 The web app renders these frozen views; it never reads the database or combines services itself.
 """
 from .access_log import AccessEntry, AccessFilters, AccessLogPage, TaxpayerRef, access_log_page
+from .analyst import (
+    DiffPage,
+    DraftPage,
+    MigrationPage,
+    ModelerPage,
+    ProcessesPage,
+    VersionPage,
+    diff_page,
+    draft_page,
+    migration_page,
+    modeler_page,
+    processes_page,
+    version_page,
+)
 from .calls import CallListPage, ContactPage, RecordResult, call_list_page, contact_page, record_and_next
 from .campaigns import CampaignFilters, CampaignList, CampaignRow, CampaignSort, UploadPage, campaign_list, upload_page
 from .dashboard import DAY_CHOICES, DEFAULT_DAYS, Dashboard, dashboard_page
@@ -23,6 +37,18 @@ from .reports import CampaignPage, ReportPage, campaign_page, report_page
 from .tasks import Inbox, TaskFilters, TaskList, TaskPage, TaskSort, agents_field, inbox, task_list, task_page
 
 __all__ = [
+    "DiffPage",
+    "DraftPage",
+    "ModelerPage",
+    "MigrationPage",
+    "migration_page",
+    "modeler_page",
+    "ProcessesPage",
+    "VersionPage",
+    "diff_page",
+    "draft_page",
+    "processes_page",
+    "version_page",
     "AccessEntry",
     "AccessFilters",
     "AccessLogPage",

@@ -6,9 +6,9 @@ deploy versions (``deployment``), run instances and keep their state (``runtime`
 the engine uses the names below and sees plain values, never SpiffWorkflow objects.
 """
 from . import lint, rules
-from .deployment import VersionView, current_version, current_versions, deploy, deploy_models
+from .deployment import VersionView, current_version, current_versions, deploy, deploy_models, store_version
 from .expressions import ExpressionRejected, check_expression, evaluate, names_in
-from .loader import LoadedModel, load_model_file
+from .loader import LoadedModel, load_model_file, load_model_texts
 from .migration import MigrationPlan, migrate, migrate_all_eligible, plan_all, plan_migration
 from .runtime import LoadedInstance, TaskSnapshot, load_instance, save_instance, script_functions, start_by_message
 from .timers import tick
@@ -18,5 +18,5 @@ __all__ = ["VersionDiff", "VersionRow", "diff_versions", "list_versions",
            "MigrationPlan", "migrate", "migrate_all_eligible", "plan_all", "plan_migration",
            "ExpressionRejected", "LoadedInstance", "LoadedModel", "TaskSnapshot", "VersionView", "check_expression",
            "current_version", "current_versions", "deploy", "deploy_models", "evaluate", "load_instance",
-           "lint", "load_model_file", "names_in", "rules", "save_instance", "script_functions", "start_by_message",
-           "tick"]
+           "lint", "load_model_file", "load_model_texts", "names_in", "rules", "save_instance", "script_functions",
+           "start_by_message", "store_version", "tick"]

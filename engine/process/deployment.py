@@ -57,24 +57,33 @@ def deploy(ctx: Context, actor: str, path: Path = DEFAULT_BPMN, *, system: bool 
     model, problems = load_model_file(Path(path))
     if model is None:
         raise InvalidBpmn([str(p) for p in problems if p.severity == "error"])
-    sha = content_hash(model)
     with ctx.transaction() as session:
         if not system:
             require_roles(acting_user(session, actor, ctx.now()), DEPLOY_ROLES)
-        existing = session.scalars(select(ProcessVersion).where(ProcessVersion.sha256 == sha)).one_or_none()
-        if existing is not None:
-            active = current_version(session, existing.process_id)
-            if existing.id != active.id:  # an older version deployed again: roll back to it
-                existing.activated_at = max(ctx.now(), (active.activated_at or ctx.now()) + timedelta(microseconds=1))
-            return _view(existing, created=False)
-        row = ProcessVersion(process_id=model.process_id, sha256=sha, bpmn_xml=model.content.decode("utf-8"),
-                             spec_json=spec_to_json(model.spec, model.subprocess_specs), forms=model.forms,
-                             sop_metadata=model.sop_metadata, deployed_by=actor, deployed_at=ctx.now(),
-                             activated_at=ctx.now(), start_message=model.start_message,
-                             source_file=f"{Path(path).parent.name}/{Path(path).name}", note=note.strip()[:500])
-        session.add(row)
-        session.flush()
-        return _view(row, created=True)
+        return store_version(session, model, actor, ctx.now(), note=note,
+                             source_file=f"{Path(path).parent.name}/{Path(path).name}")
+
+
+def store_version(session: Session, model: LoadedModel, actor: str, now: datetime, *, note: str = "",
+                  source_file: str) -> VersionView:
+    """Store a checked model as a new version in the caller's transaction (the caller authorized ``actor``); the
+    same meaning deployed before is not stored again: that version is returned (``created=False``), made current
+    again when it was an older one (the rollback)."""
+    sha = content_hash(model)
+    existing = session.scalars(select(ProcessVersion).where(ProcessVersion.sha256 == sha)).one_or_none()
+    if existing is not None:
+        active = current_version(session, existing.process_id)
+        if existing.id != active.id:  # an older version deployed again: roll back to it
+            existing.activated_at = max(now, (active.activated_at or now) + timedelta(microseconds=1))
+        return _view(existing, created=False)
+    row = ProcessVersion(process_id=model.process_id, sha256=sha, bpmn_xml=model.content.decode("utf-8"),
+                         spec_json=spec_to_json(model.spec, model.subprocess_specs), forms=model.forms,
+                         sop_metadata=model.sop_metadata, deployed_by=actor, deployed_at=now,
+                         activated_at=now, start_message=model.start_message,
+                         source_file=source_file, note=note.strip()[:500])
+    session.add(row)
+    session.flush()
+    return _view(row, created=True)
 
 
 def deploy_models(ctx: Context, actor: str, directory: Path = MODELS_DIR, *, system: bool = False,

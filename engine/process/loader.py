@@ -183,31 +183,45 @@ def _case_file_problems(spec: str, forms: dict[str, Any]) -> list[tuple[Text, Te
 def load_forms(forms_dir: Path) -> tuple[dict[str, Any], set[str], list[Problem]]:
     """Read every ``*.json`` form; each must be a valid draft 2020-12 JSON Schema. Returns the valid forms, the
     names of the invalid ones, and what is wrong with them."""
+    texts: dict[str, str | OSError | UnicodeDecodeError] = {}
+    for path in sorted(forms_dir.glob("*.json")) if forms_dir.is_dir() else []:
+        try:
+            texts[path.name] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            texts[path.name] = exc
+    return check_forms(texts, str(forms_dir))
+
+
+def check_forms(texts: dict[str, Any], folder: str = "forms") -> tuple[dict[str, Any], set[str], list[Problem]]:
+    """Forms given as file name → JSON text (or the error reading it): the valid ones parsed, the names of the
+    invalid ones, and what is wrong with each (JSON by line and column, JSON Schema by path, our x-rules)."""
     forms: dict[str, Any] = {}
     invalid: set[str] = set()
     problems: list[Problem] = []
-    for path in sorted(forms_dir.glob("*.json")) if forms_dir.is_dir() else []:
-        label = str(path)
+    for name in sorted(texts):
+        label, text = f"{folder}/{name}", texts[name]
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(text, Exception):
+                raise text
+            schema = json.loads(text)
             Draft202012Validator.check_schema(schema)
         except json.JSONDecodeError as exc:
             problems.append(Problem(label, exc.lineno, N_("JSON tidak sah: {reason}", reason=exc.msg), rule="form",
                                     column=exc.colno))
-            invalid.add(path.name)
+            invalid.add(name)
             continue
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.path) or "(root)"
             problems.append(Problem(label, None, N_("JSON Schema tidak sah di {where}: {reason}", where=where,
                                                     reason=exc.message), rule="form"))
-            invalid.add(path.name)
+            invalid.add(name)
             continue
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(label, None, N_("file tidak dapat dibaca: {reason}", reason=str(exc)), rule="form"))
-            invalid.add(path.name)
+            invalid.add(name)
             continue
         problems += [Problem(label, None, message, rule="form") for message in _rule_problems(schema)]
-        forms[path.name] = schema
+        forms[name] = schema
     return forms, invalid, problems
 
 
@@ -254,14 +268,19 @@ def spiff_parse(tree: etree._ElementTree, filename: str) -> tuple[Any, list[Prob
     return parser, []
 
 
-def check_model(content: bytes, filename: str, forms_dir: Path | None) -> tuple[LoadedModel | None, list[Problem]]:
-    """All checks in order (the lint); a model is returned only when there is no error."""
+def check_model(content: bytes, filename: str, forms_dir: Path | None, *,
+                form_texts: dict[str, str] | None = None) -> tuple[LoadedModel | None, list[Problem]]:
+    """All checks in order (the lint); a model is returned only when there is no error. The forms are the files of
+    ``forms_dir``, or ``form_texts`` (file name → JSON text: an upload, the web modeler)."""
     tree, parsed = parse_xml(content, filename)
     if tree is None:
         return None, [replace(p, message=N_("XML tidak dapat dibaca: {reason}", reason=p.message)) for p in parsed]
     source = lint.Source(filename, content)
     problems = xsd_problems(tree, filename)
-    forms, invalid, form_problems = load_forms(forms_dir) if forms_dir else ({}, set(), [])
+    if form_texts is not None:
+        forms, invalid, form_problems = check_forms(form_texts)
+    else:
+        forms, invalid, form_problems = load_forms(forms_dir) if forms_dir else ({}, set(), [])
     problems += form_problems + expression_problems(tree, source) + structure_problems(tree, source)
     problems += user_task_problems(tree, source, forms, invalid) + lint.graph_problems(tree, source, forms)
     if any(p.severity == "error" for p in problems):
@@ -293,4 +312,14 @@ def load_model_file(path: Path) -> tuple[LoadedModel | None, list[Problem]]:
             problems.append(Problem(str(sidecar), exc.lineno, N_("JSON tidak sah: {reason}", reason=exc.msg),
                                     rule="xml", column=exc.colno))
             return None, problems
+    return model, problems
+
+
+def load_model_texts(filename: str, content: bytes, form_texts: dict[str, str],
+                     sop_metadata: dict[str, Any]) -> tuple[LoadedModel | None, list[Problem]]:
+    """Check a model held in memory (an upload, the web modeler's save) with its forms and SOP metadata: the same
+    checks as ``load_model_file``."""
+    model, problems = check_model(content, filename, None, form_texts=form_texts)
+    if model is not None:
+        model.sop_metadata = dict(sop_metadata)
     return model, problems

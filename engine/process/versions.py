@@ -14,7 +14,7 @@ from lxml import etree
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..bpmn_xml import BPMN, BPMNDI, SPIFF, TOOL_ATTRIBUTES, parse_xml
+from ..bpmn_xml import BPMN, BPMNDI, SPIFF, TOOL_ATTRIBUTES, drop_default_attributes, parse_xml
 from ..context import Context
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_
@@ -84,18 +84,23 @@ class VersionDiff:
 
 def diff_versions(ctx: Context, old_id: int, new_id: int) -> VersionDiff:
     with ctx.transaction() as session:
-        old, new = _version(session, old_id), _version(session, new_id)
-        if old.process_id != new.process_id:
-            raise InvalidInput(N_("Versi {old} ({a}) dan {new} ({b}) bukan versi dari proses yang sama.", old=old_id,
-                                  a=old.process_id, new=new_id, b=new.process_id))
-        result = VersionDiff(old.id, new.id, new.process_id)
-        _diff_elements(result, _elements(old.bpmn_xml), _elements(new.bpmn_xml))
-        before, after = _layout(old.bpmn_xml), _layout(new.bpmn_xml)  # each parsed once
-        result.moved = sorted(k for k, v in after.items() if before.get(k, v) != v)
-        _diff_forms(result, old.forms or {}, new.forms or {})
-        old_sop, new_sop = old.sop_metadata or {}, new.sop_metadata or {}
-        result.sop_changed = sorted(k for k in set(old_sop) | set(new_sop) if old_sop.get(k) != new_sop.get(k))
-        return result
+        return version_diff(session, old_id, new_id)
+
+
+def version_diff(session: Session, old_id: int, new_id: int) -> VersionDiff:
+    """What changed from one version to another, in the caller's transaction."""
+    old, new = _version(session, old_id), _version(session, new_id)
+    if old.process_id != new.process_id:
+        raise InvalidInput(N_("Versi {old} ({a}) dan {new} ({b}) bukan versi dari proses yang sama.", old=old_id,
+                              a=old.process_id, new=new_id, b=new.process_id))
+    result = VersionDiff(old.id, new.id, new.process_id)
+    _diff_elements(result, _elements(old.bpmn_xml), _elements(new.bpmn_xml))
+    before, after = _layout(old.bpmn_xml), _layout(new.bpmn_xml)  # each parsed once
+    result.moved = sorted(k for k, v in after.items() if before.get(k, v) != v)
+    _diff_forms(result, old.forms or {}, new.forms or {})
+    old_sop, new_sop = old.sop_metadata or {}, new.sop_metadata or {}
+    result.sop_changed = sorted(k for k in set(old_sop) | set(new_sop) if old_sop.get(k) != new_sop.get(k))
+    return result
 
 
 def _version(session: Session, version_id: int) -> ProcessVersion:
@@ -117,6 +122,7 @@ def _elements(xml: str) -> dict[str, _Element]:
     tree, _ = parse_xml(xml.encode("utf-8"), "BPMN")
     if tree is None:
         return {}
+    drop_default_attributes(tree)  # isSequential="false" written or left out (bpmn.io) is no change
     found = {}
     for node in tree.getroot().iter(f"{BPMN}*"):
         element_id = node.get("id")

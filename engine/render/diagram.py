@@ -32,7 +32,7 @@ from .model import (
     ns,
     plane_items,
 )
-from .svg import CSS, SVG_NS, circle, num, path, place, sub
+from .svg import CSS, SVG_NS, circle, num, path, place, rect, sub
 
 MARGIN = 10.0
 BIOC_NS = "http://bpmn.io/schema/bpmn/biocolor/1.0"
@@ -135,7 +135,8 @@ def _colour(item: Item, g: etree._Element) -> None:
             node.set("style", f"fill:{stroke};stroke:{stroke}")
 
 
-def _draw_item(ctx: Ctx, svg: etree._Element, item: Item, styles: Mapping[str, str]) -> None:
+def _draw_item(ctx: Ctx, svg: etree._Element, item: Item, styles: Mapping[str, str],
+               badges: Mapping[str, str]) -> None:
     """One element group with everything of the shape or edge inside."""
     category, draw = _category(item.kind)
     classes = ["bpmn-element", f"bpmn-{category}"] + ([f"bpmn-{_kebab(item.kind)}"] if item.kind else [])
@@ -150,6 +151,8 @@ def _draw_item(ctx: Ctx, svg: etree._Element, item: Item, styles: Mapping[str, s
     _colour(item, g)
     if category in MARKED:
         _state_mark(g, item, extra.split())
+    if badges.get(item.element_id):
+        _badge(g, item, badges[item.element_id])
     if item.bounds is not None:
         b = item.bounds
         ctx.extend(b.x, b.y, b.x + b.w, b.y + b.h)
@@ -168,6 +171,23 @@ def _state_mark(g: etree._Element, item: Item, extra: list[str]) -> None:
     circle(mark, 0, 0, 8, "bpmn-state-disc")
     d, css = STATE_MARKS[state]
     path(mark, d, css)
+
+
+def _badge(g: etree._Element, item: Item, text: str) -> None:
+    """A short text in a box on the element's top-left corner (a shape) or its first segment's middle (an edge):
+    what a visual diff or the lint says about it ("+3", "!1"), so it is never told by colour alone."""
+    if item.bounds is not None:
+        x, y = item.bounds.x - 6, item.bounds.y - 9
+    elif len(item.waypoints) >= 2:
+        (x1, y1), (x2, y2) = item.waypoints[0], item.waypoints[1]
+        x, y = (x1 + x2) / 2 - 6, (y1 + y2) / 2 - 9
+    else:
+        return
+    width = 8 + 7 * len(text)
+    badge = sub(g, "g", {"class": "bpmn-badge"})
+    rect(badge, x, y, width, 17, "bpmn-badge-box", 3)
+    label = sub(badge, "text", {"class": "bpmn-badge-text", "x": num(x + width / 2), "y": num(y + 12.5)})
+    label.text = text
 
 
 def _parse(content: bytes) -> etree._Element:
@@ -214,7 +234,7 @@ def _frame(svg: etree._Element, extent: list[float]) -> tuple[float, float]:
 
 
 def _render(model: Model, diagram: etree._Element, styles: Mapping[str, str], title: str | None,
-            ) -> RenderedDiagram:
+            badges: Mapping[str, str]) -> RenderedDiagram:
     """Draw one BPMNDiagram."""
     items, warnings = plane_items(model, diagram)
     ctx = Ctx(model, frozenset(i.element_id for i in items if i.bounds is not None),
@@ -223,15 +243,16 @@ def _render(model: Model, diagram: etree._Element, styles: Mapping[str, str], ti
     svg = _svg_root(diagram, title or name or name_of(model.root) or None)
     order = sorted(range(len(items)), key=lambda i: (*_layer(ctx, items[i]), i))
     for index in order:
-        _draw_item(ctx, svg, items[index], styles)
+        _draw_item(ctx, svg, items[index], styles, badges)
     width, height = _frame(svg, ctx.extent)
     text = etree.tostring(svg, encoding="unicode")
     return RenderedDiagram(diagram.get("id") or "", name, text + "\n", width, height, tuple(warnings))
 
 
 def render_diagrams(content: bytes, *, styles: Mapping[str, str] | None = None, title: str | None = None,
-                    ) -> list[RenderedDiagram]:
-    """Render every BPMNDiagram of a BPMN 2.0 file to SVG (raises RenderError with a clear message)."""
+                    badges: Mapping[str, str] | None = None) -> list[RenderedDiagram]:
+    """Render every BPMNDiagram of a BPMN 2.0 file to SVG (raises RenderError with a clear message). ``styles``
+    adds a class to elements by id, ``badges`` a short text drawn on them."""
     root = _parse(content)
     diagrams = [d for d in root if ns(d) == BPMNDI_NS and local(d) == "BPMNDiagram"]
     if not diagrams:
@@ -241,7 +262,7 @@ def render_diagrams(content: bytes, *, styles: Mapping[str, str] | None = None, 
     drawn, left_out = [], []
     for diagram in diagrams:
         try:
-            drawn.append(_render_guarded(model, diagram, styles or {}, title))
+            drawn.append(_render_guarded(model, diagram, styles or {}, title, badges or {}))
         except Skipped as skipped:
             left_out.append(f"{skipped} (diagram left out)")
     if not drawn:
@@ -254,10 +275,10 @@ def render_diagrams(content: bytes, *, styles: Mapping[str, str] | None = None, 
 
 
 def _render_guarded(model: Model, diagram: etree._Element, styles: Mapping[str, str], title: str | None,
-                    ) -> RenderedDiagram:
+                    badges: Mapping[str, str]) -> RenderedDiagram:
     """Render one diagram; odd third-party input must end in a RenderError, never a traceback."""
     try:
-        return _render(model, diagram, styles, title)
+        return _render(model, diagram, styles, title, badges)
     except (RenderError, Skipped):
         raise
     except Exception as exc:  # deliberately broad: the input is untrusted and arbitrary

@@ -5,7 +5,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import admin, calls, campaigns, dashboard, docs, instances, quality, reassign, tasks
+    from . import admin, analyst, calls, campaigns, dashboard, docs, instances, quality, reassign, tasks
 
-    for module in (tasks, campaigns, calls, instances, docs, quality, dashboard, reassign, admin):
+    for module in (tasks, campaigns, calls, instances, docs, quality, dashboard, reassign, admin, analyst):
         app.register_blueprint(module.bp)
