@@ -312,7 +312,7 @@ def test_a_dry_run_and_a_plan_change_nothing_and_a_move_shows_on_the_instance_pa
     moved = trail.xpath('//li[@class="action-instance_migrated"]')
     assert len(moved) == 1 and "admin" in moved[0].text_content()
     detail = " ".join(moved[0].xpath('.//div[contains(@class, "migrated")]')[0].text_content().split())
-    assert detail.startswith(f"dari versi 1 ke versi {v2}; langkah yang berubah:") and ARCHIVE in detail
+    assert detail.startswith(f"dari versi #1 ke versi #{v2}; langkah yang berubah:") and ARCHIVE in detail
     login_as(client, "unit")  # the requesting unit sees that it moved, not KLIP's details
     unit_view = page_tree(client.get(f"/proses/{instance_id}")).xpath('//li[@class="action-instance_migrated"]')
     assert len(unit_view) == 1 and not unit_view[0].xpath('.//div[contains(@class, "migrated")]')
