@@ -193,8 +193,10 @@ def _choices(session: Session, user: User) -> tuple[tuple[tuple[int, str], ...],
     """What the inbox's filters offer: the campaigns (by title, one more than are offered: "there are more"),
     steps and lanes of the user's workable tasks."""
     conn, workable = session.connection(), access.workable_filter(user)
-    campaigns = conn.execute(_workable(select(Campaign.id, Campaign.title), user, workable)
-                             .where(Campaign.id.is_not(None)).group_by(Campaign.id, Campaign.title)
+    with_work = (select(Instance.campaign_id).select_from(TaskIndex)
+                 .join(Instance, Instance.id == TaskIndex.instance_id).where(workable))
+    campaigns = conn.execute(select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
+                             .where(Campaign.id.in_(with_work), access.campaign_filter(user))
                              .order_by(func.lower(Campaign.title), Campaign.id)
                              .limit(MAX_CAMPAIGN_CHOICES + 1)).all()
     steps = conn.execute(_workable(select(TaskIndex.bpmn_id, func.min(TaskIndex.name)), user, workable)
