@@ -46,7 +46,8 @@ PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's string and int converters leave 
 def row_url(endpoint: str, name: str) -> Callable[[Any], str]:
     """``url_for(endpoint, **{name: value})`` for each row of a list: the address is built once and each row's
     value put in as werkzeug's string and int converters would put it (a page of 50 rows has 200 row links)."""
-    prefix, mark, suffix = url_for(endpoint, **{name: ROW_MARK}).partition(str(ROW_MARK))
+    values: dict[str, Any] = {name: ROW_MARK}
+    prefix, mark, suffix = url_for(endpoint, **values).partition(str(ROW_MARK))
     if not mark:
         raise ValueError(f"{endpoint} has no <{name}> in its path")
     return lambda value: f"{prefix}{quote(str(value), safe=PATH_SAFE)}{suffix}"
