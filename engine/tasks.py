@@ -81,7 +81,8 @@ class TaskDetail:
     subject: Any = None  # what the task is about (its ``subjectVariable``), e.g. the agent a score sheet is for
 
 
-def task_view(row: TaskIndex, campaign_id: int | None, now: datetime) -> TaskView:
+def task_view(row: Any, campaign_id: int | None, now: datetime) -> TaskView:
+    """A task list's view of a task-index row (the ORM object, or a row of its columns)."""
     return TaskView(row.task_id, row.instance_id, campaign_id, row.bpmn_id, row.name, row.lane, row.role,
                     row.assignee, row.claimed_by, row.form, row.view, row.due_at, row.ready_at,
                     bool(row.due_at and row.due_at < now))

@@ -141,7 +141,9 @@ def _raise_if(errors: dict[str, str]) -> None:
 # --- session-level functions (no commit) ------------------------------------------------------------
 
 def find_user(session: Session, username: str) -> User | None:
-    return session.scalars(select(User).where(User.username == username)).one_or_none()
+    """The user with their roles, in one statement (every web request begins with it)."""
+    return session.scalars(select(User).where(User.username == username)
+                           .options(joinedload(User.roles))).unique().one_or_none()
 
 
 def add_user(

@@ -470,3 +470,19 @@ def test_campaign_api_pages_filters_and_refuses_bad_parameters(client, make_ctx,
                         ("page=x", "page"), ("q=" + "q" * 201, "q")):
         response = client.get(f"/api/v1/campaigns?{query}", headers=headers)
         assert response.status_code == 422 and list(response.get_json()["fields"]) == [name], query
+
+
+@pytest.mark.parametrize(("endpoint", "name", "values"), [
+    ("tasks.task", "task_id", ["3f2c9a1e-0b7d-4c55-9e21-6a0f1d2e3b4c", "a b/c?d#e%f", "ümlaut&x=1", "x;y@z"]),
+    ("campaigns.show", "campaign_id", [1, 42, 2**31 - 1]),
+])
+def test_row_url_builds_the_address_url_for_would(app, endpoint: str, name: str, values: list[Any]) -> None:
+    """A list builds each row's link once per page (``row_url``); the link a reader follows is the same one
+    ``url_for`` gives, whatever characters a task id holds."""
+    from flask import url_for
+
+    from webapp.listing import row_url
+
+    with app.test_request_context("/"):
+        build = row_url(endpoint, name)
+        assert [build(value) for value in values] == [url_for(endpoint, **{name: value}) for value in values]

@@ -321,9 +321,10 @@ def progress(session: Session, campaign_id: int, agent: str | None = None) -> di
 def progress_by_campaign(session: Session, campaign_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """``progress`` of many campaigns in one aggregate query (a list page's campaigns); zeros for none."""
     ids = sorted(set(campaign_ids))
-    found = {row[0]: dict(zip(PROGRESS_KEYS, (int(n) for n in row[1:]), strict=True)) for row in session.execute(
+    rows = session.connection().execute(  # Core: plain rows of numbers
         select(Contact.campaign_id, *_progress_columns()).where(Contact.campaign_id.in_(ids))
-        .group_by(Contact.campaign_id))} if ids else {}
+        .group_by(Contact.campaign_id)) if ids else ()
+    found = {row[0]: dict(zip(PROGRESS_KEYS, (int(n) for n in row[1:]), strict=True)) for row in rows}
     return {cid: found.get(cid, dict.fromkeys(PROGRESS_KEYS, 0)) for cid in ids}
 
 

@@ -93,8 +93,9 @@ def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None
     filters = filters or CampaignFilters()
     filters.check()
     with access.acting(ctx, who) as (session, user):
+        conn = session.connection()  # Core: the list's rows are only read, no ORM object is made
         where = (access.campaign_filter(user), matches(filters.q, Campaign.title, Campaign.requester))
-        counts = {status: int(n) for status, n in session.execute(
+        counts = {status: int(n) for status, n in conn.execute(
             select(Campaign.status, func.count()).where(*where).group_by(Campaign.status))}
         total = sum(counts.values())
         shown = paging(filters.page, filters.per_page, counts.get(filters.status, 0) if filters.status else total,
@@ -103,10 +104,10 @@ def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None
                        Campaign.created_by, Campaign.created_at).where(*where)
         if filters.status:
             query = query.where(Campaign.status == filters.status)
-        rows = session.execute(query.order_by(*_order(CampaignSort(filters.sort)))
+        rows = conn.execute(query.order_by(*_order(CampaignSort(filters.sort)))
                                .limit(shown.per_page).offset(shown.offset)).all()
         ids = [row.id for row in rows]
-        instances = {cid: iid for cid, iid in session.execute(
+        instances = {cid: iid for cid, iid in conn.execute(
             select(Instance.campaign_id, func.min(Instance.id)).where(Instance.campaign_id.in_(ids))
             .group_by(Instance.campaign_id))} if ids else {}
         progress = contacts.progress_by_campaign(session, ids)

@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVarTuple, Unpack
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import access
@@ -114,11 +114,14 @@ def _titles(session: Session, user: User, ids: set[int]) -> dict[int, str]:
     return {cid: title for cid, title in session.execute(query)}
 
 
-def _workable(query: Select[Unpack[Columns]], user: User) -> Select[Unpack[Columns]]:
-    """``query`` over the user's workable tasks, joined with their instance and (when readable) campaign."""
+def _workable(query: Select[Unpack[Columns]], user: User, workable: Any = None) -> Select[Unpack[Columns]]:
+    """``query`` over the user's workable tasks, joined with their instance and (when readable) campaign.
+
+    ``workable``: the user's :func:`access.workable_filter` when the caller has it already (a page builds it once).
+    """
     return (query.select_from(TaskIndex).join(Instance, Instance.id == TaskIndex.instance_id)
             .outerjoin(Campaign, and_(Campaign.id == Instance.campaign_id, access.campaign_filter(user)))
-            .where(access.workable_filter(user)))
+            .where(access.workable_filter(user) if workable is None else workable))
 
 
 def _narrowing(filters: TaskFilters) -> list[Any]:
@@ -143,30 +146,37 @@ def _order(sort: TaskSort) -> tuple[Any, ...]:
     return *due, TaskIndex.ready_at, TaskIndex.task_id
 
 
-def _scope_counts(session: Session, user: User, now: datetime, filters: TaskFilters) -> dict[str, int]:
+# What a task list shows of each task: plain rows (no ORM object per row), read as TaskViews are.
+TASK_COLUMNS = (TaskIndex.task_id, TaskIndex.instance_id, TaskIndex.bpmn_id, TaskIndex.name, TaskIndex.lane,
+                TaskIndex.role, TaskIndex.assignee, TaskIndex.claimed_by, TaskIndex.form, TaskIndex.view,
+                TaskIndex.due_at, TaskIndex.ready_at, Instance.campaign_id, Campaign.title)
+
+
+def _scope_counts(conn: Connection, user: User, now: datetime, filters: TaskFilters, workable: Any) -> dict[str, int]:
     """Tasks per scope tab, search and filters applied: one aggregate query."""
     def count(scope: TaskScope) -> Any:
         if scope is TaskScope.ALL:
             return func.count()
         return func.coalesce(func.sum(case((access.scope_filter(scope, user.username, now), 1), else_=0)), 0)
 
-    row: Any = session.execute(_workable(select(*(count(s) for s in TaskScope)), user)
-                               .where(*_narrowing(filters))).one()
+    row: Any = conn.execute(_workable(select(*(count(s) for s in TaskScope)), user, workable)
+                            .where(*_narrowing(filters))).one()
     return {scope: int(n) for scope, n in zip(TaskScope, row, strict=True)}
 
 
 def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters,
                clamp: bool) -> tuple[tuple[TaskView, ...], dict[int, str], dict[str, int], Paging]:
     """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded)."""
-    counts = _scope_counts(session, user, now, filters)
+    conn, workable = session.connection(), access.workable_filter(user)  # Core: these rows are only read
+    counts = _scope_counts(conn, user, now, filters, workable)
     scope = TaskScope(filters.scope)
     shown = paging(filters.page, filters.per_page, counts[scope], clamp)
-    query = (_workable(select(TaskIndex, Instance.campaign_id, Campaign.title), user)
+    query = (_workable(select(*TASK_COLUMNS), user, workable)
              .where(*_narrowing(filters), access.scope_filter(scope, user.username, now))
              .order_by(*_order(TaskSort(filters.sort))).limit(shown.per_page).offset(shown.offset))
-    rows = session.execute(query).all()
-    titles = {cid: title for _, cid, title in rows if cid is not None and title is not None}
-    return tuple(task_view(row, cid, now) for row, cid, _ in rows), titles, counts, shown
+    rows: Any = conn.execute(query).all()
+    titles = {row.campaign_id: row.title for row in rows if row.campaign_id is not None and row.title is not None}
+    return tuple(task_view(row, row.campaign_id, now) for row in rows), titles, counts, shown
 
 
 def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp: bool = False) -> TaskList:
@@ -182,14 +192,17 @@ def _choices(session: Session, user: User) -> tuple[tuple[tuple[int, str], ...],
                                                     tuple[str, ...]]:
     """What the inbox's filters offer: the campaigns (by title, one more than are offered: "there are more"),
     steps and lanes of the user's workable tasks."""
-    campaigns = session.execute(_workable(select(Campaign.id, Campaign.title), user)
-                                .where(Campaign.id.is_not(None)).group_by(Campaign.id, Campaign.title)
-                                .order_by(func.lower(Campaign.title), Campaign.id)
-                                .limit(MAX_CAMPAIGN_CHOICES + 1)).all()
-    steps = session.execute(_workable(select(TaskIndex.bpmn_id, func.min(TaskIndex.name)), user)
-                            .group_by(TaskIndex.bpmn_id).order_by(func.min(TaskIndex.name))).all()
-    lanes = session.scalars(_workable(select(TaskIndex.lane), user).where(TaskIndex.lane.is_not(None))
-                            .group_by(TaskIndex.lane).order_by(TaskIndex.lane)).all()
+    conn, workable = session.connection(), access.workable_filter(user)
+    with_work = (select(Instance.campaign_id).select_from(TaskIndex)
+                 .join(Instance, Instance.id == TaskIndex.instance_id).where(workable))
+    campaigns = conn.execute(select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
+                             .where(Campaign.id.in_(with_work), access.campaign_filter(user))
+                             .order_by(func.lower(Campaign.title), Campaign.id)
+                             .limit(MAX_CAMPAIGN_CHOICES + 1)).all()
+    steps = conn.execute(_workable(select(TaskIndex.bpmn_id, func.min(TaskIndex.name)), user, workable)
+                         .group_by(TaskIndex.bpmn_id).order_by(func.min(TaskIndex.name))).all()
+    lanes = conn.scalars(_workable(select(TaskIndex.lane), user, workable).where(TaskIndex.lane.is_not(None))
+                         .group_by(TaskIndex.lane).order_by(TaskIndex.lane)).all()
     return (tuple((cid, title) for cid, title in campaigns), tuple((b, n) for b, n in steps),
             tuple(lane for lane in lanes if lane))
 
@@ -202,7 +215,7 @@ def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
     with access.acting(ctx, who) as (session, user):
         tasks, titles, counts, shown = _task_page(session, user, ctx.now(), filters, clamp=True)
         campaigns, steps, lanes = _choices(session, user)
-        unread = session.scalar(select(func.count(Notification.id)).where(
+        unread = session.connection().scalar(select(func.count(Notification.id)).where(
             Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
     return Inbox(filters.scope, tasks, counts, titles, unread, filters, shown, campaigns[:MAX_CAMPAIGN_CHOICES],
                  len(campaigns) > MAX_CAMPAIGN_CHOICES, steps, lanes)
