@@ -6,8 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from lxml import etree
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from .. import access, drafts
 from ..access import Who
@@ -15,9 +14,9 @@ from ..bpmn_xml import parse_xml
 from ..context import Context
 from ..errors import InvalidInput, NotFound
 from ..i18n import N_, Text
-from ..models import Instance, ModelDraft, ProcessVersion
-from ..process import MigrationPlan, current_versions, plan_all, rules
-from ..process.versions import ElementChange, version_diff
+from ..models import ModelDraft, ProcessVersion
+from ..process import MigrationPlan, plan_all, rules
+from ..process.versions import ElementChange, VersionRow, version_diff, version_rows
 from ..render import RenderError, render_diagrams
 from .diagrams import diagram_title, processes
 
@@ -26,25 +25,11 @@ DIFF_MARKS = {"added": ("diff-added", "+"), "removed": ("diff-removed", "−"), 
 
 
 @dataclass(frozen=True)
-class VersionItem:
-    id: int
-    number: int  # within its process: v1, v2 …
-    process_id: str
-    sha256: str
-    deployed_by: str
-    deployed_at: datetime
-    note: str
-    running: int
-    finished: int
-    current: bool
-
-
-@dataclass(frozen=True)
 class ProcessItem:
     process_id: str
     title: str
     nomor: str
-    versions: tuple[VersionItem, ...]  # newest first
+    versions: tuple[VersionRow, ...]  # newest first
 
 
 @dataclass(frozen=True)
@@ -66,7 +51,7 @@ class ProcessesPage:
 @dataclass(frozen=True)
 class VersionPage:
     title: str
-    version: VersionItem
+    version: VersionRow
     svg: str
     previous: int | None  # the version before it in its process, for "compare"
 
@@ -86,8 +71,8 @@ class DiffEntry:
 @dataclass(frozen=True)
 class DiffPage:
     title: str
-    old: VersionItem
-    new: VersionItem
+    old: VersionRow
+    new: VersionRow
     entries: tuple[DiffEntry, ...]
     new_svg: str  # the new version, with what was added and changed marked
     old_svg: str  # the old version with what was removed marked ("" when nothing was removed)
@@ -95,7 +80,7 @@ class DiffPage:
     forms_removed: tuple[str, ...]
     forms_changed: tuple[tuple[str, tuple[str, ...]], ...]
     sop_changed: tuple[str, ...]
-    versions: tuple[VersionItem, ...]  # of the process, for choosing another pair
+    versions: tuple[VersionRow, ...]  # of the process, for choosing another pair
 
 
 @dataclass(frozen=True)
@@ -108,7 +93,7 @@ class DraftPage:
 def processes_page(ctx: Context, who: Who) -> ProcessesPage:
     with access.acting(ctx, who) as (session, user):
         access.may_model(user)
-        items = _versions(session)
+        items = version_rows(session)
         listed = tuple(ProcessItem(p.process_id, p.title, p.nomor,
                                    tuple(reversed([v for v in items if v.process_id == p.process_id])))
                        for p in processes(session))
@@ -121,7 +106,7 @@ def processes_page(ctx: Context, who: Who) -> ProcessesPage:
 def version_page(ctx: Context, who: Who, version_id: int) -> VersionPage:
     with access.acting(ctx, who) as (session, user):
         access.may_model(user)
-        items = _versions(session)
+        items = version_rows(session)
         row = session.get(ProcessVersion, version_id)
         if row is None:
             raise NotFound(N_("Versi {id} tidak ada.", id=version_id))
@@ -140,7 +125,7 @@ def diff_page(ctx: Context, who: Who, old_id: int | None, new_id: int | None) ->
         if old_id is None or new_id is None or old_id == new_id:
             raise InvalidInput(N_("Pilih dua versi yang berbeda dari satu proses."),
                                {"old" if old_id is None or old_id == new_id else "new": N_("Pilih versi.")})
-        items = {v.id: v for v in _versions(session)}
+        items = {v.id: v for v in version_rows(session)}
         diff = version_diff(session, old_id, new_id)
         old_xml, new_xml = (session.get_one(ProcessVersion, i).bpmn_xml for i in (old_id, new_id))
         meta = dict(session.get_one(ProcessVersion, new_id).sop_metadata or {})
@@ -193,25 +178,6 @@ def _kinds(xml: str) -> dict[str, str]:
                                     if isinstance(el.tag, str) and el.get("id")}
 
 
-def _versions(session: Session) -> list[VersionItem]:
-    """Every deployed version, oldest first, numbered within its process, with its instance counts."""
-    counts: dict[tuple[int, str], int] = {
-        (version_id, status): n for version_id, status, n in session.execute(
-            select(Instance.version_id, Instance.status, func.count()).group_by(Instance.version_id,
-                                                                                Instance.status))}
-    current = {v.id for v in current_versions(session)}
-    numbers: dict[str, int] = {}
-    items = []
-    columns = (ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.sha256, ProcessVersion.deployed_by,
-               ProcessVersion.deployed_at, ProcessVersion.note)
-    for v in session.execute(select(*columns).order_by(ProcessVersion.id)):
-        numbers[v.process_id] = numbers.get(v.process_id, 0) + 1
-        items.append(VersionItem(v.id, numbers[v.process_id], v.process_id, v.sha256, v.deployed_by, v.deployed_at,
-                                 v.note or "", counts.get((v.id, "running"), 0), counts.get((v.id, "completed"), 0),
-                                 v.id in current))
-    return items
-
-
 def finding_text(text: Text | None, lang: str) -> str:
     return text.render(lang) if text is not None else ""
 
@@ -237,8 +203,8 @@ def modeler_page(ctx: Context, who: Who, draft_id: int | None, process_id: str |
 class MigrationPage:
     """Every running instance of a process that runs on another version than the target: eligible, or why not."""
 
-    targets: tuple[VersionItem, ...]  # every version, for choosing the target
-    target: VersionItem
+    targets: tuple[VersionRow, ...]  # every version, for choosing the target
+    target: VersionRow
     plans: tuple[MigrationPlan, ...]
 
     @property
@@ -251,7 +217,7 @@ def migration_page(ctx: Context, who: Who, to_version_id: int | None) -> Migrati
     a campaign's data starts). The plans come from ``engine.process.migration.plan_all`` (its own transaction)."""
     with access.acting(ctx, who) as (session, user):
         access.may_model(user)
-        items = _versions(session)
+        items = version_rows(session)
         listed = processes(session)
     if to_version_id is None and listed:
         to_version_id = listed[0].version_id

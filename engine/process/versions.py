@@ -28,6 +28,7 @@ DI = "{http://www.omg.org/spec/DD/20100524/DI}"
 @dataclass(frozen=True)
 class VersionRow:
     id: int
+    number: int  # within its process: v1, v2 …
     process_id: str
     sha256: str
     deployed_by: str
@@ -38,20 +39,32 @@ class VersionRow:
     current: bool
 
 
+def version_rows(session: Session) -> list[VersionRow]:
+    """Every deployed version, oldest first, numbered within its process, with how many instances run on it and how
+    many finished."""
+    counts: dict[tuple[int, str], int] = {
+        (version_id, status): n for version_id, status, n in session.execute(
+            select(Instance.version_id, Instance.status, func.count()).group_by(Instance.version_id,
+                                                                                Instance.status))}
+    current = {v.id for v in current_versions(session)}
+    numbers: dict[str, int] = {}
+    rows = []
+    columns = (ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.sha256, ProcessVersion.deployed_by,
+               ProcessVersion.deployed_at, ProcessVersion.note)
+    for v in session.execute(select(*columns).order_by(ProcessVersion.id)):
+        numbers[v.process_id] = numbers.get(v.process_id, 0) + 1
+        rows.append(VersionRow(v.id, numbers[v.process_id], v.process_id, v.sha256, v.deployed_by, v.deployed_at,
+                               v.note or "", counts.get((v.id, "running"), 0), counts.get((v.id, "completed"), 0),
+                               v.id in current))
+    return rows
+
+
 def list_versions(ctx: Context, process_id: str | None = None) -> list[VersionRow]:
-    """Every deployed version, oldest first, with how many instances run on it and how many finished."""
+    """Every deployed version (of one process, if given), by process and oldest first."""
     with ctx.transaction() as session:
-        counts: dict[tuple[int, str], int] = {
-            (version_id, status): n for version_id, status, n in session.execute(
-                select(Instance.version_id, Instance.status, func.count()).group_by(Instance.version_id,
-                                                                                    Instance.status))}
-        current = {v.id for v in current_versions(session)}
-        query = select(ProcessVersion).order_by(ProcessVersion.process_id, ProcessVersion.id)
-        if process_id:
-            query = query.where(ProcessVersion.process_id == process_id)
-        return [VersionRow(v.id, v.process_id, v.sha256, v.deployed_by, v.deployed_at, v.note or "",
-                           counts.get((v.id, "running"), 0), counts.get((v.id, "completed"), 0), v.id in current)
-                for v in session.scalars(query)]
+        rows = version_rows(session)
+    return sorted((r for r in rows if process_id is None or r.process_id == process_id),
+                  key=lambda r: (r.process_id, r.id))
 
 
 @dataclass(frozen=True)
