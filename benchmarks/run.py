@@ -298,6 +298,7 @@ def main() -> None:
         export_once(sys.argv[2], int(sys.argv[3]))
         return
     _under_postgres()
+    # KLIP_BENCH_ONLY=completion,lists runs only those steps (while working on one goal; `make bench` runs all)
     if os.environ.get("KLIP_BENCH_QUICK"):  # a smoke run of every step (minutes less; its figures mean little)
         completion.ROUNDS, lists.INSTANCES, lists.ROUNDS, load.PHASE_S, documents.RUNS = 5, 50, 10, 2.0, 1
     started = time.perf_counter()
@@ -308,7 +309,9 @@ def main() -> None:
         warmup = directory / "warmup"
         warmup.mkdir()
         measure(10, warmup)  # the first run pays for imports and cold caches; not reported
-        for step in (_completion, _size_step, _load, _lists, _imports, _documents, _exports_and_hostile):
+        steps = (_completion, _size_step, _load, _lists, _imports, _documents, _exports_and_hostile)
+        only = [name for name in os.environ.get("KLIP_BENCH_ONLY", "").split(",") if name]
+        for step in [s for s in steps if not only or s.__name__.strip("_") in only]:
             print(f"benchmarks: {step.__name__.strip('_')} …", flush=True)
             step(report, directory)
     out = Path(os.environ.get("KLIP_BENCH_OUT") or harness.ROOT / "docs")
