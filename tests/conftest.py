@@ -147,17 +147,15 @@ def settings(database_url: str) -> Settings:
 
 @pytest.fixture
 def make_ctx(settings: Settings, clock: FakeClock):
-    """Build a brand-new Context (new SQLAlchemy engine and sessions) each call."""
-    made: list[Context] = []
+    """Build a new Context each call, as each request or command does: new sessions, one transaction per service
+    call. They share the test's engine (its connection pool), as the requests of one server do."""
+    engine = make_engine(settings.database_url)
 
     def factory() -> Context:
-        ctx = Context(settings=settings, engine=make_engine(settings.database_url), clock=clock)
-        made.append(ctx)
-        return ctx
+        return Context(settings=settings, engine=engine, clock=clock)
 
     yield factory
-    for ctx in made:
-        ctx.engine.dispose()
+    engine.dispose()
 
 
 @pytest.fixture

@@ -47,21 +47,6 @@ SEND = "Menyampaikan laporan untuk penilaian kualitas agen dan kepada Pengguna L
 V2_SENTENCE = "Kepala Kantor Layanan Informasi dan Pengaduan meneliti, memaraf setiap halaman, dan menandatangani"
 
 
-@pytest.fixture
-def make_ctx(make_ctx: CtxFactory) -> CtxFactory:
-    """The conftest's factory of a new Context per step, closing the previous context's connections when it makes the
-    next one: walking whole campaigns makes hundreds of contexts, more than PostgreSQL's connection limit."""
-    made: list[Context] = []
-
-    def factory() -> Context:
-        if made:
-            made.pop().engine.dispose()
-        made.append(make_ctx())
-        return made[-1]
-
-    return factory
-
-
 def _swap(text: str, old: str, new: str) -> str:
     assert text.count(old) == 1, old
     return text.replace(old, new)
