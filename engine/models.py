@@ -317,12 +317,14 @@ class Campaign(Base):
     """Data Layanan Penyampaian Informasi: one requested information campaign."""
 
     __tablename__ = "campaigns"
+    # The campaign list's default order (newest first) walks this index instead of sorting every campaign.
+    __table_args__ = (Index("ix_campaigns_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
     requester: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(32), default=CampaignStatus.PERENCANAAN.value)
+    status: Mapped[str] = mapped_column(String(32), default=CampaignStatus.PERENCANAAN.value, index=True)
     source_filename: Mapped[str] = mapped_column(String(255))
     source_sha256: Mapped[str] = mapped_column(String(64))
     import_report: Mapped[dict[str, Any]]
