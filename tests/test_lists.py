@@ -421,7 +421,7 @@ def test_campaign_list_reads_progress_in_one_query_whatever_the_page_size(client
         response = client.get(f"/kampanye?per_page={size}")
         assert response.status_code == 200 and counted["load"] == 0 and counted["begin"] == 1
         statements.append(counted["before_cursor_execute"])
-    assert statements[0] == statements[1] <= 4  # the user (with roles), status counts, the page with instances, progress
+    assert statements[0] == statements[1] <= 4  # user (with roles), status counts, page (with instances), progress
     table = one(page_tree(response), "//table")
     progress = [text_of(cell) for cell in table.xpath("./tbody/tr/td[4]/div[@class='small muted']")]
     assert progress[0] == "1 dari 3 kontak selesai · 3 panggilan"  # campaign 1: attempts 0 + 1 + 2
