@@ -18,7 +18,7 @@ from typing import Any
 from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
 
-from engine.i18n import CATALOG_DIR, LANGUAGES, SOURCE_LANGUAGE, Text, localize, translations
+from engine.i18n import CATALOG_DIR, LANGUAGES, SOURCE_LANGUAGE, Text, localize, translate, translations
 from engine.users import ROLES, role_label
 
 
@@ -60,9 +60,10 @@ def current_language() -> str:
 
 def t(text: Any, **values: Any) -> str:
     """Indonesian UI text (or an engine Text) in the request's language, ``{name}`` placeholders filled in."""
-    if values:
-        msgid = text.msgid if isinstance(text, Text) else str(text)
-        text = Text(msgid, **({**text.params, **values} if isinstance(text, Text) else values))
+    if values:  # a list page asks for many such texts: filled straight in the language shown, no Text made
+        if isinstance(text, Text):
+            return translate(text.msgid, current_language(), **{**text.params, **values})
+        return translate(str(text), current_language(), **values)
     return localize(text, current_language())
 
 
