@@ -217,7 +217,7 @@ def _campaign_choices(session: Session, user: User) -> tuple[tuple[int, str], ..
     campaigns = session.connection().execute(
         select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
         .where(Campaign.id.in_(with_work), access.campaign_filter(user))
-        .order_by(func.lower(Campaign.title), Campaign.id).limit(MAX_CAMPAIGN_CHOICES + 1))
+        .order_by(func.lower(Campaign.title), Campaign.id).limit(MAX_CAMPAIGN_CHOICES + 1)).all()
     return tuple((cid, title) for cid, title in campaigns)
 
 
