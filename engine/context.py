@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from .settings import Settings
@@ -65,7 +65,7 @@ class Context:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """Commit when the block ends normally, roll back on any exception: nothing is half-stored."""
-        session = sessionmaker(self.engine, expire_on_commit=False)()
+        session = Session(self.engine, expire_on_commit=False)  # not a sessionmaker: that makes a class each time
         try:
             yield session
             session.commit()

@@ -50,13 +50,7 @@ class Text(str):
 
     def render(self, lang: str) -> str:
         """The text in ``lang``: the template's translation (the Indonesian template when there is none), filled."""
-        if lang == SOURCE_LANGUAGE or lang not in LANGUAGES:
-            return _fill(self.msgid, self.params, SOURCE_LANGUAGE)
-        translated = translations(lang).gettext(self.msgid)
-        try:
-            return _fill(translated, self.params, lang)
-        except (KeyError, IndexError, ValueError):  # a translation naming other placeholders: never fail a page
-            return _fill(self.msgid, self.params, lang)
+        return translate(self.msgid, lang, **self.params)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return _rebuild, (self.msgid, self.params)
@@ -191,7 +185,13 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def translate(msgid: str, lang: str, /, **params: Any) -> str:
     """``msgid`` in ``lang`` (Indonesian when the catalogue lacks it), with ``{name}`` placeholders filled in."""
-    return Text(msgid, **params).render(lang)
+    if lang == SOURCE_LANGUAGE or lang not in LANGUAGES:
+        return _fill(msgid, params, SOURCE_LANGUAGE)
+    translated = translations(lang).gettext(msgid)
+    try:
+        return _fill(translated, params, lang)
+    except (KeyError, IndexError, ValueError):  # a translation naming other placeholders: never fail a page
+        return _fill(msgid, params, lang)
 
 
 def localize(value: Any, lang: str) -> str:

@@ -187,13 +187,17 @@ class TaskIndex(Base):
     """One row per READY user task, brought up to date on every save: task lists never load workflows."""
 
     __tablename__ = "task_index"
+    # By role first (every lookup of a lane's tasks), then what the inbox's counts, steps, lanes and campaign choices
+    # read: those aggregates over all of a user's tasks read this index alone, not the rows.
+    __table_args__ = (Index("ix_task_index_role_lists", "role", "bpmn_id", "lane", "name", "assignee", "claimed_by",
+                            "due_at", "instance_id"),)
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
     bpmn_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(255))
     lane: Mapped[str | None] = mapped_column(String(128))
-    role: Mapped[str | None] = mapped_column(String(32), index=True)
+    role: Mapped[str | None] = mapped_column(String(32))
     assignee: Mapped[str | None] = mapped_column(String(64), index=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     form: Mapped[str | None] = mapped_column(String(255))
@@ -317,12 +321,14 @@ class Campaign(Base):
     """Data Layanan Penyampaian Informasi: one requested information campaign."""
 
     __tablename__ = "campaigns"
+    # The campaign list's default order (newest first) walks this index instead of sorting every campaign.
+    __table_args__ = (Index("ix_campaigns_created_at_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(255))
     requester: Mapped[str] = mapped_column(String(255))
     topic: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(32), default=CampaignStatus.PERENCANAAN.value)
+    status: Mapped[str] = mapped_column(String(32), default=CampaignStatus.PERENCANAAN.value, index=True)
     source_filename: Mapped[str] = mapped_column(String(255))
     source_sha256: Mapped[str] = mapped_column(String(64))
     import_report: Mapped[dict[str, Any]]

@@ -44,7 +44,7 @@ def wib(value: Any, with_time: bool = True) -> str:
         return f"{value.day} {months[value.month - 1]} {value.year}" if isinstance(value, date) else str(value)
     local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(ZoneInfo(office_tz()))
     day = f"{local.day} {months[local.month - 1]} {local.year}"
-    return f"{day} {local:%H:%M} {local.tzname()}" if with_time else day
+    return f"{day} {local.hour:02d}:{local.minute:02d} {local.tzname()}" if with_time else day  # no strftime: lists
 
 
 @bp.app_template_filter("wib_span")
@@ -73,13 +73,16 @@ def is_past(value: datetime | None) -> bool:
     return value is not None and value <= ctx().now()
 
 
+AGE_UNITS = ((86400, N_("{n} hari")), (3600, N_("{n} jam")), (60, N_("{n} menit")))
+
+
 @bp.app_template_filter("age")
 def age(value: datetime | None) -> str:
     """How long ago, coarsely: "3 hari", "2 jam", "15 menit", "baru saja"."""
     if value is None:
         return "—"
     seconds = max(0, int((ctx().now() - value).total_seconds()))
-    for size, unit in ((86400, N_("{n} hari")), (3600, N_("{n} jam")), (60, N_("{n} menit"))):
+    for size, unit in AGE_UNITS:
         if seconds >= size:
             return t(unit, n=seconds // size)
     return t("baru saja")

@@ -13,12 +13,13 @@ parameters. Missing translations fall back to Indonesian.
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, has_request_context, redirect, request, session, url_for
 from flask_babel import Babel, Domain, get_locale
 
-from engine.i18n import CATALOG_DIR, LANGUAGES, SOURCE_LANGUAGE, Text, localize, translations
+from engine.i18n import CATALOG_DIR, LANGUAGES, SOURCE_LANGUAGE, Text, localize, translate, translations
 from engine.users import ROLES, role_label
 
 
@@ -44,25 +45,34 @@ def select_language() -> str:
     return lang if lang in LANGUAGES else SOURCE_LANGUAGE
 
 
-_LANGUAGE_KEY = "klip.language"  # the request's language, kept in its WSGI environ (a choice takes effect next request)
+# The request's language, found on first use and forgotten when the request starts and ends (a choice takes effect
+# next request): a list page asks for it for every text and number of every row, so it is read without a proxy.
+_LANGUAGE: ContextVar[str | None] = ContextVar("klip_language", default=None)
 
 
 def current_language() -> str:
     """The request's language ("id" outside a request: the CLI, jobs)."""
+    lang = _LANGUAGE.get()
+    if lang is not None:
+        return lang
     if not has_request_context():
         return SOURCE_LANGUAGE
-    lang = request.environ.get(_LANGUAGE_KEY)
-    if lang is None:  # once per request: a list page asks for every text of every row
-        lang = str(get_locale() or SOURCE_LANGUAGE)
-        lang = request.environ[_LANGUAGE_KEY] = lang if lang in LANGUAGES else SOURCE_LANGUAGE
-    return str(lang)
+    found = str(get_locale() or SOURCE_LANGUAGE)
+    lang = found if found in LANGUAGES else SOURCE_LANGUAGE
+    _LANGUAGE.set(lang)
+    return lang
+
+
+def _forget_language(_exc: BaseException | None = None) -> None:
+    _LANGUAGE.set(None)
 
 
 def t(text: Any, **values: Any) -> str:
     """Indonesian UI text (or an engine Text) in the request's language, ``{name}`` placeholders filled in."""
-    if values:
-        msgid = text.msgid if isinstance(text, Text) else str(text)
-        text = Text(msgid, **({**text.params, **values} if isinstance(text, Text) else values))
+    if values:  # a list page asks for many such texts: filled straight in the language shown, no Text made
+        if isinstance(text, Text):
+            return translate(text.msgid, current_language(), **{**text.params, **values})
+        return translate(str(text), current_language(), **values)
     return localize(text, current_language())
 
 
@@ -85,6 +95,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale=SOURCE_LANGUAGE, default_translation_directories=str(CATALOG_DIR),
                    locale_selector=select_language)
     app.jinja_env.globals.update(_=t, p_=p_, current_language=current_language, role_labels=role_labels)
+    app.before_request(_forget_language)
+    app.teardown_request(_forget_language)
 
     @app.get("/bahasa/<lang>")
     def set_language(lang: str) -> Any:

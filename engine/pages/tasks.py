@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVarTuple, Unpack
 
-from sqlalchemy import Connection, Select, and_, case, func, or_, select
+from sqlalchemy import Connection, Select, and_, bindparam, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import access
@@ -30,6 +30,9 @@ AGENT_ROLE = "agen"  # the role of the step-4 agent picker, whose choice the pre
 Columns = TypeVarTuple("Columns")
 MAX_FILTER_VALUE = 128  # characters of a step (bpmn id or name) or lane filter
 MAX_CAMPAIGN_CHOICES = 100  # campaigns the inbox's campaign filter offers; beyond them, search their titles
+# The user's unread notifications, built once (every inbox asks; building a statement costs more than running this one).
+UNREAD = select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"),
+                                                   Notification.read_at.is_(None))
 
 
 class TaskSort(StrEnum):
@@ -152,31 +155,52 @@ TASK_COLUMNS = (TaskIndex.task_id, TaskIndex.instance_id, TaskIndex.bpmn_id, Tas
                 TaskIndex.due_at, TaskIndex.ready_at, Instance.campaign_id, Campaign.title)
 
 
-def _scope_counts(conn: Connection, user: User, now: datetime, filters: TaskFilters, workable: Any) -> dict[str, int]:
-    """Tasks per scope tab, search and filters applied: one aggregate query."""
-    def count(scope: TaskScope) -> Any:
-        if scope is TaskScope.ALL:
-            return func.count()
-        return func.coalesce(func.sum(case((access.scope_filter(scope, user.username, now), 1), else_=0)), 0)
+@dataclass(frozen=True)
+class _Tally:
+    """What one aggregate over the user's workable tasks tells: tasks per scope tab (search and filters applied),
+    and the steps and lanes of all of them (what the inbox's filters offer)."""
 
-    row: Any = conn.execute(_workable(select(*(count(s) for s in TaskScope)), user, workable)
-                            .where(*_narrowing(filters))).one()
-    return {scope: int(n) for scope, n in zip(TaskScope, row, strict=True)}
+    counts: dict[str, int]
+    steps: tuple[tuple[str, str], ...]  # (bpmn id, name), by name
+    lanes: tuple[str, ...]
+
+
+def _tally(conn: Connection, user: User, now: datetime, filters: TaskFilters, workable: Any) -> _Tally:
+    """Counts per scope tab and the filters' steps and lanes in one query, grouped by step and lane (a handful of
+    groups): the search and filters narrow the counts inside the aggregates, so the steps and lanes stay those of
+    all the user's work."""
+    narrowing = _narrowing(filters)
+
+    def count(scope: TaskScope) -> Any:
+        return func.count(case((and_(*narrowing, access.scope_filter(scope, user.username, now)), 1)))
+
+    query = (_workable(select(TaskIndex.bpmn_id, TaskIndex.lane, func.min(TaskIndex.name),
+                              *(count(s) for s in TaskScope)), user, workable)
+             .group_by(TaskIndex.bpmn_id, TaskIndex.lane).order_by(func.min(TaskIndex.name)))
+    counts: dict[str, int] = dict.fromkeys(TaskScope, 0)
+    steps, lanes = dict[str, str](), set[str]()
+    rows: Any = conn.execute(query)
+    for bpmn_id, lane, name, *per_scope in rows:
+        steps.setdefault(bpmn_id, name)  # groups come by name: a step's first group holds its first name
+        lanes.update([lane] if lane else [])
+        for scope, n in zip(TaskScope, per_scope, strict=True):
+            counts[scope] += int(n)
+    return _Tally(counts, tuple(steps.items()), tuple(sorted(lanes)))
 
 
 def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters,
-               clamp: bool) -> tuple[tuple[TaskView, ...], dict[int, str], dict[str, int], Paging]:
+               clamp: bool) -> tuple[tuple[TaskView, ...], dict[int, str], _Tally, Paging]:
     """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded)."""
     conn, workable = session.connection(), access.workable_filter(user)  # Core: these rows are only read
-    counts = _scope_counts(conn, user, now, filters, workable)
+    tally = _tally(conn, user, now, filters, workable)
     scope = TaskScope(filters.scope)
-    shown = paging(filters.page, filters.per_page, counts[scope], clamp)
+    shown = paging(filters.page, filters.per_page, tally.counts[scope], clamp)
     query = (_workable(select(*TASK_COLUMNS), user, workable)
              .where(*_narrowing(filters), access.scope_filter(scope, user.username, now))
              .order_by(*_order(TaskSort(filters.sort))).limit(shown.per_page).offset(shown.offset))
     rows: Any = conn.execute(query).all()
     titles = {row.campaign_id: row.title for row in rows if row.campaign_id is not None and row.title is not None}
-    return tuple(task_view(row, row.campaign_id, now) for row in rows), titles, counts, shown
+    return tuple(task_view(row, row.campaign_id, now) for row in rows), titles, tally, shown
 
 
 def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp: bool = False) -> TaskList:
@@ -188,23 +212,16 @@ def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp:
     return TaskList(tasks, shown, titles)
 
 
-def _choices(session: Session, user: User) -> tuple[tuple[tuple[int, str], ...], tuple[tuple[str, str], ...],
-                                                    tuple[str, ...]]:
-    """What the inbox's filters offer: the campaigns (by title, one more than are offered: "there are more"),
-    steps and lanes of the user's workable tasks."""
-    conn, workable = session.connection(), access.workable_filter(user)
+def _campaign_choices(session: Session, user: User) -> tuple[tuple[int, str], ...]:
+    """The campaigns the inbox's campaign filter offers: those with work for the user, by title (one more than are
+    offered: "there are more")."""
     with_work = (select(Instance.campaign_id).select_from(TaskIndex)
-                 .join(Instance, Instance.id == TaskIndex.instance_id).where(workable))
-    campaigns = conn.execute(select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
-                             .where(Campaign.id.in_(with_work), access.campaign_filter(user))
-                             .order_by(func.lower(Campaign.title), Campaign.id)
-                             .limit(MAX_CAMPAIGN_CHOICES + 1)).all()
-    steps = conn.execute(_workable(select(TaskIndex.bpmn_id, func.min(TaskIndex.name)), user, workable)
-                         .group_by(TaskIndex.bpmn_id).order_by(func.min(TaskIndex.name))).all()
-    lanes = conn.scalars(_workable(select(TaskIndex.lane), user, workable).where(TaskIndex.lane.is_not(None))
-                         .group_by(TaskIndex.lane).order_by(TaskIndex.lane)).all()
-    return (tuple((cid, title) for cid, title in campaigns), tuple((b, n) for b, n in steps),
-            tuple(lane for lane in lanes if lane))
+                 .join(Instance, Instance.id == TaskIndex.instance_id).where(access.workable_filter(user)))
+    campaigns = session.connection().execute(
+        select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
+        .where(Campaign.id.in_(with_work), access.campaign_filter(user))
+        .order_by(func.lower(Campaign.title), Campaign.id).limit(MAX_CAMPAIGN_CHOICES + 1)).all()
+    return tuple((cid, title) for cid, title in campaigns)
 
 
 def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
@@ -213,12 +230,11 @@ def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
     filters = filters or TaskFilters()
     filters.check()
     with access.acting(ctx, who) as (session, user):
-        tasks, titles, counts, shown = _task_page(session, user, ctx.now(), filters, clamp=True)
-        campaigns, steps, lanes = _choices(session, user)
-        unread = session.connection().scalar(select(func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
-    return Inbox(filters.scope, tasks, counts, titles, unread, filters, shown, campaigns[:MAX_CAMPAIGN_CHOICES],
-                 len(campaigns) > MAX_CAMPAIGN_CHOICES, steps, lanes)
+        tasks, titles, tally, shown = _task_page(session, user, ctx.now(), filters, clamp=True)
+        campaigns = _campaign_choices(session, user)
+        unread = session.connection().scalar(UNREAD, {"user_id": user.id}) or 0
+    return Inbox(filters.scope, tasks, tally.counts, titles, unread, filters, shown, campaigns[:MAX_CAMPAIGN_CHOICES],
+                 len(campaigns) > MAX_CAMPAIGN_CHOICES, tally.steps, tally.lanes)
 
 
 def _roles_in(schema: dict[str, Any]) -> set[str]:
