@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..access import remember_member
@@ -272,42 +272,55 @@ def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str]) -> 
         return _due_at(loaded.ctx, loaded.workflow.script_engine.evaluate(task, expression))
 
 
-def _index_row(loaded: LoadedInstance, task: Any, old: TaskIndex | None) -> TaskIndex:
-    """The task index row of a READY user task: ``old`` updated in place (claim, due date and ready time kept), or a
-    new row for a task that has just become ready."""
+def _index_fields(task: Any) -> dict[str, Any]:
+    """The task index's columns that follow a READY user task's spec and data (its claim, due date and ready time
+    are the index's own)."""
     spec, props = task.task_spec, _properties(task.task_spec)
     assignee_var = props.get(rules.ASSIGNEE_PROPERTY)
     name, subject = spec.bpmn_name or spec.bpmn_id, task.data.get(props.get(rules.SUBJECT_PROPERTY, ""))
-    row = old or TaskIndex(task_id=str(task.id), instance_id=loaded.row.id, claimed_by=None,
-                           due_at=_new_due_at(loaded, task, props), ready_at=loaded.ctx.now())
-    fields = {"bpmn_id": spec.bpmn_id, "name": f"{name}: {subject}"[:255] if subject else name, "lane": spec.lane,
-              "role": rules.LANE_ROLES.get(spec.lane or ""),
-              "assignee": task.data.get(assignee_var) if assignee_var else None,
-              "form": props.get(rules.FORM_PROPERTY), "view": props.get(rules.VIEW_PROPERTY),
-              "case_file": props.get(rules.CASE_FILE_PROPERTY)}
-    for key, value in fields.items():
-        if getattr(row, key) != value:  # an unchanged row writes nothing
-            setattr(row, key, value)
-    return row
+    return {"bpmn_id": spec.bpmn_id, "name": f"{name}: {subject}"[:255] if subject else name, "lane": spec.lane,
+            "role": rules.LANE_ROLES.get(spec.lane or ""),
+            "assignee": task.data.get(assignee_var) if assignee_var else None,
+            "form": props.get(rules.FORM_PROPERTY), "view": props.get(rules.VIEW_PROPERTY),
+            "case_file": props.get(rules.CASE_FILE_PROPERTY)}
+
+
+_INDEX = cast(Table, TaskIndex.__table__)
+_INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id.in_(bindparam("task_ids", expanding=True)))
 
 
 def _update_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
     """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted, new ones
-    added, the others updated where they changed); return the rows of the tasks that have just become ready."""
+    added, the others updated where they changed); return the rows of the tasks that have just become ready.
+
+    Rows are read, deleted and inserted as plain SQL (no ORM objects to track and flush); a row that changes (rare:
+    a reassignment) is updated through the session, so an object of it the caller holds stays true."""
     session, instance_id = loaded.session, loaded.row.id
-    previous = {t.task_id: t for t in session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id))}
+    previous = {r.task_id: r for r in session.execute(select(_INDEX).where(_INDEX.c.instance_id == instance_id))}
     ready = loaded._ready_user_tasks()
     ready_ids = {str(t.id) for t in ready}
-    for task_id, row in previous.items():
-        if task_id not in ready_ids:
-            session.delete(row)
+    gone = [task_id for task_id in previous if task_id not in ready_ids]
+    if gone:
+        session.execute(_INDEX_DELETE, {"task_ids": gone})
+        for task_id in gone:  # an object of a deleted row must not be flushed later
+            held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
+            if held is not None:
+                session.expunge(held)
     opened = []
     for task in ready:
-        old = previous.get(str(task.id))
-        row = _index_row(loaded, task, old)
+        fields, old = _index_fields(task), previous.get(str(task.id))
         if old is None:
-            session.add(row)
-            opened.append(row)
+            props = _properties(task.task_spec)
+            opened.append(TaskIndex(task_id=str(task.id), instance_id=instance_id, claimed_by=None,
+                                    due_at=_new_due_at(loaded, task, props), ready_at=loaded.ctx.now(), **fields))
+            continue
+        changed = {key: value for key, value in fields.items() if old._mapping[key] != value}
+        if changed:  # an unchanged row writes nothing
+            row = session.get(TaskIndex, old.task_id)
+            for key, value in changed.items():
+                setattr(row, key, value)
+    if opened:
+        session.execute(insert(_INDEX), [{c.key: getattr(row, c.key) for c in _INDEX.columns} for row in opened])
     return opened
 
 
