@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -115,9 +115,11 @@ def holders(session: Session, roles: Iterable[str]) -> list[Recipient]:
     return list(session.execute(query.distinct()).all())
 
 
+_NAMED = select(*RECIPIENT).where(User.username.in_(bindparam("usernames", expanding=True)))
+
+
 def named(session: Session, usernames: Iterable[str]) -> list[Recipient]:
-    query = select(*RECIPIENT).where(User.username.in_(sorted(set(usernames))))
-    return list(session.execute(query).all())
+    return list(session.execute(_NAMED, {"usernames": sorted(set(usernames))}).all())
 
 
 def requesting_unit(session: Session, campaign: Campaign) -> list[Recipient]:

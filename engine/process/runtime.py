@@ -6,6 +6,7 @@ answers with plain values (``TaskSnapshot``, element ids), never with SpiffWorkf
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from sqlalchemy import Table, bindparam, delete, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..access import remember_member
 from ..audit import audit
@@ -33,7 +34,7 @@ from ..workdays import deadline_at, load_calendar
 from . import rules
 from .deployment import current_versions
 from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
-from .store import ParsedSpec, engine_clock, new_workflow, state_from_json, state_to_json, version_spec
+from .store import SPEC_CACHE_SIZE, ParsedSpec, engine_clock, new_workflow, state_from_json, state_to_json, version_spec
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -77,6 +78,11 @@ class LoadedInstance:
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
         self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
         workflow.script_engine = make_script_engine(script_functions(ctx, session))
+
+    @property
+    def forms(self) -> Mapping[str, Any]:
+        """The version's forms (JSON Schema by name), from this process's cache: never change them."""
+        return version_forms(self.row.version)
 
     def advance(self) -> None:
         """Run everything the engine can run now (scripts, gateways, due timers)."""
@@ -176,8 +182,9 @@ def _named_failure(instance_id: int) -> Iterator[None]:
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
     """Deserialize an instance (row-locked for update unless ``lock`` is False)."""
     # The campaign comes in the same statement (saving the instance sets its status); only the instance is locked.
+    # The version's forms are not read with it: ``LoadedInstance.forms`` has them parsed once per process.
     query = select(Instance, Campaign).outerjoin(Campaign, Campaign.id == Instance.campaign_id).where(
-        Instance.id == instance_id)
+        Instance.id == instance_id).options(joinedload(Instance.version).defer(ProcessVersion.forms))
     found = session.execute(query.with_for_update(of=Instance) if lock else query).one_or_none()
     row, campaign = found if found is not None else (None, None)
     if row is None:
@@ -186,6 +193,21 @@ def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool =
     specs = _specs(version)
     return LoadedInstance(ctx, session, row, state_from_json(row.state_json, specs, lambda: version.spec_json),
                           campaign)
+
+
+_FORMS: OrderedDict[tuple[int, str], Mapping[str, Any]] = OrderedDict()
+
+
+def version_forms(version: ProcessVersion) -> Mapping[str, Any]:
+    """The version's forms, parsed once per process like its spec (its sha256 covers them: they never change); the
+    column is read on a miss only."""
+    key = (version.id, version.sha256)
+    forms = _FORMS.get(key)
+    if forms is None:
+        forms = _FORMS[key] = MappingProxyType(dict(version.forms))
+        while len(_FORMS) > SPEC_CACHE_SIZE:
+            _FORMS.popitem(last=False)
+    return forms
 
 
 def _specs(version: ProcessVersion) -> ParsedSpec:
