@@ -21,7 +21,7 @@ from .errors import Conflict, NotAllowed, TaskNotReady
 from .forms import validate_form
 from .i18n import N_
 from .models import AuditEvent, Instance, TaskComment, TaskIndex, User
-from .process import load_instance, rules, save_instance, script_functions
+from .process import load_instance, load_task_instance, rules, save_instance, script_functions
 
 # The domain actions a task may name (``action``), from every domain the processes act on.
 ACTIONS: dict[str, Action] = {**campaign.ACTIONS, **quality.ACTIONS}
@@ -147,8 +147,7 @@ def complete_task(ctx: Context, who: Who, task_id: str, submission: Submission) 
 
 
 def _complete(ctx: Context, session: Session, user: User, task_id: str, submission: Submission) -> TaskView:
-    row = access.authorize_task(session, user, task_id)
-    loaded = load_instance(ctx, session, row.instance_id)
+    row, loaded = load_task_instance(ctx, session, task_id, lambda: access.authorize_task(session, user, task_id))
     view = task_view(row, loaded.row.campaign_id, ctx.now())
     task = loaded.task(task_id)
     if not task.ready:

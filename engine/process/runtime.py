@@ -181,16 +181,39 @@ def _named_failure(instance_id: int) -> Iterator[None]:
                                instance_id=instance_id, reason=reason[:300])) from exc
 
 
+# The campaign comes in the same statement (saving the instance sets its status); only the instance is locked. The
+# version's forms are not read with it: ``LoadedInstance.forms`` has them parsed once per process. Built once.
+_LOAD = select(Instance, Campaign).outerjoin(Campaign, Campaign.id == Instance.campaign_id).where(
+    Instance.id == bindparam("instance_id")).options(joinedload(Instance.version).defer(ProcessVersion.forms))
+_LOAD_LOCKED = _LOAD.with_for_update(of=Instance)
+
+
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
     """Deserialize an instance (row-locked for update unless ``lock`` is False)."""
-    # The campaign comes in the same statement (saving the instance sets its status); only the instance is locked.
-    # The version's forms are not read with it: ``LoadedInstance.forms`` has them parsed once per process.
-    query = select(Instance, Campaign).outerjoin(Campaign, Campaign.id == Instance.campaign_id).where(
-        Instance.id == instance_id).options(joinedload(Instance.version).defer(ProcessVersion.forms))
-    found = session.execute(query.with_for_update(of=Instance) if lock else query).one_or_none()
-    row, campaign = found if found is not None else (None, None)
-    if row is None:
+    found = session.execute(_LOAD_LOCKED if lock else _LOAD, {"instance_id": instance_id}).one_or_none()
+    if found is None:
         raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
+    return _deserialized(ctx, session, *found)
+
+
+_LOAD_TASK = select(TaskIndex, Instance, Campaign).join(Instance, Instance.id == TaskIndex.instance_id).outerjoin(
+    Campaign, Campaign.id == Instance.campaign_id).where(TaskIndex.task_id == bindparam("task_id")).options(
+    joinedload(Instance.version).defer(ProcessVersion.forms)).with_for_update(of=Instance)
+
+
+def load_task_instance(ctx: Context, session: Session, task_id: str,
+                       authorize: Callable[[], TaskIndex]) -> tuple[TaskIndex, LoadedInstance]:
+    """Authorize a READY task and load its instance (locked) with one statement for both: the task's index row, its
+    instance and campaign are read together into the session, where ``authorize`` (``access.authorize_task``) finds
+    the row without asking again; the workflow is deserialized only once it allowed."""
+    found = session.execute(_LOAD_TASK, {"task_id": task_id}).one_or_none()
+    row = authorize()  # raises for a task that is not ready, or not the user's
+    if found is None or found[0] is not row:  # the task became ready since: load its instance as usual
+        return row, load_instance(ctx, session, row.instance_id)
+    return row, _deserialized(ctx, session, found[1], found[2])
+
+
+def _deserialized(ctx: Context, session: Session, row: Instance, campaign: Campaign | None) -> LoadedInstance:
     version = row.version
     specs = _specs(version)
     return LoadedInstance(ctx, session, row, state_from_json(row.state_json, specs, lambda: version.spec_json),
