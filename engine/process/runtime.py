@@ -333,18 +333,18 @@ def _index_fields(task: Any) -> dict[str, Any]:
 
 
 _INDEX = cast(Table, TaskIndex.__table__)
+_INDEX_ROWS = select(_INDEX).where(_INDEX.c.instance_id == bindparam("instance_id"))
 _INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id.in_(bindparam("task_ids", expanding=True)))
 
 
-def _update_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
+def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[TaskIndex]:
     """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted, new ones
     added, the others updated where they changed); return the rows of the tasks that have just become ready.
 
     Rows are read, deleted and inserted as plain SQL (no ORM objects to track and flush); a row that changes (rare:
     a reassignment) is updated through the session, so an object of it the caller holds stays true."""
     session, instance_id = loaded.session, loaded.row.id
-    previous = {r.task_id: r for r in session.execute(select(_INDEX).where(_INDEX.c.instance_id == instance_id))}
-    ready = loaded._ready_user_tasks()
+    previous = {r.task_id: r for r in session.execute(_INDEX_ROWS, {"instance_id": instance_id})}
     ready_ids = {str(t.id) for t in ready}
     gone = [task_id for task_id in previous if task_id not in ready_ids]
     if gone:
@@ -423,11 +423,12 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     if workflow.is_completed() and row.status != "completed":
         state.update(status="completed", completed_at=now)
     _write_state(loaded.session, row, state)
-    opened = _update_task_index(loaded)
+    ready = loaded._ready_user_tasks()
+    opened = _update_task_index(loaded, ready)
     campaign = loaded.campaign or (loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None
                                    else None)
     if campaign is not None:
-        campaign.status = _campaign_status(loaded, campaign.status)
+        campaign.status = _campaign_status(loaded, ready, campaign.status)
     _announce(loaded, opened, campaign, returned)
     loaded.session.flush()
 
@@ -458,12 +459,12 @@ def _drives_campaign(workflow: BpmnWorkflow) -> bool:
                for task_spec in spec.task_specs.values())
 
 
-def _campaign_status(loaded: LoadedInstance, current: str) -> str:
+def _campaign_status(loaded: LoadedInstance, ready: list[Any], current: str) -> str:
     """The latest phase among READY tasks (their ``campaignPhase``); unchanged when none names one."""
     if not _drives_campaign(loaded.workflow):
         return current
     if loaded.row.status == "completed":
         return CampaignStatus.SELESAI
-    phases = {_properties(t.task_spec).get(rules.PHASE_PROPERTY) for t in loaded._ready_user_tasks()}
+    phases = {_properties(t.task_spec).get(rules.PHASE_PROPERTY) for t in ready}
     known = [p for p in rules.PHASES if p in phases]
     return known[-1] if known else current
