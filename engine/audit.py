@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, AuditEventContact, TaskIndex
@@ -19,26 +19,30 @@ from .models import AuditEvent, AuditEventContact, TaskIndex
 ACCESS_ACTIONS = ("contacts_listed", "contact_viewed", "call_recorded", "call_samples_viewed", "access_log_viewed")
 
 
+_EVENTS = cast(Table, AuditEvent.__table__)
+_INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+
+
 def audit(session: Session, at: datetime, username: str, action: str, instance_id: int | None,
-          campaign_id: int | None, task: TaskIndex | None = None, data: dict[str, Any] | None = None) -> AuditEvent:
-    """Record who did what and when; a task event also keeps the task's ready and due times."""
-    event = AuditEvent(instance_id=instance_id, campaign_id=campaign_id, at=at, username=username,
-                       action=action, task_id=task.task_id if task else None,
-                       task_bpmn_id=task.bpmn_id if task else None, task_name=task.name if task else None,
-                       task_ready_at=task.ready_at if task else None, task_due_at=task.due_at if task else None,
-                       task_form=task.form if task else None,
-                       data=data or {})
-    session.add(event)
-    return event
+          campaign_id: int | None, task: TaskIndex | None = None, data: dict[str, Any] | None = None) -> int:
+    """Record who did what and when; a task event also keeps the task's ready and due times. Returns the event's id.
+
+    Written at once, as a plain INSERT (no ORM object: the trail is only ever appended to)."""
+    event_id: int = session.execute(_INSERT_EVENT, {
+        "instance_id": instance_id, "campaign_id": campaign_id, "at": at, "username": username, "action": action,
+        "task_id": task.task_id if task else None, "task_bpmn_id": task.bpmn_id if task else None,
+        "task_name": task.name if task else None, "task_ready_at": task.ready_at if task else None,
+        "task_due_at": task.due_at if task else None, "task_form": task.form if task else None,
+        "data": data or {}}).scalar_one()
+    return event_id
 
 
 def record_access(session: Session, at: datetime, username: str, action: str, campaign_id: int | None,
-                  contact_ids: Iterable[int], data: dict[str, Any] | None = None) -> AuditEvent:
+                  contact_ids: Iterable[int], data: dict[str, Any] | None = None) -> int:
     """Record that ``username`` was shown the personal data of ``contact_ids`` (one of ACCESS_ACTIONS)."""
     assert action in ACCESS_ACTIONS, action
-    event = audit(session, at, username, action, None, campaign_id, data=data)
+    event_id = audit(session, at, username, action, None, campaign_id, data=data)
     shown = list(dict.fromkeys(contact_ids))
     if shown:
-        session.flush()  # the event's id
-        session.execute(insert(AuditEventContact), [{"event_id": event.id, "contact_id": c} for c in shown])
-    return event
+        session.execute(insert(AuditEventContact), [{"event_id": event_id, "contact_id": c} for c in shown])
+    return event_id

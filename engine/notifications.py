@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
 
 from .context import Context
 from .i18n import N_, translate
@@ -47,52 +49,88 @@ def text_of(kind: str, params: dict[str, Any], lang: str) -> str:
     return translate(TEXTS[kind], lang, **params) if kind in TEXTS else str(params.get("message", kind))
 
 
-def notify(session: Session, settings: Settings, now: datetime, users: Iterable[User], kind: str,
+class Recipient(Protocol):
+    """What a notice needs of a user (a ``User``, or a row of RECIPIENT columns)."""
+
+    id: int
+    active: bool
+    email: str | None
+    language: str
+
+
+# Only the columns a notice needs: loading whole users (and their roles) costs more than the notice itself.
+RECIPIENT = (User.id, User.active, User.email, User.language)
+_NOTIFICATIONS, _OUTBOX = cast(Table, Notification.__table__), cast(Table, Outbox.__table__)
+# Told once per kind and ref: the unique constraint (uq_notification_once) decides, in the same statement.
+_ONCE = {"postgresql": postgresql_insert(_NOTIFICATIONS).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id),
+         "sqlite": sqlite_insert(_NOTIFICATIONS).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id)}
+
+
+def notify(session: Session, settings: Settings, now: datetime, users: Iterable[Recipient], kind: str,
            params: dict[str, Any], *, ref: str | None = None, url: str | None = None,
            instance_id: int | None = None) -> int:
     """Tell each active user once (per ``kind`` and ``ref``); mail those with an address. Returns how many."""
     recipients = {u.id: u for u in users if u.active}
-    if ref is not None and recipients:
-        done = set(session.scalars(select(Notification.user_id).where(
-            Notification.kind == kind, Notification.ref == ref, Notification.user_id.in_(recipients))))
-        recipients = {uid: u for uid, u in recipients.items() if uid not in done}
-    for user in recipients.values():
-        session.add(Notification(user_id=user.id, instance_id=instance_id, created_at=now, kind=kind, ref=ref,
-                                 url=url, params=params, message=text_of(kind, params, "id"), read_at=None))
-        if user.email:
-            session.add(_mail(settings, now, user, text_of(kind, params, user.language), url, instance_id))
-    return len(recipients)
+    if not recipients:
+        return 0
+    message = text_of(kind, params, "id")
+    rows = [{"user_id": uid, "instance_id": instance_id, "created_at": now, "kind": kind, "ref": ref, "url": url,
+             "params": params, "message": message, "read_at": None} for uid in recipients]
+    if ref is None:
+        session.execute(insert(_NOTIFICATIONS), rows)
+        told = list(recipients)
+    else:
+        told = _insert_once(session, rows)
+    mails = [_mail(settings, now, recipients[uid], text_of(kind, params, recipients[uid].language), url, instance_id)
+             for uid in told if recipients[uid].email]
+    if mails:
+        session.execute(insert(_OUTBOX), mails)
+    return len(told)
 
 
-def _mail(settings: Settings, now: datetime, user: User, text: str, url: str | None,
-          instance_id: int | None) -> Outbox:
+def _insert_once(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the notifications not sent before; the ids of the users newly told."""
+    statement = _ONCE[session.get_bind().dialect.name]
+    told = []
+    for row in rows:
+        user_id = session.execute(statement, row).scalar()  # None: this user was told before
+        if user_id is not None:
+            told.append(int(user_id))
+    return told
+
+
+def _mail(settings: Settings, now: datetime, user: Recipient, text: str, url: str | None,
+          instance_id: int | None) -> dict[str, Any]:
+    """An outbox row of an e-mail."""
     link = settings.base_url + (url or "/")
     payload = {"to": user.email, "subject": translate(SUBJECT, user.language, text=text.split("\n")[0][:150]),
                "body": translate(MAIL_BODY, user.language, text=text, link=link), "lang": user.language}
-    return Outbox(instance_id=instance_id, created_at=now, message_name=MAIL, payload=payload, attempts=0,
-                  next_attempt_at=now)
+    return {"instance_id": instance_id, "created_at": now, "message_name": MAIL, "payload": payload,
+            "delivered_at": None, "attempts": 0, "next_attempt_at": now, "last_error": None}
 
 
-def holders(session: Session, roles: Iterable[str]) -> list[User]:
+def holders(session: Session, roles: Iterable[str]) -> list[Recipient]:
     """The active users holding any of ``roles``."""
-    query = select(User).join(UserRole).where(UserRole.role.in_(sorted(set(roles))), User.active.is_(True))
-    return list(session.scalars(query.options(lazyload(User.roles))).unique())  # a notice needs no roles
+    query = select(*RECIPIENT).join(UserRole).where(UserRole.role.in_(sorted(set(roles))), User.active.is_(True))
+    return list(session.execute(query.distinct()).all())
 
 
-def named(session: Session, usernames: Iterable[str]) -> list[User]:
-    query = select(User).where(User.username.in_(sorted(set(usernames))))
-    return list(session.scalars(query.options(lazyload(User.roles))))
+_NAMED = select(*RECIPIENT).where(User.username.in_(bindparam("usernames", expanding=True)))
 
 
-def requesting_unit(session: Session, campaign: Campaign) -> list[User]:
+def named(session: Session, usernames: Iterable[str]) -> list[Recipient]:
+    return list(session.execute(_NAMED, {"usernames": sorted(set(usernames))}).all())
+
+
+def requesting_unit(session: Session, campaign: Campaign) -> list[Recipient]:
     """Who hears of a campaign's report: every user of its requesting unit, and whoever uploaded it."""
-    unit_users = select(User.id).where(User.unit_id == campaign.unit_id) if campaign.unit_id is not None else None
     clause = User.username == campaign.created_by
-    return list(session.scalars(select(User).where(clause | User.id.in_(unit_users) if unit_users is not None
-                                                   else clause)))
+    if campaign.unit_id is not None:
+        clause = clause | (User.unit_id == campaign.unit_id)
+    return list(session.execute(select(*RECIPIENT).where(clause)).all())
 
 
-def task_recipients(session: Session, row: TaskIndex) -> list[User]:
+def task_recipients(session: Session, row: TaskIndex) -> list[Recipient]:
     """Who a task is for: its assignee, else everyone in its lane."""
     if row.assignee:
         return named(session, [row.assignee])

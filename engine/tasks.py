@@ -21,7 +21,7 @@ from .errors import Conflict, NotAllowed, TaskNotReady
 from .forms import validate_form
 from .i18n import N_
 from .models import AuditEvent, Instance, TaskComment, TaskIndex, User
-from .process import load_instance, rules, save_instance, script_functions
+from .process import load_instance, load_task_instance, rules, save_instance, script_functions
 
 # The domain actions a task may name (``action``), from every domain the processes act on.
 ACTIONS: dict[str, Action] = {**campaign.ACTIONS, **quality.ACTIONS}
@@ -123,12 +123,12 @@ def task_detail(ctx: Context, session: Session, user: User, task_id: str) -> Tas
     row = access.authorize_task(session, user, task_id)
     loaded = load_instance(ctx, session, row.instance_id, lock=False)
     task = loaded.task(task_id)
-    schema = loaded.row.version.forms.get(row.form or "", {})
+    schema = loaded.forms.get(row.form or "", {})
     data = {k: v for k, v in task.data.items() if k in schema.get("properties", {})}
     return TaskDetail(task_view(row, loaded.row.campaign_id, ctx.now()), task.documentation, schema, data,
                       _returns(session, row.instance_id, row.bpmn_id), dict(task.properties),
                       comments_of(session, row.instance_id),
-                      case_of(session, row.instance_id, row.case_file, loaded.row.version.forms),
+                      case_of(session, row.instance_id, row.case_file, dict(loaded.forms)),
                       task.data.get(task.properties.get(rules.SUBJECT_PROPERTY, "")))
 
 
@@ -147,13 +147,12 @@ def complete_task(ctx: Context, who: Who, task_id: str, submission: Submission) 
 
 
 def _complete(ctx: Context, session: Session, user: User, task_id: str, submission: Submission) -> TaskView:
-    row = access.authorize_task(session, user, task_id)
-    loaded = load_instance(ctx, session, row.instance_id)
+    row, loaded = load_task_instance(ctx, session, task_id, lambda: access.authorize_task(session, user, task_id))
     view = task_view(row, loaded.row.campaign_id, ctx.now())
     task = loaded.task(task_id)
     if not task.ready:
         raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
-    schema = loaded.row.version.forms.get(row.form or "", {"type": "object"})
+    schema = loaded.forms.get(row.form or "", {"type": "object"})
     data = validate_form(session, schema, submission(schema) if callable(submission) else submission,
                          script_functions(ctx, session))
     action = task.properties.get(rules.ACTION_PROPERTY)

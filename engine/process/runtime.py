@@ -6,12 +6,13 @@ answers with plain values (``TaskSnapshot``, element ids), never with SpiffWorkf
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -19,8 +20,10 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import remember_member
 from ..audit import audit
@@ -33,7 +36,7 @@ from ..workdays import deadline_at, load_calendar
 from . import rules
 from .deployment import current_versions
 from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
-from .store import ParsedSpec, engine_clock, new_workflow, state_from_json, state_to_json, version_spec
+from .store import SPEC_CACHE_SIZE, ParsedSpec, engine_clock, new_workflow, state_from_json, state_to_json, version_spec
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -77,6 +80,11 @@ class LoadedInstance:
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
         self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
         workflow.script_engine = make_script_engine(script_functions(ctx, session))
+
+    @property
+    def forms(self) -> Mapping[str, Any]:
+        """The version's forms (JSON Schema by name), from this process's cache: never change them."""
+        return version_forms(self.row.version)
 
     def advance(self) -> None:
         """Run everything the engine can run now (scripts, gateways, due timers)."""
@@ -173,19 +181,58 @@ def _named_failure(instance_id: int) -> Iterator[None]:
                                instance_id=instance_id, reason=reason[:300])) from exc
 
 
+# The campaign comes in the same statement (saving the instance sets its status); only the instance is locked. The
+# version's forms are not read with it: ``LoadedInstance.forms`` has them parsed once per process. Built once.
+_LOAD = select(Instance, Campaign).outerjoin(Campaign, Campaign.id == Instance.campaign_id).where(
+    Instance.id == bindparam("instance_id")).options(joinedload(Instance.version).defer(ProcessVersion.forms))
+_LOAD_LOCKED = _LOAD.with_for_update(of=Instance)
+
+
 def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool = True) -> LoadedInstance:
     """Deserialize an instance (row-locked for update unless ``lock`` is False)."""
-    # The campaign comes in the same statement (saving the instance sets its status); only the instance is locked.
-    query = select(Instance, Campaign).outerjoin(Campaign, Campaign.id == Instance.campaign_id).where(
-        Instance.id == instance_id)
-    found = session.execute(query.with_for_update(of=Instance) if lock else query).one_or_none()
-    row, campaign = found if found is not None else (None, None)
-    if row is None:
+    found = session.execute(_LOAD_LOCKED if lock else _LOAD, {"instance_id": instance_id}).one_or_none()
+    if found is None:
         raise NotFound(N_("Instans proses {instance_id} tidak ditemukan.", instance_id=instance_id))
+    return _deserialized(ctx, session, *found)
+
+
+_LOAD_TASK = select(TaskIndex, Instance, Campaign).join(Instance, Instance.id == TaskIndex.instance_id).outerjoin(
+    Campaign, Campaign.id == Instance.campaign_id).where(TaskIndex.task_id == bindparam("task_id")).options(
+    joinedload(Instance.version).defer(ProcessVersion.forms)).with_for_update(of=Instance)
+
+
+def load_task_instance(ctx: Context, session: Session, task_id: str,
+                       authorize: Callable[[], TaskIndex]) -> tuple[TaskIndex, LoadedInstance]:
+    """Authorize a READY task and load its instance (locked) with one statement for both: the task's index row, its
+    instance and campaign are read together into the session, where ``authorize`` (``access.authorize_task``) finds
+    the row without asking again; the workflow is deserialized only once it allowed."""
+    found = session.execute(_LOAD_TASK, {"task_id": task_id}).one_or_none()
+    row = authorize()  # raises for a task that is not ready, or not the user's
+    if found is None or found[0] is not row:  # the task became ready since: load its instance as usual
+        return row, load_instance(ctx, session, row.instance_id)
+    return row, _deserialized(ctx, session, found[1], found[2])
+
+
+def _deserialized(ctx: Context, session: Session, row: Instance, campaign: Campaign | None) -> LoadedInstance:
     version = row.version
     specs = _specs(version)
     return LoadedInstance(ctx, session, row, state_from_json(row.state_json, specs, lambda: version.spec_json),
                           campaign)
+
+
+_FORMS: OrderedDict[tuple[int, str], Mapping[str, Any]] = OrderedDict()
+
+
+def version_forms(version: ProcessVersion) -> Mapping[str, Any]:
+    """The version's forms, parsed once per process like its spec (its sha256 covers them: they never change); the
+    column is read on a miss only."""
+    key = (version.id, version.sha256)
+    forms = _FORMS.get(key)
+    if forms is None:
+        forms = _FORMS[key] = MappingProxyType(dict(version.forms))
+        while len(_FORMS) > SPEC_CACHE_SIZE:
+            _FORMS.popitem(last=False)
+    return forms
 
 
 def _specs(version: ProcessVersion) -> ParsedSpec:
@@ -272,42 +319,55 @@ def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str]) -> 
         return _due_at(loaded.ctx, loaded.workflow.script_engine.evaluate(task, expression))
 
 
-def _index_row(loaded: LoadedInstance, task: Any, old: TaskIndex | None) -> TaskIndex:
-    """The task index row of a READY user task: ``old`` updated in place (claim, due date and ready time kept), or a
-    new row for a task that has just become ready."""
+def _index_fields(task: Any) -> dict[str, Any]:
+    """The task index's columns that follow a READY user task's spec and data (its claim, due date and ready time
+    are the index's own)."""
     spec, props = task.task_spec, _properties(task.task_spec)
     assignee_var = props.get(rules.ASSIGNEE_PROPERTY)
     name, subject = spec.bpmn_name or spec.bpmn_id, task.data.get(props.get(rules.SUBJECT_PROPERTY, ""))
-    row = old or TaskIndex(task_id=str(task.id), instance_id=loaded.row.id, claimed_by=None,
-                           due_at=_new_due_at(loaded, task, props), ready_at=loaded.ctx.now())
-    fields = {"bpmn_id": spec.bpmn_id, "name": f"{name}: {subject}"[:255] if subject else name, "lane": spec.lane,
-              "role": rules.LANE_ROLES.get(spec.lane or ""),
-              "assignee": task.data.get(assignee_var) if assignee_var else None,
-              "form": props.get(rules.FORM_PROPERTY), "view": props.get(rules.VIEW_PROPERTY),
-              "case_file": props.get(rules.CASE_FILE_PROPERTY)}
-    for key, value in fields.items():
-        if getattr(row, key) != value:  # an unchanged row writes nothing
-            setattr(row, key, value)
-    return row
+    return {"bpmn_id": spec.bpmn_id, "name": f"{name}: {subject}"[:255] if subject else name, "lane": spec.lane,
+            "role": rules.LANE_ROLES.get(spec.lane or ""),
+            "assignee": task.data.get(assignee_var) if assignee_var else None,
+            "form": props.get(rules.FORM_PROPERTY), "view": props.get(rules.VIEW_PROPERTY),
+            "case_file": props.get(rules.CASE_FILE_PROPERTY)}
 
 
-def _update_task_index(loaded: LoadedInstance) -> list[TaskIndex]:
+_INDEX = cast(Table, TaskIndex.__table__)
+_INDEX_ROWS = select(_INDEX).where(_INDEX.c.instance_id == bindparam("instance_id"))
+_INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id.in_(bindparam("task_ids", expanding=True)))
+
+
+def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[TaskIndex]:
     """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted, new ones
-    added, the others updated where they changed); return the rows of the tasks that have just become ready."""
+    added, the others updated where they changed); return the rows of the tasks that have just become ready.
+
+    Rows are read, deleted and inserted as plain SQL (no ORM objects to track and flush); a row that changes (rare:
+    a reassignment) is updated through the session, so an object of it the caller holds stays true."""
     session, instance_id = loaded.session, loaded.row.id
-    previous = {t.task_id: t for t in session.scalars(select(TaskIndex).where(TaskIndex.instance_id == instance_id))}
-    ready = loaded._ready_user_tasks()
+    previous = {r.task_id: r for r in session.execute(_INDEX_ROWS, {"instance_id": instance_id})}
     ready_ids = {str(t.id) for t in ready}
-    for task_id, row in previous.items():
-        if task_id not in ready_ids:
-            session.delete(row)
+    gone = [task_id for task_id in previous if task_id not in ready_ids]
+    if gone:
+        session.execute(_INDEX_DELETE, {"task_ids": gone})
+        for task_id in gone:  # an object of a deleted row must not be flushed later
+            held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
+            if held is not None:
+                session.expunge(held)
     opened = []
     for task in ready:
-        old = previous.get(str(task.id))
-        row = _index_row(loaded, task, old)
+        fields, old = _index_fields(task), previous.get(str(task.id))
         if old is None:
-            session.add(row)
-            opened.append(row)
+            props = _properties(task.task_spec)
+            opened.append(TaskIndex(task_id=str(task.id), instance_id=instance_id, claimed_by=None,
+                                    due_at=_new_due_at(loaded, task, props), ready_at=loaded.ctx.now(), **fields))
+            continue
+        changed = {key: value for key, value in fields.items() if old._mapping[key] != value}
+        if changed:  # an unchanged row writes nothing
+            row = session.get(TaskIndex, old.task_id)
+            for key, value in changed.items():
+                setattr(row, key, value)
+    if opened:
+        session.execute(insert(_INDEX), [{c.key: getattr(row, c.key) for c in _INDEX.columns} for row in opened])
     return opened
 
 
@@ -358,18 +418,37 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     people about the tasks that have just opened (``returned``: the note of the return that reopened them)."""
     row, workflow, now = loaded.row, loaded.workflow, loaded.ctx.now()
     _drain_events(loaded)
-    row.state_json = state_to_json(workflow)
-    row.updated_at = now
-    row.next_timer_at = _next_timer(workflow)
+    state: dict[str, Any] = {"state_json": state_to_json(workflow), "updated_at": now,
+                             "next_timer_at": _next_timer(workflow)}
     if workflow.is_completed() and row.status != "completed":
-        row.status, row.completed_at = "completed", now
-    opened = _update_task_index(loaded)
+        state.update(status="completed", completed_at=now)
+    _write_state(loaded.session, row, state)
+    ready = loaded._ready_user_tasks()
+    opened = _update_task_index(loaded, ready)
     campaign = loaded.campaign or (loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None
                                    else None)
     if campaign is not None:
-        campaign.status = _campaign_status(loaded, campaign.status)
+        campaign.status = _campaign_status(loaded, ready, campaign.status)
     _announce(loaded, opened, campaign, returned)
     loaded.session.flush()
+
+
+_INSTANCES = cast(Table, Instance.__table__)
+_WRITE_STATE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("row_id"),
+                                        _INSTANCES.c.lock_version == bindparam("row_version"))
+
+
+def _write_state(session: Session, row: Instance, values: dict[str, Any]) -> None:
+    """Write ``values`` to the instance row under its optimistic lock (StaleDataError when another transaction
+    changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row object keeps
+    them as its stored state."""
+    session.flush()  # the row's own pending changes first (they move its lock version)
+    values = {**values, "lock_version": row.lock_version + 1}
+    result = session.execute(_WRITE_STATE, {"row_id": row.id, "row_version": row.lock_version, **values})
+    if cast(CursorResult[Any], result).rowcount != 1:
+        raise StaleDataError(f"instance {row.id} was changed by another transaction")
+    for key, value in values.items():
+        set_committed_value(row, key, value)
 
 
 def _drives_campaign(workflow: BpmnWorkflow) -> bool:
@@ -380,12 +459,12 @@ def _drives_campaign(workflow: BpmnWorkflow) -> bool:
                for task_spec in spec.task_specs.values())
 
 
-def _campaign_status(loaded: LoadedInstance, current: str) -> str:
+def _campaign_status(loaded: LoadedInstance, ready: list[Any], current: str) -> str:
     """The latest phase among READY tasks (their ``campaignPhase``); unchanged when none names one."""
     if not _drives_campaign(loaded.workflow):
         return current
     if loaded.row.status == "completed":
         return CampaignStatus.SELESAI
-    phases = {_properties(t.task_spec).get(rules.PHASE_PROPERTY) for t in loaded._ready_user_tasks()}
+    phases = {_properties(t.task_spec).get(rules.PHASE_PROPERTY) for t in ready}
     known = [p for p in rules.PHASES if p in phases]
     return known[-1] if known else current
