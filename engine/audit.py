@@ -18,6 +18,10 @@ from .models import AuditEvent, AuditEventContact, TaskIndex
 # The actions that read (or, recording a call, show) taxpayers' personal data: the access log lists them.
 ACCESS_ACTIONS = ("contacts_listed", "contact_viewed", "call_recorded", "call_samples_viewed", "access_log_viewed")
 
+# ``record_access``'s statements, built once rather than per access.
+_INSERT_EVENT = insert(AuditEvent).returning(AuditEvent.id)
+_INSERT_SHOWN = insert(AuditEventContact)
+
 
 def audit(session: Session, at: datetime, username: str, action: str, instance_id: int | None,
           campaign_id: int | None, task: TaskIndex | None = None, data: dict[str, Any] | None = None) -> AuditEvent:
@@ -40,10 +44,9 @@ def record_access(session: Session, at: datetime, username: str, action: str, ca
     if session.new:
         session.flush()  # events added before this one keep their order
     connection = session.connection()
-    event_id: int = connection.execute(insert(AuditEvent).values(
-        instance_id=None, campaign_id=campaign_id, at=at, username=username, action=action,
-        data=data or {}).returning(AuditEvent.id)).scalar_one()
+    event_id: int = connection.execute(_INSERT_EVENT, {
+        "campaign_id": campaign_id, "at": at, "username": username, "action": action, "data": data or {}}).scalar_one()
     shown = list(dict.fromkeys(contact_ids))
     if shown:
-        connection.execute(insert(AuditEventContact), [{"event_id": event_id, "contact_id": c} for c in shown])
+        connection.execute(_INSERT_SHOWN, [{"event_id": event_id, "contact_id": c} for c in shown])
     return event_id

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Row, ScalarSelect, Select, Table, case, func, insert, select, update
+from sqlalchemy import Row, ScalarSelect, Select, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -143,6 +143,22 @@ def _check_agents(agents: Sequence[str]) -> None:
         raise InvalidInput(N_("Agen ganda"), {"agents": N_("Setiap agen hanya boleh dipilih sekali.")})
 
 
+# What a ContactView is made of (recording a call reads them back from its UPDATE).
+VIEW_COLUMNS = (Contact.id, Contact.row_number, Contact.name, Contact.npwp, Contact.phones, Contact.kpp, Contact.extra,
+                Contact.agent, Contact.attempts, Contact.final_outcome, Contact.last_call_at, Contact.callback_at,
+                Contact.closed_phones)
+
+# The two writes of recording a call, built once rather than per call (parameters bound when executed).
+_COUNT_ATTEMPT = (
+    update(Contact)
+    .where(Contact.id == bindparam("contact_id"), Contact.agent == bindparam("calling_agent"),
+           Contact.final_outcome.is_(None))
+    .values(attempts=Contact.attempts + 1, last_call_at=bindparam("now"), final_outcome=bindparam("final"),
+            closed_phones=bindparam("closed"), callback_at=bindparam("callback"))
+    .returning(*VIEW_COLUMNS))
+_INSERT_ATTEMPT = insert(CallAttempt).returning(CallAttempt.id)
+
+
 @dataclass(frozen=True)
 class CallTarget:
     """A contact as recording a call reads it, with its campaign's status and the id of its agent's running step-5
@@ -188,10 +204,10 @@ def record_call(
     loaded = session.identity_map.get(identity_key(Contact, contact.id))
     if loaded is not None:
         session.expire(loaded)  # the UPDATE changed the row behind it
-    attempt_id = session.connection().execute(insert(CallAttempt).values(
-        contact_id=contact.id, campaign_id=contact.campaign_id, agent=contact.agent or "", at=now, outcome=outcome,
-        phone=phone, notes=notes, callback_at=callback_at, duration_s=duration_s, recording_ref=recording_ref,
-    ).returning(CallAttempt.id)).scalar_one()
+    attempt_id = session.connection().execute(_INSERT_ATTEMPT, {
+        "contact_id": contact.id, "campaign_id": contact.campaign_id, "agent": contact.agent or "", "at": now,
+        "outcome": outcome, "phone": phone, "notes": notes, "callback_at": callback_at, "duration_s": duration_s,
+        "recording_ref": recording_ref}).scalar_one()
     # The attempt just inserted is the contact's latest: the UPDATE holds the contact's row until the commit, so
     # another call on it can only be recorded after this one.
     return RecordedCall(attempt_id, contact.campaign_id, phone, _view(updated, last_outcome=outcome))
@@ -214,13 +230,9 @@ def _count_attempt(session: Session, contact: CallTarget, outcome: str, phone: s
         final = outcome
     elif outcome in UNREACHED_ATTEMPTS and _unreached(session, contact.id) + 1 >= max_attempts:
         final = outcome
-    return session.connection().execute(
-        update(Contact)
-        .where(Contact.id == contact.id, Contact.agent == contact.agent, Contact.final_outcome.is_(None))
-        .values(attempts=Contact.attempts + 1, last_call_at=now, final_outcome=final, closed_phones=closed,
-                callback_at=callback_at if outcome == CALLBACK_OUTCOME and final is None else None)
-        .returning(*VIEW_COLUMNS)
-    ).one_or_none()
+    return session.connection().execute(_COUNT_ATTEMPT, {
+        "contact_id": contact.id, "calling_agent": contact.agent, "now": now, "final": final, "closed": closed,
+        "callback": callback_at if outcome == CALLBACK_OUTCOME and final is None else None}).one_or_none()
 
 
 def _unreached(session: Session, contact_id: int) -> int:
@@ -318,12 +330,6 @@ def _last_outcome() -> ScalarSelect[str]:
 def _views_query(campaign_id: int) -> Select[Contact, str | None]:
     """Contacts with the outcome of their latest call attempt (None when never called)."""
     return select(Contact, _last_outcome()).where(Contact.campaign_id == campaign_id)
-
-
-# What a ContactView is made of (an UPDATE returns them).
-VIEW_COLUMNS = (Contact.id, Contact.row_number, Contact.name, Contact.npwp, Contact.phones, Contact.kpp, Contact.extra,
-                Contact.agent, Contact.attempts, Contact.final_outcome, Contact.last_call_at, Contact.callback_at,
-                Contact.closed_phones)
 
 
 def _view(contact: Contact | Row[Any], last_outcome: str | None) -> ContactView:

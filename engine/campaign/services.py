@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import IO, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, defer
 
 from .. import access
@@ -199,8 +199,9 @@ def assignment(session: Session, username: str, campaign_id: int, lock: bool = F
     return session.scalars(query.with_for_update(read=True, of=Instance) if lock else query).first()
 
 
-def _assignment_of(query: Select[Any], username: str, campaign_id: Any) -> Select[Any]:
-    """``query`` narrowed to the agent's READY step-5 task in the campaign (``campaign_id``: a value or a column)."""
+def _assignment_of(query: Select[Any], username: Any, campaign_id: Any) -> Select[Any]:
+    """``query`` narrowed to the agent's READY step-5 task in the campaign (``username``, ``campaign_id``: values or
+    SQL expressions)."""
     return query.join(Instance, Instance.id == TaskIndex.instance_id).where(
         Instance.campaign_id == campaign_id, TaskIndex.assignee == username, TaskIndex.view == ASSIGNMENT_VIEW)
 
@@ -211,16 +212,20 @@ def assignment_task(session: Session, username: str, campaign_id: int, lock: boo
     return row.task_id if row else None
 
 
+# ``call_target``'s statement, built once rather than per call (parameters bound when executed).
+_CALL_TARGET = (
+    select(Contact.id, Contact.campaign_id, Contact.agent, Contact.phones, Contact.closed_phones, Contact.final_outcome,
+           Campaign.status,
+           _assignment_of(select(TaskIndex.task_id), bindparam("username"), Contact.campaign_id).limit(1)
+           .with_for_update(read=True, of=Instance).scalar_subquery().label("task_id"))
+    .join(Campaign, Campaign.id == Contact.campaign_id).where(Contact.id == bindparam("contact_id")))
+
+
 def call_target(session: Session, username: str, contact_id: int) -> contacts.CallTarget:
     """The contact with what recording a call by ``username`` checks, in one statement: its campaign's status and
     the agent's running step-5 task, whose instance row it share-locks as ``assignment(lock=True)`` does.
     NotFound for an unknown contact."""
-    task = (_assignment_of(select(TaskIndex.task_id), username, Contact.campaign_id).limit(1)
-            .with_for_update(read=True, of=Instance).scalar_subquery().label("task_id"))
-    row = session.connection().execute(
-        select(Contact.id, Contact.campaign_id, Contact.agent, Contact.phones, Contact.closed_phones,
-               Contact.final_outcome, Campaign.status, task)
-        .join(Campaign, Campaign.id == Contact.campaign_id).where(Contact.id == contact_id)).one_or_none()
+    row = session.connection().execute(_CALL_TARGET, {"username": username, "contact_id": contact_id}).one_or_none()
     if row is None:
         raise NotFound(N_("Kontak tidak ditemukan."))
     return contacts.CallTarget(row.id, row.campaign_id, row.agent, tuple(row.phones), tuple(row.closed_phones or ()),
