@@ -283,15 +283,20 @@ def remember_member(session: Session, campaign_id: int, username: str, now: date
                     {"campaign_id": campaign_id, "username": username, "since": now})
 
 
-def readable_contact(session: Session, user: User, contact_id: int, to_call: bool = False) -> Contact:
-    """A contact its own agent may read and call; the roles that supervise every contact may read it too."""
+def readable_contact(session: Session, user: User, contact_id: int) -> Contact:
+    """A contact its own agent may read; the roles that supervise every contact may read it too."""
     contact = session.get(Contact, contact_id)
     if contact is None:
         raise NotFound(N_("Kontak tidak ditemukan."))
-    supervises = not to_call and bool(user.role_names & ALL_CONTACTS_ROLES)
-    if contact.agent != user.username and not supervises:
-        raise NotAllowed(N_("Kontak ini tidak dibagikan kepada Anda."))
+    if not user.role_names & ALL_CONTACTS_ROLES:
+        may_call_contact(user, contact.agent)
     return contact
+
+
+def may_call_contact(user: User, agent: str | None) -> None:
+    """Only a contact's own agent (``agent``: the contact's) records calls on it; supervisors too only read it."""
+    if agent != user.username:
+        raise NotAllowed(N_("Kontak ini tidak dibagikan kepada Anda."))
 
 
 def may_list_contacts(user: User, assigned_to_me: bool) -> None:

@@ -19,8 +19,10 @@ from .models import AuditEvent, AuditEventContact, TaskIndex
 ACCESS_ACTIONS = ("contacts_listed", "contact_viewed", "call_recorded", "call_samples_viewed", "access_log_viewed")
 
 
+# Built once rather than per event.
 _EVENTS = cast(Table, AuditEvent.__table__)
 _INSERT_EVENT = insert(_EVENTS).returning(_EVENTS.c.id)
+_INSERT_SHOWN = insert(AuditEventContact)
 
 
 def audit(session: Session, at: datetime, username: str, action: str, instance_id: int | None,
@@ -39,10 +41,15 @@ def audit(session: Session, at: datetime, username: str, action: str, instance_i
 
 def record_access(session: Session, at: datetime, username: str, action: str, campaign_id: int | None,
                   contact_ids: Iterable[int], data: dict[str, Any] | None = None) -> int:
-    """Record that ``username`` was shown the personal data of ``contact_ids`` (one of ACCESS_ACTIONS)."""
+    """Record that ``username`` was shown the personal data of ``contact_ids`` (one of ACCESS_ACTIONS); return the
+    event's id. Written as rows (``INSERT … RETURNING``), not an ORM object: no flush of its own."""
     assert action in ACCESS_ACTIONS, action
-    event_id = audit(session, at, username, action, None, campaign_id, data=data)
+    if session.new:
+        session.flush()  # events added before this one keep their order
+    connection = session.connection()
+    event_id: int = connection.execute(_INSERT_EVENT, {
+        "campaign_id": campaign_id, "at": at, "username": username, "action": action, "data": data or {}}).scalar_one()
     shown = list(dict.fromkeys(contact_ids))
     if shown:
-        session.execute(insert(AuditEventContact), [{"event_id": event_id, "contact_id": c} for c in shown])
+        connection.execute(_INSERT_SHOWN, [{"event_id": event_id, "contact_id": c} for c in shown])
     return event_id

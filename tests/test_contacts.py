@@ -11,6 +11,7 @@ from stdnum import luhn
 from engine import access
 from engine.campaign import contacts, identifiers
 from engine.campaign.figures import compute_figures
+from engine.campaign.services import call_target
 from engine.campaign.target_list import parse_target_list
 from engine.context import Context
 from engine.errors import InvalidInput, NotAllowed, NotFound, TaskNotReady
@@ -48,10 +49,12 @@ def contact_ids(ctx: Context, campaign_id: int, agent: str | None = None) -> lis
 
 
 def call(ctx: Context, username: str, contact_id: int, outcome: str, **kwargs: Any) -> CallAttempt:
-    """A call by ``username`` on one of their contacts (``engine.access`` decides whose it is)."""
+    """A call by ``username`` on one of their contacts (``engine.access`` decides whose it is); the attempt stored."""
     with ctx.transaction() as session:
-        contact = access.readable_contact(session, User(username=username), contact_id, to_call=True)
-        return contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome, **kwargs)
+        target = call_target(session, username, contact_id)
+        access.may_call_contact(User(username=username), target.agent)
+        recorded = contacts.record_call(session, ctx.now(), ctx.settings, target, outcome, **kwargs)
+        return session.get_one(CallAttempt, recorded.attempt_id)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, event, func, insert, select, text, update
+from sqlalchemy import Engine, delete, event, func, insert, select, text, update
 from sqlalchemy.exc import DatabaseError
 from test_quality import TWO_AGENTS, recorded_campaign, score_tasks
 
@@ -135,20 +135,25 @@ def test_the_record_is_written_in_the_transaction_of_the_read(app, client, make_
     assert len(commits) == 1 and len(accesses_after(make_ctx, start)) == 1
 
 
-def test_a_read_whose_record_cannot_be_written_shows_nothing(client, make_ctx, calling: int, monkeypatch) -> None:
-    from engine import audit
+def test_a_read_whose_record_cannot_be_written_shows_nothing(client, make_ctx, calling: int) -> None:
+    def broken(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith("INSERT INTO audit_event_contacts"):
+            raise RuntimeError("audit store unavailable")
 
-    def broken(*args: Any, **kwargs: Any) -> None:
-        raise RuntimeError("audit store unavailable")
-
-    monkeypatch.setattr(audit, "insert", broken)
     contact = contacts_of(make_ctx, calling, "agen1")[0]
     start = marker(make_ctx)
-    with pytest.raises(RuntimeError):
-        campaigns.contact_detail(make_ctx(), "agen1", contact)
-    with pytest.raises(RuntimeError):
-        campaigns.list_contacts(make_ctx(), "agen1", calling)
+    event.listen(Engine, "before_cursor_execute", broken)
+    try:
+        with pytest.raises(RuntimeError):
+            campaigns.contact_detail(make_ctx(), "agen1", contact)
+        with pytest.raises(RuntimeError):
+            campaigns.list_contacts(make_ctx(), "agen1", calling)
+        with pytest.raises(RuntimeError):
+            campaigns.record_call(make_ctx(), "agen1", contact, "sibuk")
+    finally:
+        event.remove(Engine, "before_cursor_execute", broken)
     assert accesses_after(make_ctx, start) == []
+    assert campaigns.contact_detail(make_ctx(), "agen1", contact)[0].attempts == 0  # the call was not stored either
 
 
 # --- the office reads the log ------------------------------------------------------------------------------------

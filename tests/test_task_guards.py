@@ -5,13 +5,15 @@ import threading
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
+from engine import campaign as campaigns
 from engine import tasks
 from engine.errors import Conflict, InvalidInput, NotFound, TaskNotReady
 from engine.models import AuditEvent, Instance
 from engine.walkthrough import WORK_PLAN, task_for
 
-from sop_helpers import do, new_campaign, setup_sop
+from sop_helpers import at_step_5, do, new_campaign, setup_sop
 
 
 @pytest.fixture
@@ -75,6 +77,29 @@ def test_concurrent_completions_give_one_success_and_one_conflict(make_ctx, step
     with make_ctx().transaction() as session:
         done = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.task_id == task_id))
     assert done == 1
+
+
+def test_a_call_being_recorded_holds_off_the_completion_of_the_agent_s_step_5(make_ctx) -> None:
+    """Recording a call share-locks the instance that completing a task locks FOR UPDATE: the agent's step 5 cannot
+    finish (and its figures be taken) in the middle of a call."""
+    campaign_id = at_step_5(make_ctx)
+    if make_ctx().engine.dialect.name != "postgresql":
+        pytest.skip("row locks are PostgreSQL's (SQLite has one writer at a time)")
+    contact = campaigns.list_contacts(make_ctx(), "agen1", campaign_id)[0].id
+    seen: dict[str, bool] = {}
+
+    def fields() -> dict[str, str]:  # read while the call's transaction is open
+        with make_ctx().engine.connect() as other:
+            try:
+                other.execute(select(Instance.id).where(Instance.campaign_id == campaign_id)
+                              .with_for_update(nowait=True)).all()
+                seen["instance locked"] = False
+            except OperationalError:
+                seen["instance locked"] = True
+        return {"outcome": "sibuk"}
+
+    assert campaigns.record_call(make_ctx(), "agen1", contact, fields).attempts == 1
+    assert seen == {"instance locked": True}
 
 
 def test_invalid_form_data_gives_field_errors_and_changes_nothing(make_ctx, step1) -> None:

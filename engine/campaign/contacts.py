@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ScalarSelect, Select, Table, bindparam, case, func, insert, select, update
+from sqlalchemy import Row, ScalarSelect, Select, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from ..errors import InvalidInput, NotFound, TaskNotReady
 from ..i18n import N_
@@ -142,39 +143,86 @@ def _check_agents(agents: Sequence[str]) -> None:
         raise InvalidInput(N_("Agen ganda"), {"agents": N_("Setiap agen hanya boleh dipilih sekali.")})
 
 
+# What a ContactView is made of (recording a call reads them back from its UPDATE).
+VIEW_COLUMNS = (Contact.id, Contact.row_number, Contact.name, Contact.npwp, Contact.phones, Contact.kpp, Contact.extra,
+                Contact.agent, Contact.attempts, Contact.final_outcome, Contact.last_call_at, Contact.callback_at,
+                Contact.closed_phones)
+
+# The two writes of recording a call, built once rather than per call (parameters bound when executed).
+_COUNT_ATTEMPT = (
+    update(Contact)
+    .where(Contact.id == bindparam("contact_id"), Contact.agent == bindparam("calling_agent"),
+           Contact.final_outcome.is_(None))
+    .values(attempts=Contact.attempts + 1, last_call_at=bindparam("now"), final_outcome=bindparam("final"),
+            closed_phones=bindparam("closed"), callback_at=bindparam("callback"))
+    .returning(*VIEW_COLUMNS))
+_INSERT_ATTEMPT = insert(CallAttempt).returning(CallAttempt.id)
+
+
+@dataclass(frozen=True)
+class CallTarget:
+    """A contact as recording a call reads it, with its campaign's status and the id of its agent's running step-5
+    task (None when there is none): one row, read in one statement (``services.call_target``), no ORM object."""
+
+    id: int
+    campaign_id: int
+    agent: str | None
+    phones: tuple[str, ...]
+    closed_phones: tuple[str, ...]
+    final_outcome: str | None
+    campaign_status: str
+    assignment_task_id: str | None
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """A call attempt just recorded, and its contact as it is now."""
+
+    attempt_id: int
+    campaign_id: int
+    phone: str  # the number dialled, E.164 ('' when not given)
+    contact: ContactView
+
+
 def record_call(
-    session: Session, now: datetime, settings: Settings, contact: Contact, outcome: str, notes: str = "",
+    session: Session, now: datetime, settings: Settings, contact: CallTarget, outcome: str, notes: str = "",
     callback_at: datetime | None = None, duration_s: int | None = None, recording_ref: str = "", phone: str = "",
-) -> CallAttempt:
-    """Record one call attempt by the contact's agent (checked by the caller) and close the contact when final."""
-    if _campaign(session, contact.campaign_id).status != CampaignStatus.PENYAMPAIAN:
+) -> RecordedCall:
+    """Record one call attempt by the contact's agent (checked by the caller) and close the contact when final.
+
+    Rows, not ORM objects: the contact is updated and read back in one ``UPDATE … RETURNING``, the attempt inserted
+    with ``INSERT … RETURNING`` (no flush). A ``Contact`` already loaded in ``session`` is expired.
+    """
+    if contact.campaign_status != CampaignStatus.PENYAMPAIAN:
         raise TaskNotReady(N_("Tahap penyampaian informasi kampanye ini tidak sedang berjalan"))
     if contact.final_outcome is not None:
         raise TaskNotReady(N_("Kontak ini sudah selesai; tidak dapat dicatat panggilan baru"))
-    agent = contact.agent or ""
     phone = _check_call(contact, now, outcome, notes, callback_at, duration_s, recording_ref, phone)
-    if not _count_attempt(session, contact, outcome, phone, callback_at, now, settings.max_attempts):
+    updated = _count_attempt(session, contact, outcome, phone, callback_at, now, settings.max_attempts)
+    if updated is None:
         raise TaskNotReady(N_("Kontak ini baru saja diselesaikan atau dipindahkan; muat ulang daftar"))
-    contact_id, campaign_id = contact.id, contact.campaign_id
-    session.expire(contact)  # the UPDATE changed the row: read again when next used (no SELECT if never)
-    attempt = CallAttempt(
-        contact_id=contact_id, campaign_id=campaign_id, agent=agent, at=now, outcome=outcome,
-        phone=phone, notes=notes, callback_at=callback_at, duration_s=duration_s, recording_ref=recording_ref,
-    )
-    session.add(attempt)
-    session.flush()
-    return attempt
+    loaded = session.identity_map.get(identity_key(Contact, contact.id))
+    if loaded is not None:
+        session.expire(loaded)  # the UPDATE changed the row behind it
+    attempt_id = session.connection().execute(_INSERT_ATTEMPT, {
+        "contact_id": contact.id, "campaign_id": contact.campaign_id, "agent": contact.agent or "", "at": now,
+        "outcome": outcome, "phone": phone, "notes": notes, "callback_at": callback_at, "duration_s": duration_s,
+        "recording_ref": recording_ref}).scalar_one()
+    # The attempt just inserted is the contact's latest: the UPDATE holds the contact's row until the commit, so
+    # another call on it can only be recorded after this one.
+    return RecordedCall(attempt_id, contact.campaign_id, phone, _view(updated, last_outcome=outcome))
 
 
-def _count_attempt(session: Session, contact: Contact, outcome: str, phone: str, callback_at: datetime | None,
-                   now: datetime, max_attempts: int) -> bool:
-    """Count one attempt in a single guarded UPDATE (no lost updates); False when the contact was closed.
+def _count_attempt(session: Session, contact: CallTarget, outcome: str, phone: str, callback_at: datetime | None,
+                   now: datetime, max_attempts: int) -> Row[Any] | None:
+    """Count one attempt in a single guarded UPDATE (no lost updates) and return the contact's row as it is now;
+    None when the contact was closed or moved meanwhile.
 
     A final outcome closes the contact; a callback keeps it open until the time the taxpayer asked for; a wrong
     number closes that number, and the contact when no number is left; attempts that did not reach the
     taxpayer close it after ``max_attempts`` (callbacks do not count).
     """
-    closed = list(contact.closed_phones or [])
+    closed = list(contact.closed_phones)
     if outcome == WRONG_NUMBER_OUTCOME and phone and phone not in closed:
         closed.append(phone)
     final = None
@@ -182,14 +230,9 @@ def _count_attempt(session: Session, contact: Contact, outcome: str, phone: str,
         final = outcome
     elif outcome in UNREACHED_ATTEMPTS and _unreached(session, contact.id) + 1 >= max_attempts:
         final = outcome
-    result = session.execute(
-        update(Contact)
-        .where(Contact.id == contact.id, Contact.agent == contact.agent, Contact.final_outcome.is_(None))
-        .values(attempts=Contact.attempts + 1, last_call_at=now, final_outcome=final, closed_phones=closed,
-                callback_at=callback_at if outcome == CALLBACK_OUTCOME and final is None else None)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]  # UPDATE results have rowcount
+    return session.connection().execute(_COUNT_ATTEMPT, {
+        "contact_id": contact.id, "calling_agent": contact.agent, "now": now, "final": final, "closed": closed,
+        "callback": callback_at if outcome == CALLBACK_OUTCOME and final is None else None}).one_or_none()
 
 
 def _unreached(session: Session, contact_id: int) -> int:
@@ -198,7 +241,7 @@ def _unreached(session: Session, contact_id: int) -> int:
         CallAttempt.contact_id == contact_id, CallAttempt.outcome.in_(sorted(UNREACHED_ATTEMPTS)))) or 0
 
 
-def _check_call(contact: Contact, now: datetime, outcome: str, notes: str, callback_at: datetime | None,
+def _check_call(contact: CallTarget, now: datetime, outcome: str, notes: str, callback_at: datetime | None,
                 duration_s: int | None, recording_ref: str, phone: str) -> str:
     """Validate a call's fields; return the phone in E.164 ('' when not given)."""
     fields: dict[str, str] = {}
@@ -216,7 +259,7 @@ def _check_call(contact: Contact, now: datetime, outcome: str, notes: str, callb
     if len(recording_ref) > MAX_RECORDING_REF:
         fields["recording_ref"] = N_("Referensi rekaman terlalu panjang (maksimal 255 karakter).")
     e164 = (phone_e164(phone) or phone) if phone.strip() else ""
-    closed = contact.closed_phones or []
+    closed = contact.closed_phones
     if e164 and e164 not in contact.phones:
         fields["phone"] = N_("Nomor '{phone}' bukan nomor telepon kontak ini.", phone=phone)
     elif e164 and e164 in closed:
@@ -289,7 +332,7 @@ def _views_query(campaign_id: int) -> Select[Contact, str | None]:
     return select(Contact, _last_outcome()).where(Contact.campaign_id == campaign_id)
 
 
-def _view(contact: Contact, last_outcome: str | None) -> ContactView:
+def _view(contact: Contact | Row[Any], last_outcome: str | None) -> ContactView:
     return ContactView(
         id=contact.id, row_number=contact.row_number, name=contact.name, npwp=contact.npwp,
         npwp_masked=mask_npwp(contact.npwp), phones=tuple(contact.phones), kpp=contact.kpp,

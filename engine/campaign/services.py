@@ -12,7 +12,7 @@ from datetime import date, datetime
 from functools import partial
 from typing import IO, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session, defer
 
 from .. import access
@@ -195,9 +195,15 @@ def assignment(session: Session, username: str, campaign_id: int, lock: bool = F
     ``lock`` share-locks the instance row (PostgreSQL), so the agent cannot finish step 5 while a call is
     being recorded; completing a task takes the same row ``FOR UPDATE``.
     """
-    query = select(TaskIndex).join(Instance, Instance.id == TaskIndex.instance_id).where(
-        Instance.campaign_id == campaign_id, TaskIndex.assignee == username, TaskIndex.view == ASSIGNMENT_VIEW)
+    query = _assignment_of(select(TaskIndex), username, campaign_id)
     return session.scalars(query.with_for_update(read=True, of=Instance) if lock else query).first()
+
+
+def _assignment_of(query: Select[Any], username: Any, campaign_id: Any) -> Select[Any]:
+    """``query`` narrowed to the agent's READY step-5 task in the campaign (``username``, ``campaign_id``: values or
+    SQL expressions)."""
+    return query.join(Instance, Instance.id == TaskIndex.instance_id).where(
+        Instance.campaign_id == campaign_id, TaskIndex.assignee == username, TaskIndex.view == ASSIGNMENT_VIEW)
 
 
 def assignment_task(session: Session, username: str, campaign_id: int, lock: bool = False) -> str | None:
@@ -206,26 +212,47 @@ def assignment_task(session: Session, username: str, campaign_id: int, lock: boo
     return row.task_id if row else None
 
 
+# ``call_target``'s statement, built once rather than per call (parameters bound when executed).
+_CALL_TARGET = (
+    select(Contact.id, Contact.campaign_id, Contact.agent, Contact.phones, Contact.closed_phones, Contact.final_outcome,
+           Campaign.status,
+           _assignment_of(select(TaskIndex.task_id), bindparam("username"), Contact.campaign_id).limit(1)
+           .with_for_update(read=True, of=Instance).scalar_subquery().label("task_id"))
+    .join(Campaign, Campaign.id == Contact.campaign_id).where(Contact.id == bindparam("contact_id")))
+
+
+def call_target(session: Session, username: str, contact_id: int) -> contacts.CallTarget:
+    """The contact with what recording a call by ``username`` checks, in one statement: its campaign's status and
+    the agent's running step-5 task, whose instance row it share-locks as ``assignment(lock=True)`` does.
+    NotFound for an unknown contact."""
+    row = session.connection().execute(_CALL_TARGET, {"username": username, "contact_id": contact_id}).one_or_none()
+    if row is None:
+        raise NotFound(N_("Kontak tidak ditemukan."))
+    return contacts.CallTarget(row.id, row.campaign_id, row.agent, tuple(row.phones), tuple(row.closed_phones or ()),
+                               row.final_outcome, row.status, row.task_id)
+
+
 # A call as submitted: its fields (``record_call``'s keywords), or a function that reads them from the request
 # once the caller is known to be the contact's agent (so nobody else learns what the form lacks).
 CallSubmission = Mapping[str, Any] | Callable[[], Mapping[str, Any]]
 
 
-def call_recorded(ctx: Context, session: Session, user: User, contact_id: int, call: CallSubmission) -> Contact:
+def call_recorded(ctx: Context, session: Session, user: User, contact_id: int,
+                  call: CallSubmission) -> contacts.RecordedCall:
     """Record one call attempt on one of the agent's own contacts, while their assignment runs."""
-    contact = access.readable_contact(session, user, contact_id, to_call=True)
-    campaign_id = contact.campaign_id
-    if assignment_task(session, user.username, campaign_id, lock=True) is None:
+    target = call_target(session, user.username, contact_id)
+    access.may_call_contact(user, target.agent)
+    if target.assignment_task_id is None:
         raise TaskNotReady(N_("Penugasan Anda pada kampanye ini tidak sedang berjalan."))
     fields = dict(call() if callable(call) else call)
     outcome = str(fields.get("outcome") or "")
-    attempt = contacts.record_call(session, ctx.now(), ctx.settings, contact, outcome,
-                                   clean_text(fields.get("notes")), fields.get("callback_at"),
-                                   fields.get("duration_s"), clean_text(fields.get("recording_ref")),
-                                   clean_text(fields.get("phone")))
-    record_access(session, ctx.now(), user.username, "call_recorded", campaign_id, [contact_id],
-                  data={"contact_id": contact_id, "outcome": outcome, "attempt_id": attempt.id})
-    return contact
+    recorded = contacts.record_call(session, ctx.now(), ctx.settings, target, outcome,
+                                    clean_text(fields.get("notes")), fields.get("callback_at"),
+                                    fields.get("duration_s"), clean_text(fields.get("recording_ref")),
+                                    clean_text(fields.get("phone")))
+    record_access(session, ctx.now(), user.username, "call_recorded", target.campaign_id, [contact_id],
+                  data={"contact_id": contact_id, "outcome": outcome, "attempt_id": recorded.attempt_id})
+    return recorded
 
 
 def record_call(ctx: Context, who: Who, contact_id: int, outcome: str | Callable[[], Mapping[str, Any]],
@@ -237,8 +264,7 @@ def record_call(ctx: Context, who: Who, contact_id: int, outcome: str | Callable
         "outcome": outcome, "notes": notes, "callback_at": callback_at, "duration_s": duration_s,
         "recording_ref": recording_ref, "phone": phone}
     with access.acting(ctx, who) as (session, user):
-        call_recorded(ctx, session, user, contact_id, call)
-        return contacts.contact_views(session, [contact_id])[0]
+        return call_recorded(ctx, session, user, contact_id, call).contact
 
 
 def next_open_contact(session: Session, username: str, campaign_id: int, now: datetime,

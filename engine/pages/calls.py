@@ -102,8 +102,8 @@ def record_and_next(ctx: Context, who: Who, contact_id: int, call: CallSubmissio
     """Record one call attempt (its fields, or a function reading them once the caller is known to be the
     contact's agent), then find the agent's next contact to call (None: nothing now)."""
     with access.acting(ctx, who) as (session, user):
-        row = call_recorded(ctx, session, user, contact_id, call)
-        recorded = contacts.contact_views(session, [contact_id])[0]
-        following = next_open_contact(session, user.username, row.campaign_id, ctx.now(), after_id=contact_id)
-        return RecordResult(recorded, following, row.campaign_id,
-                            callbacks_waiting(session, user.username, row.campaign_id, ctx.now()))
+        recorded = call_recorded(ctx, session, user, contact_id, call)
+        campaign_id = recorded.campaign_id
+        following = next_open_contact(session, user.username, campaign_id, ctx.now(), after_id=contact_id)
+        return RecordResult(recorded.contact, following, campaign_id,
+                            callbacks_waiting(session, user.username, campaign_id, ctx.now()))
