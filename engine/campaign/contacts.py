@@ -335,6 +335,11 @@ def progress(session: Session, campaign_id: int, agent: str | None = None) -> di
     return dict(zip(PROGRESS_KEYS, (int(n) for n in session.execute(query).one()), strict=True))
 
 
+def new_campaign_progress(contacts: int) -> dict[str, int]:
+    """``progress`` of a campaign just imported: its contacts all open and never called (nothing to count)."""
+    return {**dict.fromkeys(PROGRESS_KEYS, 0), "contacts": contacts}
+
+
 def progress_by_campaign(session: Session, campaign_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """``progress`` of many campaigns in one aggregate query (a list page's campaigns); zeros for none."""
     ids = sorted(set(campaign_ids))
