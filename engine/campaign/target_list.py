@@ -298,7 +298,7 @@ def _parse_npwp(value: Any, problems: list[Problem]) -> tuple[str, str]:
         problems.append(("error", "npwp", N_("NPWP terlalu panjang ({n} karakter; paling banyak {limit})", n=len(raw),
                                              limit=MAX_NPWP_RAW)))
         return "", raw
-    number = compact_npwp(raw)
+    number = raw if raw.isdigit() else compact_npwp(raw)  # most NPWPs come as bare digits: nothing to strip
     if isinstance(value, (int, float)) and 12 < len(number) < 15:
         number = number.zfill(15)  # Excel stored the NPWP as a number and dropped its leading zeros
         problems.append(("warning", "npwp", N_("NPWP tersimpan sebagai angka; nol di depan ditambahkan")))
