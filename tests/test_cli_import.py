@@ -65,7 +65,7 @@ def test_a_rejected_file_stores_nothing_and_exits_1(office, tmp_path, monkeypatc
     assert result.returncode == 1
     assert "berkas ditolak, tidak ada yang disimpan: Berkas terlalu besar" in result.stderr
     assert "lebih dari 2500 baris" in result.stderr.replace(".", "")
-    assert stored() == (0, 0, 0)  # the first 2,000 rows were inserted before row 2,502 was read: rolled back
+    assert stored() == (0, 0, 0)  # the first batches were inserted before row 2,502 was read: rolled back
     missing = tmp_path / "kurang.csv"
     missing.write_text("npwp,nama\n01.234.567.8-091.000,Budi\n")
     result = office("import", str(missing), "--title", "T", "--requester", UNIT, "--as-user", "pelaksana")

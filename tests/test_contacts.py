@@ -227,3 +227,28 @@ def test_hundred_thousand_rows_parse_insert_and_distribute(ctx: Context, make_ct
         total = session.scalar(select(func.count()).select_from(Contact).where(Contact.agent.is_not(None)))
         assert total == 100_000
         assert len(contacts.list_contacts(session, campaign_id, agent="agen3", limit=50, now=ctx.now())) == 50
+
+
+def test_an_imported_contact_is_stored_as_the_orm_stores_it(ctx: Context, make_ctx: Any) -> None:
+    """The bulk insert writes plain tuples through the driver: every column, defaults included, must read back as
+    a contact the ORM inserted from the same row."""
+    content = (f"npwp,nama,telepon,kpp,tahun_pajak\n{npwp15(1)},Budi \"B\" Ñoño,0812 1234 5678;021-2703164,,2024\n"
+               f"{npwp15(2)},Siti,+62 812-1234-5679;12,KPP 1,\n").encode()
+    parsed = parse_target_list("a.csv", content)
+    assert parsed.rows[1]["warnings"] and parsed.rows[0]["extra"] == {"tahun_pajak": "2024"}
+    with ctx.transaction() as session:
+        bulk, orm = (Campaign(title=t, requester="KPP", source_filename="a.csv", source_sha256="0" * 64,
+                              import_report={}, created_by="kasi", created_at=ctx.now()) for t in ("bulk", "orm"))
+        session.add_all([bulk, orm])
+        session.flush()
+        bulk_id, orm_id = bulk.id, orm.id
+        assert contacts.add_contacts(session, bulk_id, parsed.rows) == 2
+        session.add_all(Contact(campaign_id=orm_id, **{k: row[k] for k in contacts.CONTACT_KEYS})
+                        for row in parsed.rows)
+    columns = [c for c in Contact.__table__.columns if c.name not in ("id", "campaign_id")]
+    with make_ctx().transaction() as session:
+        stored = {cid: [tuple(r) for r in session.execute(select(*columns).where(Contact.campaign_id == cid)
+                                                           .order_by(Contact.row_number))]
+                  for cid in (bulk_id, orm_id)}
+    assert stored[bulk_id] == stored[orm_id]
+    assert stored[bulk_id][1][columns.index(Contact.__table__.c.phones)] == ["+6281212345679"]

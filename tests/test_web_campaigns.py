@@ -144,6 +144,8 @@ def test_campaign_page_shows_data_progress_and_import_report(client, make_ctx) -
     setup_sop(make_ctx)
     view = campaigns.create_campaign(make_ctx(), "unit", "data.csv", sample_target_list(5), "Kampanye A",
                                      "Direktorat P2Humas", "Pengingat SPT")
+    stored = campaigns.get_campaign(make_ctx(), "kasi", view.id)  # the upload's answer is what is stored
+    assert (view.progress, view.instance_id) == (stored.progress, stored.instance_id) and view.progress["contacts"] == 5
     html = page_tree(login_as(client, "kasi").get(f"/kampanye/{view.id}"))
     report = one(html, f"//section[{has_class('import-report')}]")
     assert text_of(one(report, "./h2")) == "Laporan Penerimaan dan Pengolahan Data"

@@ -56,7 +56,7 @@ def mask_npwp_cell(text: str) -> str:
 
 def phone_e164(text: str) -> str | None:
     """Return the E.164 form of an Indonesian (or international) number, or None when invalid."""
-    mobile = _MOBILE.match(_PHONE_PUNCT.sub("", text))
+    mobile = _MOBILE.match(text if text.isdigit() else _PHONE_PUNCT.sub("", text))
     if mobile:  # fast path for the common case; same result as phonenumbers.parse, 4x faster
         number = phonenumbers.PhoneNumber(country_code=62, national_number=int(mobile.group(1)))
         if phonenumbers.is_valid_number(number):

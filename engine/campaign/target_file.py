@@ -343,6 +343,9 @@ def _records(rows: Iterator[Sequence[Any]], width: int) -> Iterator[Record]:
         count += 1
         if count > MAX_ROWS:
             _reject(N_("Berkas terlalu besar"), N_("Berkas berisi lebih dari {n} baris data.", n=Count(MAX_ROWS)))
+        if len(cells) == width and isinstance(cells, list):  # the common CSV row: csv.reader's own new list
+            yield row_number, cells, False
+            continue
         row = list(cells[:width])
         if len(row) < width:  # a short CSV row: the missing cells are empty
             row += [None] * (width - len(row))
@@ -351,6 +354,9 @@ def _records(rows: Iterator[Sequence[Any]], width: int) -> Iterator[Record]:
 
 def _has_text(cells: Sequence[Any]) -> bool:
     """Whether any cell holds text (``cell_text`` not empty), at C speed for a row of text cells of any width."""
+    first = cells[0] if cells else None
+    if isinstance(first, str) and "\x00" not in first and first.strip():  # most rows: the first cell holds text
+        return True
     if cells.count(None) + cells.count("") == len(cells):  # a blank row, or openpyxl's padding
         return False
     try:
