@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pyinstrument import Profiler
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from engine.users import create_token
 
@@ -29,21 +32,31 @@ def main() -> None:
         client = app.test_client()
         auth = {"Authorization": f"Bearer {create_token(ctx, 'kasi')}"}
         tasks = [_step_1(ctx)[1] for _ in range(rounds + 1)]
-        statements: list[str] = []
-        engine = app.extensions["klip"].engine
-        listener = lambda _c, _cur, statement, *_a: statements.append(" ".join(statement.split())[:160])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        assert client.post(f"/api/v1/tasks/{tasks[0]}", json=ASSIGN, headers=auth).status_code == 200
-        event.remove(engine, "before_cursor_execute", listener)
-        profiler = Profiler(interval=0.0002)
-        profiler.start()
-        for task_id in tasks[1:]:
+        def complete(task_id: int) -> None:
             assert client.post(f"/api/v1/tasks/{task_id}", json=ASSIGN, headers=auth).status_code == 200
-        profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
-        print(f"{len(statements)} statements in one completion:")
-        print("\n".join(statements))
 
+        profile(app.extensions["klip"].engine, lambda: complete(tasks[0]),
+                lambda: [complete(task_id) for task_id in tasks[1:]], "completion")
+
+
+def profile(engine: Engine, once: Callable[[], object], repeat: Callable[[], object], what: str) -> None:
+    """Run ``once`` recording its SQL statements, then ``repeat`` under pyinstrument; print the profile, then the
+    statements of the one ``what`` (shared by the profile_* scripts)."""
+    statements: list[str] = []
+
+    def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(" ".join(statement.split())[:200])
+
+    event.listen(engine, "before_cursor_execute", listener)
+    once()
+    event.remove(engine, "before_cursor_execute", listener)
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
+    repeat()
+    profiler.stop()
+    print(profiler.output_text(unicode=True, color=False, show_all=False))
+    print(f"{len(statements)} statements in one {what}:")
+    print("\n".join(statements))
 
 if __name__ == "__main__":
     main()

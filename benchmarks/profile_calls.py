@@ -14,14 +14,11 @@ import tempfile
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
-
-from pyinstrument import Profiler
-from sqlalchemy import event
 
 from .app import create_app
 from .harness import new_database
 from .load import _Agent, _campaign_at_step_5
+from .profile import profile
 
 
 def main() -> None:
@@ -63,24 +60,11 @@ def main() -> None:
         print(f"{kind}: median call {medians['call']:.2f} ms, insert {medians['insert']:.2f} ms; "
               f"insert / call {medians['insert'] / medians['call']:.2f}")
 
-        statements: list[str] = []
+        def calls() -> None:
+            for n in range(rounds):
+                call(agents[n % len(agents)], n)
 
-        def listener(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            statements.append(" ".join(statement.split())[:160])
-
-        engine = app.extensions["klip"].engine
-        event.listen(engine, "before_cursor_execute", listener)
-        call(agents[0], rounds)
-        event.remove(engine, "before_cursor_execute", listener)
-        profiler = Profiler(interval=0.0002)
-        profiler.start()
-        for n in range(rounds):
-            call(agents[n % len(agents)], n)
-        profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
-        print(f"{len(statements)} statements in one call:")
-        print("\n".join(statements))
-
+        profile(app.extensions["klip"].engine, lambda: call(agents[0], rounds), calls, "call")
 
 if __name__ == "__main__":
     main()

@@ -12,8 +12,6 @@ import time
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from pyinstrument import Profiler
-from sqlalchemy import event
 
 from engine.campaign import create_campaign
 from engine.context import Context
@@ -24,6 +22,7 @@ from engine.users import set_password
 from .app import create_app
 from .harness import PASSWORD, Summary, prepared
 from .lists import INSTANCES, PAGES
+from .profile import profile
 
 
 def _database(path: Path) -> str:
@@ -70,20 +69,10 @@ def main() -> None:
         if page == "time":
             _times(client, rounds)
             return
-        statements: list[str] = []
-        engine = app.extensions["klip"].engine
-        listener = lambda _c, _cur, statement, *_a: statements.append(" ".join(statement.split())[:200])  # noqa: E731
-        event.listen(engine, "before_cursor_execute", listener)
-        assert client.get(page).status_code == 200
-        event.remove(engine, "before_cursor_execute", listener)
-        profiler = Profiler(interval=0.0002)
-        profiler.start()
-        for _ in range(rounds):
+        def get() -> None:
             assert client.get(page).status_code == 200
-        profiler.stop()
-        print(profiler.output_text(unicode=True, color=False, show_all=False))
-        print(f"{len(statements)} statements in one request:")
-        print("\n".join(statements))
+
+        profile(app.extensions["klip"].engine, get, lambda: [get() for _ in range(rounds)], "request")
 
 
 if __name__ == "__main__":
