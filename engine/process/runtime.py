@@ -6,7 +6,6 @@ answers with plain values (``TaskSnapshot``, element ids), never with SpiffWorkf
 from __future__ import annotations
 
 import re
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from ..workdays import deadline_at, load_calendar
 from . import rules
 from .deployment import current_versions
 from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
-from .store import SPEC_CACHE_SIZE, ParsedSpec, engine_clock, new_workflow, state_from_json, state_to_json, version_spec
+from .store import ParsedSpec, engine_clock, new_workflow, state_from_json, state_to_json, version_forms, version_spec
 
 _ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 
@@ -84,7 +83,8 @@ class LoadedInstance:
     @property
     def forms(self) -> Mapping[str, Any]:
         """The version's forms (JSON Schema by name), from this process's cache: never change them."""
-        return version_forms(self.row.version)
+        version = self.row.version
+        return version_forms(version.id, version.sha256, lambda: version.forms)
 
     def advance(self) -> None:
         """Run everything the engine can run now (scripts, gateways, due timers)."""
@@ -218,21 +218,6 @@ def _deserialized(ctx: Context, session: Session, row: Instance, campaign: Campa
     specs = _specs(version)
     return LoadedInstance(ctx, session, row, state_from_json(row.state_json, specs, lambda: version.spec_json),
                           campaign)
-
-
-_FORMS: OrderedDict[tuple[int, str], Mapping[str, Any]] = OrderedDict()
-
-
-def version_forms(version: ProcessVersion) -> Mapping[str, Any]:
-    """The version's forms, parsed once per process like its spec (its sha256 covers them: they never change); the
-    column is read on a miss only."""
-    key = (version.id, version.sha256)
-    forms = _FORMS.get(key)
-    if forms is None:
-        forms = _FORMS[key] = MappingProxyType(dict(version.forms))
-        while len(_FORMS) > SPEC_CACHE_SIZE:
-            _FORMS.popitem(last=False)
-    return forms
 
 
 def _specs(version: ProcessVersion) -> ParsedSpec:
