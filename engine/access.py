@@ -13,10 +13,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Table, and_, false, or_, select, true
+from sqlalchemy import BindParameter, Table, and_, bindparam, false, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -196,16 +197,58 @@ def is_internal(user: User) -> bool:
 
 # --- campaigns, instances, contacts, reports ---------------------------------------------------------
 
-def campaign_filter(user: User) -> Any:
-    """A WHERE clause on Campaign: the campaigns the user needs to know of (see the role sets above)."""
+# The lists build each statement once per *shape* (which of the rules below apply, which filters are asked for) and
+# run it with the user's values bound (building a statement costs more than running it): a shape holds no user's
+# data, and the values are read in the request's own transaction, so a role change or a deactivation counts at once.
+USERNAME: BindParameter[str] = bindparam("acl_username")
+ROLES: BindParameter[list[str]] = bindparam("acl_roles", expanding=True)
+UNIT_ID: BindParameter[int | None] = bindparam("acl_unit_id")
+NOW: BindParameter[datetime] = bindparam("acl_now")
+
+
+def bound(user: User, now: datetime) -> dict[str, Any]:
+    """The values the shaped clauses below (``campaign_clause``, ``WORKABLE``, ``scope_clause``) are run with."""
+    return {"acl_username": user.username, "acl_roles": sorted(user.role_names), "acl_unit_id": user.unit_id,
+            "acl_now": now}
+
+
+@dataclass(frozen=True)
+class CampaignSight:
+    """Which need-to-know rules open campaigns to a user: a statement's shape, none of the user's values."""
+
+    every: bool  # an office role: every campaign
+    member: bool  # a member role: the campaigns they work on
+    unit: bool  # a requesting unit's user (with a unit): every campaign of the unit
+
+
+def campaign_sight(user: User) -> CampaignSight:
     if user.role_names & OFFICE_ROLES:
+        return CampaignSight(True, False, False)
+    return CampaignSight(False, bool(user.role_names & MEMBER_ROLES),
+                         REQUESTER_ROLE in user.role_names and user.unit_id is not None)
+
+
+def _campaigns_seen(sight: CampaignSight, username: Any, unit_id: Any) -> Any:
+    if sight.every:
         return true()
     seen: list[Any] = []
-    if user.role_names & MEMBER_ROLES:
-        seen.append(Campaign.id.in_(select(CampaignMember.campaign_id).where(CampaignMember.username == user.username)))
-    if REQUESTER_ROLE in user.role_names and user.unit_id is not None:
-        seen.append(Campaign.unit_id == user.unit_id)
+    if sight.member:
+        seen.append(Campaign.id.in_(select(CampaignMember.campaign_id).where(CampaignMember.username == username)))
+    if sight.unit:
+        seen.append(Campaign.unit_id == unit_id)
     return or_(*seen) if seen else false()
+
+
+@cache
+def campaign_clause(sight: CampaignSight) -> Any:
+    """A WHERE clause on Campaign: the campaigns ``sight`` opens, run with :func:`bound` values."""
+    return _campaigns_seen(sight, USERNAME, UNIT_ID)
+
+
+def campaign_filter(user: User) -> Any:
+    """A WHERE clause on Campaign with the user's values in it: the campaigns the user needs to know of (see the role
+    sets above)."""
+    return _campaigns_seen(campaign_sight(user), user.username, user.unit_id)
 
 
 def may_see_campaign(session: Session, user: User, campaign: Campaign) -> bool:
@@ -354,14 +397,20 @@ def may_read_docs(user: User) -> None:
 
 # --- tasks ---------------------------------------------------------------------------------------------
 
+def _workable(roles: Any, username: Any) -> Any:
+    return and_(TaskIndex.role.in_(roles), or_(TaskIndex.assignee.is_(None), TaskIndex.assignee == username))
+
+
+# A WHERE clause on TaskIndex, run with :func:`bound` values: the user's lanes, and either unassigned or theirs.
+WORKABLE = _workable(ROLES, USERNAME)
+
+
 def workable_filter(user: User) -> Any:
-    """A WHERE clause on TaskIndex: the user's lanes, and either unassigned or assigned to them."""
-    return and_(TaskIndex.role.in_(user.role_names),
-                or_(TaskIndex.assignee.is_(None), TaskIndex.assignee == user.username))
+    """``WORKABLE`` with the user's values in it."""
+    return _workable(sorted(user.role_names), user.username)
 
 
-def scope_filter(scope: TaskScope, username: str, now: datetime) -> Any:
-    """A WHERE clause on TaskIndex narrowing the workable tasks to ``scope``."""
+def _scoped(scope: TaskScope, username: Any, now: Any) -> Any:
     if scope is TaskScope.MINE:
         return or_(TaskIndex.assignee == username, TaskIndex.claimed_by == username)
     if scope is TaskScope.LANE:
@@ -369,6 +418,17 @@ def scope_filter(scope: TaskScope, username: str, now: datetime) -> Any:
     if scope is TaskScope.OVERDUE:
         return TaskIndex.due_at < now
     return true()
+
+
+@cache
+def scope_clause(scope: TaskScope) -> Any:
+    """A WHERE clause on TaskIndex narrowing the workable tasks to ``scope``, run with :func:`bound` values."""
+    return _scoped(scope, USERNAME, NOW)
+
+
+def scope_filter(scope: TaskScope, username: str, now: datetime) -> Any:
+    """``scope_clause`` with the values in it."""
+    return _scoped(scope, username, now)
 
 
 def may_work(user: User, row: TaskIndex, claimer_active: bool = True) -> bool:

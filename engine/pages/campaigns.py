@@ -5,16 +5,26 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, bindparam, case, func, select
 
 from .. import access
 from ..access import Who
 from ..campaign import contacts
 from ..context import Context
 from ..models import Campaign, CampaignStatus, Instance, Unit
-from .listing import DEFAULT_PER_PAGE, Paging, check_list_args, matches, paging
+from .listing import (
+    DEFAULT_PER_PAGE,
+    ListQuery,
+    Paging,
+    check_list_args,
+    paging,
+    search_clause,
+    search_terms,
+    search_values,
+)
 
 
 class CampaignSort(StrEnum):
@@ -84,6 +94,29 @@ def _order(sort: CampaignSort) -> tuple[Any, ...]:
     return Campaign.created_at.desc(), Campaign.id.desc()
 
 
+SHAPES = 128  # statements kept: shapes are few (rules × words searched × a status or not × sort)
+
+
+@lru_cache(SHAPES)
+def _counts_query(sight: access.CampaignSight, terms: int) -> Select[str, int]:
+    """Campaigns per status, the search applied."""
+    return (select(Campaign.status, func.count())
+            .where(access.campaign_clause(sight), search_clause(terms, Campaign.title, Campaign.requester))
+            .group_by(Campaign.status))
+
+
+@lru_cache(SHAPES)
+def _page_query(sight: access.CampaignSight, terms: int, status: bool, sort: CampaignSort) -> ListQuery:
+    """A page of campaigns with their (first) instance."""
+    instance = select(func.min(Instance.id)).where(Instance.campaign_id == Campaign.id).scalar_subquery()
+    query = (select(Campaign.id, Campaign.title, Campaign.requester, Campaign.topic, Campaign.status,
+                    Campaign.created_by, Campaign.created_at, instance.label("instance_id"))
+             .where(access.campaign_clause(sight), search_clause(terms, Campaign.title, Campaign.requester)))
+    if status:
+        query = query.where(Campaign.status == bindparam("status"))
+    return query.order_by(*_order(sort)).limit(bindparam("limit")).offset(bindparam("offset"))
+
+
 def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None,
                   clamp: bool = False) -> CampaignList:
     """A page of the campaigns the user may see; ``clamp``: a page past the last shows the last (the web).
@@ -92,21 +125,17 @@ def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None
     """
     filters = filters or CampaignFilters()
     filters.check()
+    terms = search_terms(filters.q)
     with access.acting(ctx, who) as (session, user):
         conn = session.connection()  # Core: the list's rows are only read, no ORM object is made
-        where = (access.campaign_filter(user), matches(filters.q, Campaign.title, Campaign.requester))
-        counts = {status: int(n) for status, n in conn.execute(
-            select(Campaign.status, func.count()).where(*where).group_by(Campaign.status))}
+        sight, values = access.campaign_sight(user), {**access.bound(user, ctx.now()), **search_values(terms)}
+        counts = {status: int(n) for status, n in conn.execute(_counts_query(sight, len(terms)), values)}
         total = sum(counts.values())
         shown = paging(filters.page, filters.per_page, counts.get(filters.status, 0) if filters.status else total,
                        clamp)
-        instance = select(func.min(Instance.id)).where(Instance.campaign_id == Campaign.id).scalar_subquery()
-        query = select(Campaign.id, Campaign.title, Campaign.requester, Campaign.topic, Campaign.status,
-                       Campaign.created_by, Campaign.created_at, instance.label("instance_id")).where(*where)
-        if filters.status:
-            query = query.where(Campaign.status == filters.status)
-        rows = conn.execute(query.order_by(*_order(CampaignSort(filters.sort)))
-                               .limit(shown.per_page).offset(shown.offset)).all()
+        rows = conn.execute(_page_query(sight, len(terms), bool(filters.status), CampaignSort(filters.sort)),
+                            {**values, "status": filters.status, "limit": shown.per_page,
+                             "offset": shown.offset}).all()
         progress = contacts.progress_by_campaign(session, [row.id for row in rows])
     items = tuple(CampaignRow(r.id, r.title, r.requester, r.topic, r.status, r.instance_id, r.created_by,
                               r.created_at, progress[r.id]) for r in rows)

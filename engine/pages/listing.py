@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Unpack
 
-from sqlalchemy import and_, or_, true
+from sqlalchemy import Select, and_, bindparam, or_, true
 
 from ..errors import InvalidInput
 from ..i18n import N_, Count
@@ -19,6 +19,8 @@ MAX_PER_PAGE = 200
 MAX_PAGE = 1_000_000
 MAX_QUERY = 200  # characters of a search
 MAX_TERMS = 8  # words of a search; each must appear in one of the searched columns
+# A list's statement, built once per shape (its columns vary with the list).
+ListQuery = Select[Unpack[tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,33 @@ def search_terms(q: str) -> tuple[str, ...]:
     return tuple(clean_text(q).split()[:MAX_TERMS])
 
 
+def _searched(words: Sequence[Any], columns: Sequence[Any]) -> Any:
+    """Every one of ``words`` (LIKE patterns escaped with LIKE_ESCAPE, or parameters bound to them) appears, in any
+    case, in one of ``columns``."""
+    if not words:
+        return true()
+    return and_(*(or_(*(column.icontains(word, escape=LIKE_ESCAPE) for column in columns)) for word in words))
+
+
+def search_clause(terms: int, *columns: Any) -> Any:
+    """A WHERE clause: each of ``terms`` words, bound as ``search_values`` names them, appears in one of ``columns``
+    (built once per list shape)."""
+    return _searched([bindparam(f"q{n}") for n in range(terms)], columns)
+
+
+def search_values(terms: Sequence[str]) -> dict[str, str]:
+    """The bound values of ``search_clause``: each word with ``%`` and ``_`` taken literally."""
+    return {f"q{n}": _literal(term) for n, term in enumerate(terms)}
+
+
+LIKE_ESCAPE = "/"
+
+
+def _literal(term: str) -> str:
+    """``term`` as a LIKE pattern that matches only itself (as SQLAlchemy's ``autoescape`` writes it)."""
+    return term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+
+
 def matches(q: str, *columns: Any) -> Any:
     """A WHERE clause: every word of ``q`` appears (any case, ``%`` and ``_`` taken literally) in one of ``columns``."""
-    terms = search_terms(q)
-    if not terms:
-        return true()
-    return and_(*(or_(*(column.icontains(term, autoescape=True) for column in columns)) for term in terms))
+    return _searched([_literal(term) for term in search_terms(q)], columns)

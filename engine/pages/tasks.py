@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, TypeVarTuple, Unpack
 
 from sqlalchemy import Connection, Select, and_, bindparam, case, func, or_, select
@@ -18,7 +19,16 @@ from ..models import AuditEvent, Campaign, Instance, Notification, TaskIndex, Us
 from ..tasks import Submission, TaskDetail, TaskView, task_detail, task_view
 from ..users import UserView, users_with_role, view
 from .calls import CallListPage, call_list
-from .listing import DEFAULT_PER_PAGE, Paging, check_list_args, matches, paging
+from .listing import (
+    DEFAULT_PER_PAGE,
+    ListQuery,
+    Paging,
+    check_list_args,
+    paging,
+    search_clause,
+    search_terms,
+    search_values,
+)
 from .quality import QualityPanel, quality_panel
 from .reports import ReportPage, report_of_campaign
 
@@ -117,25 +127,42 @@ def _titles(session: Session, user: User, ids: set[int]) -> dict[int, str]:
     return {cid: title for cid, title in session.execute(query)}
 
 
-def _workable(query: Select[Unpack[Columns]], user: User, workable: Any = None) -> Select[Unpack[Columns]]:
-    """``query`` over the user's workable tasks, joined with their instance and (when readable) campaign.
+@dataclass(frozen=True)
+class _Narrowing:
+    """The shape of a search and filters (the scope tab apart): how many words, which filters; not their values."""
 
-    ``workable``: the user's :func:`access.workable_filter` when the caller has it already (a page builds it once).
-    """
+    terms: int
+    campaign: bool
+    step: bool
+    lane: bool
+
+    @classmethod
+    def of(cls, filters: TaskFilters) -> _Narrowing:
+        return cls(len(search_terms(filters.q)), filters.campaign is not None, bool(filters.step), bool(filters.lane))
+
+
+def _values(user: User, now: datetime, filters: TaskFilters) -> dict[str, Any]:
+    """What the shaped statements below are run with: the user's, the search's and the filters' values."""
+    return {**access.bound(user, now), **search_values(search_terms(filters.q)), "campaign": filters.campaign,
+            "step": filters.step, "lane": filters.lane}
+
+
+def _workable(query: Select[Unpack[Columns]], sight: access.CampaignSight) -> Select[Unpack[Columns]]:
+    """``query`` over the user's workable tasks, joined with their instance and (when readable) campaign."""
     return (query.select_from(TaskIndex).join(Instance, Instance.id == TaskIndex.instance_id)
-            .outerjoin(Campaign, and_(Campaign.id == Instance.campaign_id, access.campaign_filter(user)))
-            .where(access.workable_filter(user) if workable is None else workable))
+            .outerjoin(Campaign, and_(Campaign.id == Instance.campaign_id, access.campaign_clause(sight)))
+            .where(access.WORKABLE))
 
 
-def _narrowing(filters: TaskFilters) -> list[Any]:
+def _narrowing(shape: _Narrowing) -> list[Any]:
     """WHERE clauses of the search and the filters (the scope tab apart)."""
-    clauses = [matches(filters.q, TaskIndex.name, Campaign.title)]
-    if filters.campaign is not None:
-        clauses.append(Instance.campaign_id == filters.campaign)
-    if filters.step:
-        clauses.append(or_(TaskIndex.bpmn_id == filters.step, TaskIndex.name == filters.step))
-    if filters.lane:
-        clauses.append(TaskIndex.lane == filters.lane)
+    clauses = [search_clause(shape.terms, TaskIndex.name, Campaign.title)]
+    if shape.campaign:
+        clauses.append(Instance.campaign_id == bindparam("campaign"))
+    if shape.step:
+        clauses.append(or_(TaskIndex.bpmn_id == bindparam("step"), TaskIndex.name == bindparam("step")))
+    if shape.lane:
+        clauses.append(TaskIndex.lane == bindparam("lane"))
     return clauses
 
 
@@ -153,6 +180,22 @@ def _order(sort: TaskSort) -> tuple[Any, ...]:
 TASK_COLUMNS = (TaskIndex.task_id, TaskIndex.instance_id, TaskIndex.bpmn_id, TaskIndex.name, TaskIndex.lane,
                 TaskIndex.role, TaskIndex.assignee, TaskIndex.claimed_by, TaskIndex.form, TaskIndex.view,
                 TaskIndex.due_at, TaskIndex.ready_at, Instance.campaign_id, Campaign.title)
+SHAPES = 256  # statements kept per list; shapes are few (rules × filters present × scope × sort)
+
+
+@lru_cache(SHAPES)
+def _tally_query(sight: access.CampaignSight, shape: _Narrowing) -> ListQuery:
+    """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane."""
+    narrowing = _narrowing(shape)
+    counts = (func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope)
+    return (_workable(select(TaskIndex.bpmn_id, TaskIndex.lane, func.min(TaskIndex.name), *counts), sight)
+            .group_by(TaskIndex.bpmn_id, TaskIndex.lane).order_by(func.min(TaskIndex.name)))
+
+
+@lru_cache(SHAPES)
+def _page_query(sight: access.CampaignSight, shape: _Narrowing, scope: TaskScope, sort: TaskSort) -> ListQuery:
+    return (_workable(select(*TASK_COLUMNS), sight).where(*_narrowing(shape), access.scope_clause(scope))
+            .order_by(*_order(sort)).limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 @dataclass(frozen=True)
@@ -165,21 +208,13 @@ class _Tally:
     lanes: tuple[str, ...]
 
 
-def _tally(conn: Connection, user: User, now: datetime, filters: TaskFilters, workable: Any) -> _Tally:
+def _tally(conn: Connection, query: ListQuery, values: dict[str, Any]) -> _Tally:
     """Counts per scope tab and the filters' steps and lanes in one query, grouped by step and lane (a handful of
     groups): the search and filters narrow the counts inside the aggregates, so the steps and lanes stay those of
     all the user's work."""
-    narrowing = _narrowing(filters)
-
-    def count(scope: TaskScope) -> Any:
-        return func.count(case((and_(*narrowing, access.scope_filter(scope, user.username, now)), 1)))
-
-    query = (_workable(select(TaskIndex.bpmn_id, TaskIndex.lane, func.min(TaskIndex.name),
-                              *(count(s) for s in TaskScope)), user, workable)
-             .group_by(TaskIndex.bpmn_id, TaskIndex.lane).order_by(func.min(TaskIndex.name)))
     counts: dict[str, int] = dict.fromkeys(TaskScope, 0)
     steps, lanes = dict[str, str](), set[str]()
-    rows: Any = conn.execute(query)
+    rows: Any = conn.execute(query, values)
     for bpmn_id, lane, name, *per_scope in rows:
         steps.setdefault(bpmn_id, name)  # groups come by name: a step's first group holds its first name
         lanes.update([lane] if lane else [])
@@ -191,14 +226,13 @@ def _tally(conn: Connection, user: User, now: datetime, filters: TaskFilters, wo
 def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters,
                clamp: bool) -> tuple[tuple[TaskView, ...], dict[int, str], _Tally, Paging]:
     """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded)."""
-    conn, workable = session.connection(), access.workable_filter(user)  # Core: these rows are only read
-    tally = _tally(conn, user, now, filters, workable)
+    conn = session.connection()  # Core: these rows are only read
+    sight, shape, values = access.campaign_sight(user), _Narrowing.of(filters), _values(user, now, filters)
+    tally = _tally(conn, _tally_query(sight, shape), values)
     scope = TaskScope(filters.scope)
     shown = paging(filters.page, filters.per_page, tally.counts[scope], clamp)
-    query = (_workable(select(*TASK_COLUMNS), user, workable)
-             .where(*_narrowing(filters), access.scope_filter(scope, user.username, now))
-             .order_by(*_order(TaskSort(filters.sort))).limit(shown.per_page).offset(shown.offset))
-    rows: Any = conn.execute(query).all()
+    rows: Any = conn.execute(_page_query(sight, shape, scope, TaskSort(filters.sort)),
+                             {**values, "limit": shown.per_page, "offset": shown.offset}).all()
     titles = {row.campaign_id: row.title for row in rows if row.campaign_id is not None and row.title is not None}
     return tuple(task_view(row, row.campaign_id, now) for row in rows), titles, tally, shown
 
@@ -212,16 +246,20 @@ def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp:
     return TaskList(tasks, shown, titles)
 
 
-def _campaign_choices(session: Session, user: User) -> tuple[tuple[int, str], ...]:
-    """The campaigns the inbox's campaign filter offers: those with work for the user, by title (one more than are
-    offered: "there are more")."""
+@lru_cache(SHAPES)
+def _choices_query(sight: access.CampaignSight) -> Select[int, str]:
+    """The campaigns with work for the user, by title (one more than are offered: "there are more")."""
     with_work = (select(Instance.campaign_id).select_from(TaskIndex)
-                 .join(Instance, Instance.id == TaskIndex.instance_id).where(access.workable_filter(user)))
-    campaigns = session.connection().execute(
-        select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
-        .where(Campaign.id.in_(with_work), access.campaign_filter(user))
-        .order_by(func.lower(Campaign.title), Campaign.id).limit(MAX_CAMPAIGN_CHOICES + 1)).all()
-    return tuple((cid, title) for cid, title in campaigns)
+                 .join(Instance, Instance.id == TaskIndex.instance_id).where(access.WORKABLE))
+    return (select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
+            .where(Campaign.id.in_(with_work), access.campaign_clause(sight))
+            .order_by(func.lower(Campaign.title), Campaign.id).limit(MAX_CAMPAIGN_CHOICES + 1))
+
+
+def _campaign_choices(session: Session, user: User, now: datetime) -> tuple[tuple[int, str], ...]:
+    """The campaigns the inbox's campaign filter offers."""
+    rows = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now))
+    return tuple((cid, title) for cid, title in rows)
 
 
 def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
@@ -231,7 +269,7 @@ def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
     filters.check()
     with access.acting(ctx, who) as (session, user):
         tasks, titles, tally, shown = _task_page(session, user, ctx.now(), filters, clamp=True)
-        campaigns = _campaign_choices(session, user)
+        campaigns = _campaign_choices(session, user, ctx.now())
         unread = session.connection().scalar(UNREAD, {"user_id": user.id}) or 0
     return Inbox(filters.scope, tasks, tally.counts, titles, unread, filters, shown, campaigns[:MAX_CAMPAIGN_CHOICES],
                  len(campaigns) > MAX_CAMPAIGN_CHOICES, tally.steps, tally.lanes)
