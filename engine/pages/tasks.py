@@ -147,11 +147,15 @@ def _values(user: User, now: datetime, filters: TaskFilters) -> dict[str, Any]:
             "step": filters.step, "lane": filters.lane}
 
 
-def _workable(query: Select[Unpack[Columns]], sight: access.CampaignSight) -> Select[Unpack[Columns]]:
-    """``query`` over the user's workable tasks, joined with their instance and (when readable) campaign."""
-    return (query.select_from(TaskIndex).join(Instance, Instance.id == TaskIndex.instance_id)
-            .outerjoin(Campaign, and_(Campaign.id == Instance.campaign_id, access.campaign_clause(sight)))
-            .where(access.WORKABLE))
+def _workable(query: Select[Unpack[Columns]], sight: access.CampaignSight,
+              joined: bool = True) -> Select[Unpack[Columns]]:
+    """``query`` over the user's workable tasks, joined (unless not ``joined``: nothing of them is read) with their
+    instance and (when readable) campaign."""
+    query = query.select_from(TaskIndex).where(access.WORKABLE)
+    if not joined:  # every task has its instance (a foreign key), so the join would only cost
+        return query
+    return (query.join(Instance, Instance.id == TaskIndex.instance_id)
+            .outerjoin(Campaign, and_(Campaign.id == Instance.campaign_id, access.campaign_clause(sight))))
 
 
 def _narrowing(shape: _Narrowing) -> list[Any]:
@@ -167,7 +171,7 @@ def _narrowing(shape: _Narrowing) -> list[Any]:
 
 
 def _order(sort: TaskSort) -> tuple[Any, ...]:
-    due = (TaskIndex.due_at.is_(None), TaskIndex.due_at)
+    due = (TaskIndex.due_at.asc().nulls_last(),)  # as ix_task_index_role_due reads it
     if sort is TaskSort.AGE:
         return TaskIndex.ready_at, *due, TaskIndex.task_id
     if sort is TaskSort.CAMPAIGN:
@@ -188,7 +192,8 @@ def _tally_query(sight: access.CampaignSight, shape: _Narrowing) -> ListQuery:
     """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane."""
     narrowing = _narrowing(shape)
     counts = (func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope)
-    return (_workable(select(TaskIndex.bpmn_id, TaskIndex.lane, func.min(TaskIndex.name), *counts), sight)
+    joined = bool(shape.terms or shape.campaign)  # the search reads campaign titles, the filter instances
+    return (_workable(select(TaskIndex.bpmn_id, TaskIndex.lane, func.min(TaskIndex.name), *counts), sight, joined)
             .group_by(TaskIndex.bpmn_id, TaskIndex.lane).order_by(func.min(TaskIndex.name)))
 
 
