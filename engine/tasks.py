@@ -85,7 +85,12 @@ def task_view(row: Any, campaign_id: int | None, now: datetime) -> TaskView:
     """A task list's view of a task-index row (the ORM object, or a row of its columns)."""
     return TaskView(row.task_id, row.instance_id, campaign_id, row.bpmn_id, row.name, row.lane, row.role,
                     row.assignee, row.claimed_by, row.form, row.view, row.due_at, row.ready_at,
-                    bool(row.due_at and row.due_at < now))
+                    overdue(row.due_at, now))
+
+
+def overdue(due_at: datetime | None, now: datetime) -> bool:
+    """A task is overdue once its due date has passed."""
+    return bool(due_at and due_at < now)
 
 
 def workable_tasks(session: Session, user: User, now: datetime, scope: TaskScope = TaskScope.ALL) -> list[TaskView]:
