@@ -393,9 +393,9 @@ _PROGRESS_BY_CAMPAIGN = (select(Contact.campaign_id, *_progress_columns())
 def progress_by_campaign(session: Session, campaign_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """``progress`` of many campaigns in one aggregate query (a list page's campaigns); zeros for none."""
     ids = sorted(set(campaign_ids))
-    rows = session.connection().execute(  # Core: plain rows of numbers
-        _PROGRESS_BY_CAMPAIGN, {"ids": ids}) if ids else ()
-    found = {row[0]: dict(zip(PROGRESS_KEYS, (int(n) for n in row[1:]), strict=True)) for row in rows}
+    rows = session.connection().execute(  # Core: plain rows of numbers, fetched at once
+        _PROGRESS_BY_CAMPAIGN, {"ids": ids}).all() if ids else ()
+    found = {row[0]: dict(zip(PROGRESS_KEYS, map(int, row[1:]), strict=True)) for row in rows}
     return {cid: found.get(cid, dict.fromkeys(PROGRESS_KEYS, 0)) for cid in ids}
 
 
