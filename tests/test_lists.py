@@ -21,9 +21,10 @@ from engine import campaign as campaigns
 from engine import pages
 from engine.access import TaskScope
 from engine.campaign import contacts
+from engine.errors import NotAuthenticated
 from engine.models import Campaign, CampaignStatus, Contact, Instance, ProcessVersion, TaskIndex, User
 from engine.process import runtime
-from engine.users import Profile, create_user
+from engine.users import Profile, create_user, set_active, set_roles
 
 from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
 from web_helpers import bearer, has_class, login_as, one, page_tree, rows_of, text_of
@@ -471,6 +472,38 @@ def test_campaign_api_pages_filters_and_refuses_bad_parameters(client, make_ctx,
                         ("page=x", "page"), ("q=" + "q" * 201, "q")):
         response = client.get(f"/api/v1/campaigns?{query}", headers=headers)
         assert response.status_code == 422 and list(response.get_json()["fields"]) == [name], query
+
+
+# --- statements built once per shape ---------------------------------------------------------------------
+
+def test_users_of_one_shape_see_their_own_and_a_role_change_counts_on_the_next_request(make_ctx,
+                                                                                      office: Office) -> None:
+    """The lists' statements are built once per shape (which access rules apply, which filters are asked for) and
+    run with the values of the user asking: users of one shape, asking in turn, each see their own; nothing of a
+    user is kept between requests."""
+    create_user(make_ctx(), "unit2", ["pengguna_layanan"], profile=Profile(unit="KPP Pratama Jakarta Gambir Satu"))
+    for _ in range(2):  # the second round runs the statements the first one built
+        assert pages.campaign_list(make_ctx(), "unit").total == 525  # two requesting units' users
+        assert pages.campaign_list(make_ctx(), "unit2").total == 0
+        assert pages.campaign_list(make_ctx(), "unit", pages.CampaignFilters(q="gambir")).total == 75
+        assert pages.campaign_list(make_ctx(), "unit2", pages.CampaignFilters(q="gambir")).total == 0
+        assert pages.inbox(make_ctx(), "agen1").counts[TaskScope.ALL] == 30  # two members: each their own tasks
+        assert pages.inbox(make_ctx(), "pelaksana").counts[TaskScope.ALL] == 20
+        mine = pages.inbox(make_ctx(), "kasi", pages.TaskFilters(scope=TaskScope.MINE))
+        assert mine.counts[TaskScope.MINE] == mine.paging.total == 200  # assigned to or claimed by the Kasi
+    with make_ctx().transaction() as session:
+        set_roles(session, "unit2", ["pengguna_layanan", "kasi"])
+    assert pages.campaign_list(make_ctx(), "unit2").total == 1050  # an office role now: every campaign
+    inbox = pages.inbox(make_ctx(), "unit2", pages.TaskFilters(scope=TaskScope.MINE))
+    assert inbox.counts[TaskScope.ALL] == 900 and inbox.paging.total == 0  # the Kasi's lane, not what is the Kasi's
+    with make_ctx().transaction() as session:
+        set_roles(session, "unit2", ["pengguna_layanan"])
+    assert pages.campaign_list(make_ctx(), "unit2").total == 0
+    assert pages.inbox(make_ctx(), "unit2").counts[TaskScope.ALL] == 0
+    with make_ctx().transaction() as session:
+        set_active(session, "unit", False)
+    with pytest.raises(NotAuthenticated):
+        pages.campaign_list(make_ctx(), "unit")
 
 
 @pytest.mark.parametrize(("endpoint", "name", "values"), [
