@@ -222,6 +222,7 @@ class CampaignSight:
 
 
 def campaign_sight(user: User) -> CampaignSight:
+    """The rules that open campaigns to ``user`` (see the role sets above)."""
     if user.role_names & OFFICE_ROLES:
         return CampaignSight(True, False, False)
     return CampaignSight(False, bool(user.role_names & MEMBER_ROLES),
@@ -229,6 +230,7 @@ def campaign_sight(user: User) -> CampaignSight:
 
 
 def _campaigns_seen(sight: CampaignSight, username: Any, unit_id: Any) -> Any:
+    """The need-to-know rule, once for both uses: ``username`` and ``unit_id`` are values or bound parameters."""
     if sight.every:
         return true()
     seen: list[Any] = []
