@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from . import lockout
 from .audit import audit
-from .context import Context
+from .context import Context, connection
 from .errors import (
     InvalidInput,
     KlipError,
@@ -279,8 +279,8 @@ _REMEMBER = {"postgresql": postgresql_insert(_MEMBERS).on_conflict_do_nothing(),
 def remember_member(session: Session, campaign_id: int, username: str, now: datetime) -> None:
     """``username`` works on the campaign (uploaded it, or was assigned one of its tasks): they may see it. One
     statement: the row is inserted unless it is there."""
-    session.execute(_REMEMBER[session.get_bind().dialect.name],
-                    {"campaign_id": campaign_id, "username": username, "since": now})
+    conn = connection(session)
+    conn.execute(_REMEMBER[conn.dialect.name], {"campaign_id": campaign_id, "username": username, "since": now})
 
 
 def readable_contact(session: Session, user: User, contact_id: int) -> Contact:

@@ -9,9 +9,11 @@ from jsonschema.exceptions import ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from .context import connection
 from .errors import InvalidInput
 from .i18n import N_, Count, ModelText
 from .models import User, UserRole
+from .notifications import RECIPIENT, remember_recipients
 from .process import evaluate, names_in
 from .users import role_label
 
@@ -65,9 +67,10 @@ def _fields(error: ValidationError, data: dict[str, Any]) -> list[str]:
     return ["/".join([*path, name]) for name in names] or ["/".join(path) or "_form"]
 
 
-# Built once: building the statement on every submission cost more than running it.
-_HOLDERS = select(User.username).join(UserRole).where(UserRole.role == bindparam("role"), User.active.is_(True),
-                                                      User.username.in_(bindparam("wanted", expanding=True)))
+# Built once: building the statement on every submission cost more than running it. It reads what a notice needs
+# too: the holders named are usually told next of the task they were given (``notifications.named``).
+_HOLDERS = select(User.username, *RECIPIENT).join(UserRole).where(
+    UserRole.role == bindparam("role"), User.active.is_(True), User.username.in_(bindparam("wanted", expanding=True)))
 
 
 def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
@@ -78,7 +81,9 @@ def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any])
         if not role or name not in data:
             continue
         wanted = data[name] if isinstance(data[name], list) else [data[name]]
-        holders = set(session.scalars(_HOLDERS, {"role": role, "wanted": wanted}))
+        found = connection(session).execute(_HOLDERS, {"role": role, "wanted": wanted}).all()
+        remember_recipients(session, found)
+        holders = {row.username for row in found}
         unknown = [u for u in wanted if u not in holders]
         if unknown:
             errors[name] = N_("bukan pengguna aktif dengan peran {role}: {users}", role=role_label(role),

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from .access import ADMIN_ROLES, Who, acting, require_roles
 from .audit import audit
-from .context import Context
+from .context import Context, connection
 from .errors import InvalidInput, NotFound
 from .i18n import N_
 from .inputs import clean_text
@@ -137,12 +137,13 @@ def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime, o
     return total
 
 
-_OVERRIDES = select(CalendarOverride.day, CalendarOverride.is_working_day)  # rows, not entities; built once: cheaper
+# Rows, not entities, built once and run on the connection (the ORM's execution cost more than the query).
+_OVERRIDES = select(CalendarOverride.day, CalendarOverride.is_working_day)
 
 
 def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
-    """Build the calendar from the settings and the admins' overrides."""
-    rows = session.execute(_OVERRIDES)
+    """Build the calendar from the settings and the admins' overrides (as this transaction sees them)."""
+    rows = connection(session).execute(_OVERRIDES)
     return WorkingCalendar(
         {day: is_working_day for day, is_working_day in rows},
         cuti_bersama_is_working_day=settings.cuti_bersama_is_working_day,

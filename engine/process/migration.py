@@ -322,7 +322,7 @@ def _due_as_of(loaded: LoadedInstance, task: Any, ready_at: datetime) -> datetim
     engine = loaded.workflow.script_engine
     loaded.workflow.script_engine = make_script_engine(script_functions(ctx, loaded.session))
     try:
-        return _new_due_at(loaded, task, _properties(task.task_spec))
+        return _new_due_at(loaded, task, _properties(task.task_spec), ready_at)
     finally:
         loaded.workflow.script_engine = engine
 

@@ -26,12 +26,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import remember_member
 from ..audit import audit
-from ..context import Context, system_clock
+from ..context import Context, connection, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
 from ..i18n import N_
 from ..models import Campaign, CampaignStatus, Instance, Outbox, ProcessVersion, TaskIndex
 from ..notifications import holders, notify, task_recipients
-from ..workdays import deadline_at, load_calendar
+from ..workdays import WorkingCalendar, deadline_at, load_calendar
 from . import rules
 from .deployment import current_versions
 from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
@@ -52,9 +52,22 @@ class TaskSnapshot:
     data: Mapping[str, Any]  # the task's data as it stands (read-only)
 
 
-def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., Any]]:
+def lazy_calendar(ctx: Context, session: Session) -> Callable[[], WorkingCalendar]:
+    """The working-day calendar as the transaction sees it, read when first asked for (then kept: one read)."""
+    calendar: WorkingCalendar | None = None
+
+    def get() -> WorkingCalendar:
+        nonlocal calendar
+        calendar = calendar or load_calendar(session, ctx.settings)
+        return calendar
+
+    return get
+
+
+def script_functions(ctx: Context, session: Session,
+                     calendar: Callable[[], WorkingCalendar] | None = None) -> dict[str, Callable[..., Any]]:
     """Bind the BPMN-callable functions that need the clock, the calendar or settings."""
-    calendar = None
+    calendar = calendar or lazy_calendar(ctx, session)
 
     def now() -> str:
         return ctx.now().isoformat()
@@ -64,9 +77,7 @@ def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., 
         return ctx.now().astimezone(ZoneInfo(ctx.settings.office_timezone)).date().isoformat()
 
     def add_working_days(start: str, days: int) -> str:
-        nonlocal calendar
-        calendar = calendar or load_calendar(session, ctx.settings)
-        return deadline_at(calendar, datetime.fromisoformat(str(start)), int(days), ctx.settings).isoformat()
+        return deadline_at(calendar(), datetime.fromisoformat(str(start)), int(days), ctx.settings).isoformat()
 
     return {"now": now, "today": today, "add_working_days": add_working_days}
 
@@ -78,7 +89,8 @@ class LoadedInstance:
                  campaign: Campaign | None = None):
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
         self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
-        workflow.script_engine = make_script_engine(script_functions(ctx, session))
+        self.calendar = lazy_calendar(ctx, session)
+        workflow.script_engine = make_script_engine(script_functions(ctx, session, self.calendar))
 
     @property
     def forms(self) -> Mapping[str, Any]:
@@ -282,6 +294,7 @@ def _due_at(ctx: Context, value: Any) -> datetime | None:
 
 
 WORKING_DAYS = re.compile(r"^\s*(\d{1,3})\s+hari\s+kerja\b", re.IGNORECASE)
+COUNTED = re.compile(r"^add_working_days\(\s*now\(\s*\)\s*,\s*(\d{1,3})\s*\)$")
 
 
 def due_expression(props: Mapping[str, str]) -> str | None:
@@ -292,11 +305,25 @@ def due_expression(props: Mapping[str, str]) -> str | None:
     return f"add_working_days(now(), {int(standard.group(1))})" if standard else None
 
 
-def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str]) -> datetime | None:
-    """The due date of a task that has just become ready: its ``dueDateVariable`` (None while unset) or its
-    due-date expression, evaluated in the expression sandbox (a failing one is a ProcessFailed naming it)."""
+def counted_working_days(props: Mapping[str, str]) -> int | None:
+    """N when a task's due date is N working days from when it becomes ready (its time standard, or a ``dueDate`` of
+    exactly ``add_working_days(now(), N)``): the due dates a correction of the calendar moves. None otherwise."""
+    if props.get(rules.DUE_DATE_PROPERTY):
+        return None
+    found = COUNTED.match(due_expression(props) or "")
+    return int(found.group(1)) if found else None
+
+
+def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str],
+                ready_at: datetime | None = None) -> datetime | None:
+    """The due date of a task that has just become ready (``ready_at``, default now): its ``dueDateVariable`` (None
+    while unset) or its due-date expression, evaluated in the expression sandbox (a failing one is a ProcessFailed
+    naming it). N working days is worked out directly: the same value as its expression, without the sandbox."""
     if props.get(rules.DUE_DATE_PROPERTY):
         return _due_at(loaded.ctx, task.data.get(props[rules.DUE_DATE_PROPERTY]))
+    days = counted_working_days(props)
+    if days is not None:
+        return deadline_at(loaded.calendar(), ready_at or loaded.ctx.now(), days, loaded.ctx.settings)
     expression = due_expression(props)
     if expression is None:
         return None
@@ -320,20 +347,23 @@ def _index_fields(task: Any) -> dict[str, Any]:
 _INDEX = cast(Table, TaskIndex.__table__)
 _INDEX_ROWS = select(_INDEX).where(_INDEX.c.instance_id == bindparam("instance_id"))
 _INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id.in_(bindparam("task_ids", expanding=True)))
+_INDEX_INSERT = insert(_INDEX)
 
 
-def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[TaskIndex]:
+def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[str, Any]]:
     """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted, new ones
-    added, the others updated where they changed); return the rows of the tasks that have just become ready.
+    added, the others updated where they changed); return the rows (column values) of the tasks that have just
+    become ready.
 
-    Rows are read, deleted and inserted as plain SQL (no ORM objects to track and flush); a row that changes (rare:
-    a reassignment) is updated through the session, so an object of it the caller holds stays true."""
-    session, instance_id = loaded.session, loaded.row.id
-    previous = {r.task_id: r for r in session.execute(_INDEX_ROWS, {"instance_id": instance_id})}
+    Rows are read, deleted and inserted as plain SQL on the connection (no ORM objects to track and flush); a row
+    that changes (rare: a reassignment) is updated through the session, so an object of it the caller holds stays
+    true."""
+    session, instance_id, conn = loaded.session, loaded.row.id, connection(loaded.session)
+    previous = {r.task_id: r for r in conn.execute(_INDEX_ROWS, {"instance_id": instance_id})}
     ready_ids = {str(t.id) for t in ready}
     gone = [task_id for task_id in previous if task_id not in ready_ids]
     if gone:
-        session.execute(_INDEX_DELETE, {"task_ids": gone})
+        conn.execute(_INDEX_DELETE, {"task_ids": gone})
         for task_id in gone:  # an object of a deleted row must not be flushed later
             held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
             if held is not None:
@@ -342,9 +372,9 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[TaskInd
     for task in ready:
         fields, old = _index_fields(task), previous.get(str(task.id))
         if old is None:
-            props = _properties(task.task_spec)
-            opened.append(TaskIndex(task_id=str(task.id), instance_id=instance_id, claimed_by=None,
-                                    due_at=_new_due_at(loaded, task, props), ready_at=loaded.ctx.now(), **fields))
+            opened.append({"task_id": str(task.id), "instance_id": instance_id, "claimed_by": None,
+                           "due_at": _new_due_at(loaded, task, _properties(task.task_spec)),
+                           "ready_at": loaded.ctx.now(), **fields})
             continue
         changed = {key: value for key, value in fields.items() if old._mapping[key] != value}
         if changed:  # an unchanged row writes nothing
@@ -352,7 +382,7 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[TaskInd
             for key, value in changed.items():
                 setattr(row, key, value)
     if opened:
-        session.execute(insert(_INDEX), [{c.key: getattr(row, c.key) for c in _INDEX.columns} for row in opened])
+        conn.execute(_INDEX_INSERT, opened)
     return opened
 
 
@@ -386,16 +416,18 @@ def _drain_events(loaded: LoadedInstance) -> None:
                    instance_id=loaded.row.id)
 
 
-def _announce(loaded: LoadedInstance, opened: list[TaskIndex], campaign: Campaign | None,
+def _announce(loaded: LoadedInstance, opened: list[dict[str, Any]], campaign: Campaign | None,
               returned: str | None) -> None:
     """Tell whoever may work each task that has just opened (its assignee, else its lane) that it waits."""
     for row in opened:
-        if row.assignee and campaign is not None:
-            remember_member(loaded.session, campaign.id, row.assignee, loaded.ctx.now())
-        kind = "task_returned" if returned is not None else ("task_assigned" if row.assignee else "task_open")
-        params = {"task": row.name, "campaign": campaign.title if campaign else "", "notes": returned or ""}
-        notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(), task_recipients(loaded.session, row), kind,
-               params, ref=f"task:{row.task_id}", url=f"/tugas/{row.task_id}", instance_id=loaded.row.id)
+        task_id, assignee = row["task_id"], row["assignee"]
+        if assignee and campaign is not None:
+            remember_member(loaded.session, campaign.id, assignee, loaded.ctx.now())
+        kind = "task_returned" if returned is not None else ("task_assigned" if assignee else "task_open")
+        params = {"task": row["name"], "campaign": campaign.title if campaign else "", "notes": returned or ""}
+        notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(),
+               task_recipients(loaded.session, assignee, row["role"]), kind, params, ref=f"task:{task_id}",
+               url=f"/tugas/{task_id}", instance_id=loaded.row.id)
 
 
 def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
@@ -427,9 +459,9 @@ def _write_state(session: Session, row: Instance, values: dict[str, Any]) -> Non
     """Write ``values`` to the instance row under its optimistic lock (StaleDataError when another transaction
     changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row object keeps
     them as its stored state."""
-    session.flush()  # the row's own pending changes first (they move its lock version)
+    conn = connection(session)  # the row's own pending changes are flushed first (they move its lock version)
     values = {**values, "lock_version": row.lock_version + 1}
-    result = session.execute(_WRITE_STATE, {"row_id": row.id, "row_version": row.lock_version, **values})
+    result = conn.execute(_WRITE_STATE, {"row_id": row.id, "row_version": row.lock_version, **values})
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError(f"instance {row.id} was changed by another transaction")
     for key, value in values.items():
