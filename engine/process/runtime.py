@@ -445,7 +445,9 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     campaign = loaded.campaign or (loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None
                                    else None)
     if campaign is not None:
-        campaign.status = _campaign_status(loaded, ready, campaign.status)
+        status = _campaign_status(loaded, ready, campaign.status)
+        if status != campaign.status:  # set only when it changes: an unchanged row gives the flush nothing to do
+            campaign.status = status
     _announce(loaded, opened, campaign, returned)
     loaded.session.flush()
 
