@@ -68,9 +68,12 @@ def _fields(error: ValidationError, data: dict[str, Any]) -> list[str]:
 
 
 # Built once: building the statement on every submission cost more than running it. It reads what a notice needs
-# too: the holders named are usually told next of the task they were given (``notifications.named``).
-_HOLDERS = select(User.username, *RECIPIENT).join(UserRole).where(
-    UserRole.role == bindparam("role"), User.active.is_(True), User.username.in_(bindparam("wanted", expanding=True)))
+# too: the holders named are usually told next of the task they were given (``notifications.named``). One name (the
+# usual case) is compared as it is: a list expanded into IN (…) is rendered again at every run.
+_ACTIVE_HOLDERS = select(User.username, *RECIPIENT).join(UserRole).where(UserRole.role == bindparam("role"),
+                                                                         User.active.is_(True))
+_HOLDER = _ACTIVE_HOLDERS.where(User.username == bindparam("wanted"))
+_HOLDERS = _ACTIVE_HOLDERS.where(User.username.in_(bindparam("wanted", expanding=True)))
 
 
 def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
@@ -81,7 +84,8 @@ def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any])
         if not role or name not in data:
             continue
         wanted = data[name] if isinstance(data[name], list) else [data[name]]
-        found = connection(session).execute(_HOLDERS, {"role": role, "wanted": wanted}).all()
+        found = connection(session).execute(_HOLDER if len(wanted) == 1 else _HOLDERS,
+                                            {"role": role, "wanted": wanted[0] if len(wanted) == 1 else wanted}).all()
         remember_recipients(session, found)
         holders = {row.username for row in found}
         unknown = [u for u in wanted if u not in holders]

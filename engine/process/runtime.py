@@ -346,7 +346,7 @@ def _index_fields(task: Any) -> dict[str, Any]:
 
 _INDEX = cast(Table, TaskIndex.__table__)
 _INDEX_ROWS = select(_INDEX).where(_INDEX.c.instance_id == bindparam("instance_id"))
-_INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id.in_(bindparam("task_ids", expanding=True)))
+_INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id == bindparam("gone"))  # by row: no IN (…) list to render
 _INDEX_INSERT = insert(_INDEX)
 
 
@@ -363,7 +363,7 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[st
     ready_ids = {str(t.id) for t in ready}
     gone = [task_id for task_id in previous if task_id not in ready_ids]
     if gone:
-        conn.execute(_INDEX_DELETE, {"task_ids": gone})
+        conn.execute(_INDEX_DELETE, [{"gone": task_id} for task_id in gone])
         for task_id in gone:  # an object of a deleted row must not be flushed later
             held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
             if held is not None:
