@@ -398,9 +398,10 @@ def _ready_task(session: Session, task_id: str) -> TaskIndex:
     return row
 
 
-def authorize_task(session: Session, user: User, task_id: str) -> TaskIndex:
-    """The task (READY, from the task index) if the user may work it; else NotFound/TaskNotReady/NotAllowed."""
-    row = _ready_task(session, task_id)
+def authorize_task(session: Session, user: User, task_id: str, row: TaskIndex | None = None) -> TaskIndex:
+    """The task (READY, from the task index) if the user may work it; else NotFound/TaskNotReady/NotAllowed. ``row``:
+    the task's index row when the caller has read it already (a ``TaskIndex`` or a row of its columns)."""
+    row = row if row is not None else _ready_task(session, task_id)
     claimer_active = row.claimed_by is not None and _is_active(session, row.claimed_by)
     refusal = _task_refusal(user, row, claimer_active)
     if refusal:

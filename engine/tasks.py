@@ -147,7 +147,8 @@ def complete_task(ctx: Context, who: Who, task_id: str, submission: Submission) 
 
 
 def _complete(ctx: Context, session: Session, user: User, task_id: str, submission: Submission) -> TaskView:
-    row, loaded = load_task_instance(ctx, session, task_id, lambda: access.authorize_task(session, user, task_id))
+    row, loaded = load_task_instance(ctx, session, task_id,
+                                     lambda found: access.authorize_task(session, user, task_id, found))
     view = task_view(row, loaded.row.campaign_id, ctx.now())
     task = loaded.task(task_id)
     if not task.ready:

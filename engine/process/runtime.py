@@ -82,21 +82,60 @@ def script_functions(ctx: Context, session: Session,
     return {"now": now, "today": today, "add_working_days": add_working_days}
 
 
-class LoadedInstance:
-    """An instance row with its deserialized workflow, ready to be advanced and saved."""
+@dataclass
+class InstanceRow:
+    """An instance's columns as a task completion reads them with its task: plain values, for building and tracking
+    an ORM object cost several times the query (``load_task_instance``)."""
 
-    def __init__(self, ctx: Context, session: Session, row: Instance, workflow: BpmnWorkflow,
-                 campaign: Campaign | None = None):
+    id: int
+    campaign_id: int | None
+    version_id: int
+    version_sha256: str
+    status: str
+    lock_version: int
+    next_timer_at: datetime | None
+
+
+@dataclass
+class CampaignRow:
+    """The campaign's columns a completion needs (its status is written back only when it changes)."""
+
+    id: int
+    title: str
+    status: str
+
+
+class LoadedInstance:
+    """An instance row (the ORM object, or an ``InstanceRow``) with its deserialized workflow, ready to be advanced and
+    saved."""
+
+    def __init__(self, ctx: Context, session: Session, row: Instance | InstanceRow, workflow: BpmnWorkflow,
+                 campaign: Campaign | CampaignRow | None = None):
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
         self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
         self.calendar = lazy_calendar(ctx, session)
         workflow.script_engine = make_script_engine(script_functions(ctx, session, self.calendar))
 
     @property
+    def instance(self) -> Instance:
+        """The instance as an ORM object (``load_instance`` loads one; a completion reads an ``InstanceRow``)."""
+        if not isinstance(self.row, Instance):
+            raise TypeError(f"instance {self.row.id} was loaded as a plain row")
+        return self.row
+
+    @property
+    def version_key(self) -> tuple[int, str]:
+        """The version's id and content hash, the key of what this process keeps parsed of it."""
+        row = self.row
+        return (row.version_id, row.version_sha256) if isinstance(row, InstanceRow) else (row.version.id,
+                                                                                          row.version.sha256)
+
+    @property
     def forms(self) -> Mapping[str, Any]:
         """The version's forms (JSON Schema by name), from this process's cache: never change them."""
-        version = self.row.version
-        return version_forms(version.id, version.sha256, lambda: version.forms)
+        version_id, sha256 = self.version_key
+        return version_forms(version_id, sha256, lambda: _version_column(self.session, version_id,
+                                                                         ProcessVersion.forms))
 
     def advance(self) -> None:
         """Run everything the engine can run now (scripts, gateways, due timers)."""
@@ -208,21 +247,42 @@ def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool =
     return _deserialized(ctx, session, *found)
 
 
-_LOAD_TASK = select(TaskIndex, Instance, Campaign).join(Instance, Instance.id == TaskIndex.instance_id).outerjoin(
-    Campaign, Campaign.id == Instance.campaign_id).where(TaskIndex.task_id == bindparam("task_id")).options(
-    joinedload(Instance.version).defer(ProcessVersion.forms)).with_for_update(of=Instance)
+_INDEX, _INSTANCES = cast(Table, TaskIndex.__table__), cast(Table, Instance.__table__)
+_VERSIONS, _CAMPAIGNS = cast(Table, ProcessVersion.__table__), cast(Table, Campaign.__table__)
+# The task's index row with its instance (locked), version and campaign: plain columns, built once.
+_LOAD_TASK = select(
+    _INDEX, _INSTANCES.c.campaign_id, _INSTANCES.c.version_id, _INSTANCES.c.status.label("instance_status"),
+    _INSTANCES.c.lock_version, _INSTANCES.c.next_timer_at, _INSTANCES.c.state_json, _VERSIONS.c.sha256,
+    _CAMPAIGNS.c.title.label("campaign_title"), _CAMPAIGNS.c.status.label("campaign_status"),
+).join(_INSTANCES, _INSTANCES.c.id == _INDEX.c.instance_id).join(_VERSIONS, _VERSIONS.c.id == _INSTANCES.c.version_id
+).outerjoin(_CAMPAIGNS, _CAMPAIGNS.c.id == _INSTANCES.c.campaign_id).where(
+    _INDEX.c.task_id == bindparam("task_id")).with_for_update(of=_INSTANCES)
 
 
 def load_task_instance(ctx: Context, session: Session, task_id: str,
-                       authorize: Callable[[], TaskIndex]) -> tuple[TaskIndex, LoadedInstance]:
-    """Authorize a READY task and load its instance (locked) with one statement for both: the task's index row, its
-    instance and campaign are read together into the session, where ``authorize`` (``access.authorize_task``) finds
-    the row without asking again; the workflow is deserialized only once it allowed."""
-    found = session.execute(_LOAD_TASK, {"task_id": task_id}).one_or_none()
-    row = authorize()  # raises for a task that is not ready, or not the user's
-    if found is None or found[0] is not row:  # the task became ready since: load its instance as usual
+                       authorize: Callable[[Any], Any]) -> tuple[Any, LoadedInstance]:
+    """Authorize a READY task and load its instance (locked) with one statement for both, as plain rows (no ORM
+    object: building them cost several times the query). ``authorize`` (``access.authorize_task``) is given the
+    task's row (None when the index has none) and returns the row it allowed; the workflow is deserialized only once
+    it allowed. Returns the task's row (its index columns, as a ``TaskIndex`` has them) and the loaded instance."""
+    found = connection(session).execute(_LOAD_TASK, {"task_id": task_id}).one_or_none()
+    row = authorize(found)  # raises for a task that is not ready, or not the user's
+    if found is None:  # the task became ready since: load its instance as usual
         return row, load_instance(ctx, session, row.instance_id)
-    return row, _deserialized(ctx, session, found[1], found[2])
+    instance = InstanceRow(found.instance_id, found.campaign_id, found.version_id, found.sha256,
+                           found.instance_status, found.lock_version, found.next_timer_at)
+    campaign = (CampaignRow(found.campaign_id, found.campaign_title, found.campaign_status)
+                if found.campaign_id is not None else None)
+    specs = version_spec(found.version_id, found.sha256,
+                         lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
+    workflow = state_from_json(found.state_json, specs,
+                               lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
+    return row, LoadedInstance(ctx, session, instance, workflow, campaign)
+
+
+def _version_column(session: Session, version_id: int, column: Any) -> Any:
+    """One (deferred) column of a version, read on a cache miss."""
+    return session.scalar(select(column).where(ProcessVersion.id == version_id))
 
 
 def _deserialized(ctx: Context, session: Session, row: Instance, campaign: Campaign | None) -> LoadedInstance:
@@ -344,7 +404,6 @@ def _index_fields(task: Any) -> dict[str, Any]:
             "case_file": props.get(rules.CASE_FILE_PROPERTY)}
 
 
-_INDEX = cast(Table, TaskIndex.__table__)
 _INDEX_ROWS = select(_INDEX).where(_INDEX.c.instance_id == bindparam("instance_id"))
 _INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id == bindparam("gone"))  # by row: no IN (…) list to render
 _INDEX_INSERT = insert(_INDEX)
@@ -416,7 +475,7 @@ def _drain_events(loaded: LoadedInstance) -> None:
                    instance_id=loaded.row.id)
 
 
-def _announce(loaded: LoadedInstance, opened: list[dict[str, Any]], campaign: Campaign | None,
+def _announce(loaded: LoadedInstance, opened: list[dict[str, Any]], campaign: Campaign | CampaignRow | None,
               returned: str | None) -> None:
     """Tell whoever may work each task that has just opened (its assignee, else its lane) that it waits."""
     for row in opened:
@@ -442,32 +501,55 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     _write_state(loaded.session, row, state)
     ready = loaded._ready_user_tasks()
     opened = _update_task_index(loaded, ready)
-    campaign = loaded.campaign or (loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None
-                                   else None)
+    campaign = _campaign(loaded)
     if campaign is not None:
         status = _campaign_status(loaded, ready, campaign.status)
         if status != campaign.status:  # set only when it changes: an unchanged row gives the flush nothing to do
-            campaign.status = status
+            _set_campaign_status(loaded.session, campaign, status)
     _announce(loaded, opened, campaign, returned)
     loaded.session.flush()
 
 
-_INSTANCES = cast(Table, Instance.__table__)
+def _campaign(loaded: LoadedInstance) -> Campaign | CampaignRow | None:
+    """The instance's campaign: the ORM object when the transaction holds one (a task's action may have changed it),
+    else the row read with the instance, else the campaign loaded now."""
+    session, campaign, campaign_id = loaded.session, loaded.campaign, loaded.row.campaign_id
+    if campaign_id is None:
+        return None
+    if isinstance(campaign, CampaignRow):
+        held = session.identity_map.get(session.identity_key(Campaign, campaign_id))
+        return held if isinstance(held, Campaign) else campaign
+    return campaign or session.get(Campaign, campaign_id)
+
+
+_SET_CAMPAIGN_STATUS = update(_CAMPAIGNS).where(_CAMPAIGNS.c.id == bindparam("campaign_id"))
+
+
+def _set_campaign_status(session: Session, campaign: Campaign | CampaignRow, status: str) -> None:
+    if isinstance(campaign, CampaignRow):
+        connection(session).execute(_SET_CAMPAIGN_STATUS, {"campaign_id": campaign.id, "status": status})
+    campaign.status = status
+
+
 _WRITE_STATE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("row_id"),
                                         _INSTANCES.c.lock_version == bindparam("row_version"))
 
 
-def _write_state(session: Session, row: Instance, values: dict[str, Any]) -> None:
+def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str, Any]) -> None:
     """Write ``values`` to the instance row under its optimistic lock (StaleDataError when another transaction
-    changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row object keeps
-    them as its stored state."""
+    changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row (and an ORM
+    object of it the transaction holds) keeps them as its stored state."""
     conn = connection(session)  # the row's own pending changes are flushed first (they move its lock version)
     values = {**values, "lock_version": row.lock_version + 1}
     result = conn.execute(_WRITE_STATE, {"row_id": row.id, "row_version": row.lock_version, **values})
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError(f"instance {row.id} was changed by another transaction")
+    held = row if isinstance(row, Instance) else session.identity_map.get(session.identity_key(Instance, row.id))
     for key, value in values.items():
-        set_committed_value(row, key, value)
+        if isinstance(row, InstanceRow) and hasattr(row, key):
+            setattr(row, key, value)
+        if held is not None:
+            set_committed_value(held, key, value)
 
 
 def _drives_campaign(workflow: BpmnWorkflow) -> bool:
