@@ -19,7 +19,7 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -113,6 +113,7 @@ class LoadedInstance:
                  campaign: Campaign | CampaignRow | None = None):
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
         self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
+        self.index_rows: list[Any] | None = None  # the instance's task-index rows when read with it (else: on save)
         self.calendar = lazy_calendar(ctx, session)
         workflow.script_engine = make_script_engine(script_functions(ctx, session, self.calendar))
 
@@ -249,11 +250,15 @@ def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool =
 
 _INDEX, _INSTANCES = cast(Table, TaskIndex.__table__), cast(Table, Instance.__table__)
 _VERSIONS, _CAMPAIGNS = cast(Table, ProcessVersion.__table__), cast(Table, Campaign.__table__)
-# The task's index row with its instance (locked), version and campaign: plain columns, built once.
+# The task's index row with its instance (locked), version and campaign, and how many index rows the instance has:
+# plain columns, built once.
+_OTHERS = _INDEX.alias("others")
+_INDEX_COUNT = select(func.count()).where(_OTHERS.c.instance_id == _INSTANCES.c.id).scalar_subquery()
 _LOAD_TASK = select(
     _INDEX, _INSTANCES.c.campaign_id, _INSTANCES.c.version_id, _INSTANCES.c.status.label("instance_status"),
     _INSTANCES.c.lock_version, _INSTANCES.c.next_timer_at, _INSTANCES.c.state_json, _VERSIONS.c.sha256,
     _CAMPAIGNS.c.title.label("campaign_title"), _CAMPAIGNS.c.status.label("campaign_status"),
+    _INDEX_COUNT.label("index_rows"),
 ).join(_INSTANCES, _INSTANCES.c.id == _INDEX.c.instance_id).join(_VERSIONS, _VERSIONS.c.id == _INSTANCES.c.version_id
 ).outerjoin(_CAMPAIGNS, _CAMPAIGNS.c.id == _INSTANCES.c.campaign_id).where(
     _INDEX.c.task_id == bindparam("task_id")).with_for_update(of=_INSTANCES)
@@ -277,7 +282,10 @@ def load_task_instance(ctx: Context, session: Session, task_id: str,
                          lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
     workflow = state_from_json(found.state_json, specs,
                                lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
-    return row, LoadedInstance(ctx, session, instance, workflow, campaign)
+    loaded = LoadedInstance(ctx, session, instance, workflow, campaign)
+    if found.index_rows == 1:  # the task is the instance's only index row: saving need not read the index again
+        loaded.index_rows = [found]
+    return row, loaded
 
 
 def _version_column(session: Session, version_id: int, column: Any) -> Any:
@@ -418,7 +426,8 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[st
     that changes (rare: a reassignment) is updated through the session, so an object of it the caller holds stays
     true."""
     session, instance_id, conn = loaded.session, loaded.row.id, connection(loaded.session)
-    previous = {r.task_id: r for r in conn.execute(_INDEX_ROWS, {"instance_id": instance_id})}
+    rows = conn.execute(_INDEX_ROWS, {"instance_id": instance_id}) if loaded.index_rows is None else loaded.index_rows
+    previous, loaded.index_rows = {r.task_id: r for r in rows}, None  # what was read holds until this save only
     ready_ids = {str(t.id) for t in ready}
     gone = [task_id for task_id in previous if task_id not in ready_ids]
     if gone:
