@@ -31,7 +31,7 @@ from ..errors import NotFound, ProcessFailed, TaskNotReady
 from ..i18n import N_
 from ..models import Campaign, CampaignStatus, Instance, Outbox, ProcessVersion, TaskIndex
 from ..notifications import holders, notify, task_recipients
-from ..workdays import WorkingCalendar, deadline_at, load_calendar
+from ..workdays import CALENDAR_STAMP, WorkingCalendar, deadline_at, load_calendar, stamped_calendar
 from . import rules
 from .deployment import current_versions
 from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
@@ -110,11 +110,12 @@ class LoadedInstance:
     saved."""
 
     def __init__(self, ctx: Context, session: Session, row: Instance | InstanceRow, workflow: BpmnWorkflow,
-                 campaign: Campaign | CampaignRow | None = None):
+                 campaign: Campaign | CampaignRow | None = None,
+                 calendar: Callable[[], WorkingCalendar] | None = None):
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
         self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
         self.index_rows: list[Any] | None = None  # the instance's task-index rows when read with it (else: on save)
-        self.calendar = lazy_calendar(ctx, session)
+        self.calendar = calendar or lazy_calendar(ctx, session)
         workflow.script_engine = make_script_engine(script_functions(ctx, session, self.calendar))
 
     @property
@@ -250,15 +251,15 @@ def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool =
 
 _INDEX, _INSTANCES = cast(Table, TaskIndex.__table__), cast(Table, Instance.__table__)
 _VERSIONS, _CAMPAIGNS = cast(Table, ProcessVersion.__table__), cast(Table, Campaign.__table__)
-# The task's index row with its instance (locked), version and campaign, and how many index rows the instance has:
-# plain columns, built once.
+# The task's index row with its instance (locked), version and campaign, how many index rows the instance has, and the
+# working-day calendar's stamp (a due date is worked out when the next task opens): plain columns, built once.
 _OTHERS = _INDEX.alias("others")
 _INDEX_COUNT = select(func.count()).where(_OTHERS.c.instance_id == _INSTANCES.c.id).scalar_subquery()
 _LOAD_TASK = select(
     _INDEX, _INSTANCES.c.campaign_id, _INSTANCES.c.version_id, _INSTANCES.c.status.label("instance_status"),
     _INSTANCES.c.lock_version, _INSTANCES.c.next_timer_at, _INSTANCES.c.state_json, _VERSIONS.c.sha256,
     _CAMPAIGNS.c.title.label("campaign_title"), _CAMPAIGNS.c.status.label("campaign_status"),
-    _INDEX_COUNT.label("index_rows"),
+    _INDEX_COUNT.label("index_rows"), CALENDAR_STAMP.label("calendar_stamp"),
 ).join(_INSTANCES, _INSTANCES.c.id == _INDEX.c.instance_id).join(_VERSIONS, _VERSIONS.c.id == _INSTANCES.c.version_id
 ).outerjoin(_CAMPAIGNS, _CAMPAIGNS.c.id == _INSTANCES.c.campaign_id).where(
     _INDEX.c.task_id == bindparam("task_id")).with_for_update(of=_INSTANCES)
@@ -282,7 +283,8 @@ def load_task_instance(ctx: Context, session: Session, task_id: str,
                          lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
     workflow = state_from_json(found.state_json, specs,
                                lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
-    loaded = LoadedInstance(ctx, session, instance, workflow, campaign)
+    loaded = LoadedInstance(ctx, session, instance, workflow, campaign,
+                            lambda: stamped_calendar(session, ctx.settings, found.calendar_stamp))
     if found.index_rows == 1:  # the task is the instance's only index row: saving need not read the index again
         loaded.index_rows = [found]
     return row, loaded
