@@ -1,6 +1,7 @@
 """Validate submitted task data against the task's JSON Schema; messages per field, in Bahasa Indonesia."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -149,17 +150,36 @@ def _rule_errors(schema: dict[str, Any], data: dict[str, Any], functions: Mappin
     return errors
 
 
+# A deployed version's form never changes (its sha256 covers the forms), so its validator is built once per process.
+_VALIDATORS: OrderedDict[tuple[int, str, str], Draft202012Validator] = OrderedDict()
+VALIDATORS_KEPT = 256
+
+
+def _validator(schema: dict[str, Any], key: tuple[int, str, str] | None) -> Draft202012Validator:
+    """The schema's validator; kept under ``key`` (version id, sha256, form name) when given."""
+    validator = _VALIDATORS.get(key) if key is not None else None
+    if validator is None:
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        if key is not None:
+            _VALIDATORS[key] = validator
+            while len(_VALIDATORS) > VALIDATORS_KEPT:
+                _VALIDATORS.popitem(last=False)
+    return validator
+
+
 def validate_form(session: Session, schema: dict[str, Any], data: Any,
-                  functions: Mapping[str, Callable[..., Any]] | None = None) -> dict[str, Any]:
+                  functions: Mapping[str, Callable[..., Any]] | None = None,
+                  key: tuple[int, str, str] | None = None) -> dict[str, Any]:
     """Return ``data`` when it satisfies the form; otherwise raise InvalidInput with one message per field,
     every problem at once: the JSON Schema, the ``x-role`` pickers and the cross-field rules (``x-rules``,
-    evaluated with ``functions`` such as ``today``)."""
+    evaluated with ``functions`` such as ``today``). ``key`` names a deployed version's form (version id, sha256,
+    form name): its validator is then built once per process."""
     if not isinstance(data, dict):
         raise InvalidInput(N_("Data formulir harus berupa objek JSON."), {"_form": N_("harus berupa objek")})
     oversized = _size_errors(data)
     if oversized:  # before the schema: its patterns and formats never run on huge or odd values
         raise InvalidInput(N_("Isian formulir belum benar."), oversized)
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = _validator(schema, key)
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path))):
         for name in _fields(error, data):
