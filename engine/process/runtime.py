@@ -551,11 +551,12 @@ def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str
     changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row (and an ORM
     object of it the transaction holds) keeps them as its stored state."""
     conn = connection(session)  # the row's own pending changes are flushed first (they move its lock version)
-    values = {**values, "lock_version": row.lock_version + 1}
-    result = conn.execute(_WRITE_STATE, {"row_id": row.id, "row_version": row.lock_version, **values})
+    held = row if isinstance(row, Instance) else session.identity_map.get(session.identity_key(Instance, row.id))
+    version = held.lock_version if isinstance(held, Instance) else row.lock_version  # as flushed, if the ORM holds it
+    values = {**values, "lock_version": version + 1}
+    result = conn.execute(_WRITE_STATE, {"row_id": row.id, "row_version": version, **values})
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError(f"instance {row.id} was changed by another transaction")
-    held = row if isinstance(row, Instance) else session.identity_map.get(session.identity_key(Instance, row.id))
     for key, value in values.items():
         if isinstance(row, InstanceRow) and hasattr(row, key):
             setattr(row, key, value)
