@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from . import lockout
 from .audit import audit
-from .context import Context
+from .context import Context, connection
 from .errors import (
     InvalidInput,
     KlipError,
@@ -324,8 +324,8 @@ _REMEMBER = {"postgresql": postgresql_insert(_MEMBERS).on_conflict_do_nothing(),
 def remember_member(session: Session, campaign_id: int, username: str, now: datetime) -> None:
     """``username`` works on the campaign (uploaded it, or was assigned one of its tasks): they may see it. One
     statement: the row is inserted unless it is there."""
-    session.execute(_REMEMBER[session.get_bind().dialect.name],
-                    {"campaign_id": campaign_id, "username": username, "since": now})
+    conn = connection(session)
+    conn.execute(_REMEMBER[conn.dialect.name], {"campaign_id": campaign_id, "username": username, "since": now})
 
 
 def readable_contact(session: Session, user: User, contact_id: int) -> Contact:
@@ -460,9 +460,10 @@ def _ready_task(session: Session, task_id: str) -> TaskIndex:
     return row
 
 
-def authorize_task(session: Session, user: User, task_id: str) -> TaskIndex:
-    """The task (READY, from the task index) if the user may work it; else NotFound/TaskNotReady/NotAllowed."""
-    row = _ready_task(session, task_id)
+def authorize_task(session: Session, user: User, task_id: str, row: TaskIndex | None = None) -> TaskIndex:
+    """The task (READY, from the task index) if the user may work it; else NotFound/TaskNotReady/NotAllowed. ``row``:
+    the task's index row when the caller has read it already (a ``TaskIndex`` or a row of its columns)."""
+    row = row if row is not None else _ready_task(session, task_id)
     claimer_active = row.claimed_by is not None and _is_active(session, row.claimed_by)
     refusal = _task_refusal(user, row, claimer_active)
     if refusal:

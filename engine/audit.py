@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
+from .context import connection
 from .models import AuditEvent, AuditEventContact, TaskIndex
 
 # The actions that read (or, recording a call, show) taxpayers' personal data: the access log lists them.
@@ -30,7 +31,7 @@ def audit(session: Session, at: datetime, username: str, action: str, instance_i
     """Record who did what and when; a task event also keeps the task's ready and due times. Returns the event's id.
 
     Written at once, as a plain INSERT (no ORM object: the trail is only ever appended to)."""
-    event_id: int = session.execute(_INSERT_EVENT, {
+    event_id: int = connection(session).execute(_INSERT_EVENT, {
         "instance_id": instance_id, "campaign_id": campaign_id, "at": at, "username": username, "action": action,
         "task_id": task.task_id if task else None, "task_bpmn_id": task.bpmn_id if task else None,
         "task_name": task.name if task else None, "task_ready_at": task.ready_at if task else None,
@@ -44,12 +45,10 @@ def record_access(session: Session, at: datetime, username: str, action: str, ca
     """Record that ``username`` was shown the personal data of ``contact_ids`` (one of ACCESS_ACTIONS); return the
     event's id. Written as rows (``INSERT … RETURNING``), not an ORM object: no flush of its own."""
     assert action in ACCESS_ACTIONS, action
-    if session.new:
-        session.flush()  # events added before this one keep their order
-    connection = session.connection()
-    event_id: int = connection.execute(_INSERT_EVENT, {
+    conn = connection(session)  # events added before this one are flushed first: they keep their order
+    event_id: int = conn.execute(_INSERT_EVENT, {
         "campaign_id": campaign_id, "at": at, "username": username, "action": action, "data": data or {}}).scalar_one()
     shown = list(dict.fromkeys(contact_ids))
     if shown:
-        connection.execute(_INSERT_SHOWN, [{"event_id": event_id, "contact_id": c} for c in shown])
+        conn.execute(_INSERT_SHOWN, [{"event_id": event_id, "contact_id": c} for c in shown])
     return event_id

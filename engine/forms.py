@@ -1,6 +1,7 @@
 """Validate submitted task data against the task's JSON Schema; messages per field, in Bahasa Indonesia."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -9,9 +10,11 @@ from jsonschema.exceptions import ValidationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from .context import connection
 from .errors import InvalidInput
 from .i18n import N_, Count, ModelText
 from .models import User, UserRole
+from .notifications import RECIPIENT, remember_recipients
 from .process import evaluate, names_in
 from .users import role_label
 
@@ -65,9 +68,13 @@ def _fields(error: ValidationError, data: dict[str, Any]) -> list[str]:
     return ["/".join([*path, name]) for name in names] or ["/".join(path) or "_form"]
 
 
-# Built once: building the statement on every submission cost more than running it.
-_HOLDERS = select(User.username).join(UserRole).where(UserRole.role == bindparam("role"), User.active.is_(True),
-                                                      User.username.in_(bindparam("wanted", expanding=True)))
+# Built once: building the statement on every submission cost more than running it. It reads what a notice needs
+# too: the holders named are usually told next of the task they were given (``notifications.named``). One name (the
+# usual case) is compared as it is: a list expanded into IN (…) is rendered again at every run.
+_ACTIVE_HOLDERS = select(User.username, *RECIPIENT).join(UserRole).where(UserRole.role == bindparam("role"),
+                                                                         User.active.is_(True))
+_HOLDER = _ACTIVE_HOLDERS.where(User.username == bindparam("wanted"))
+_HOLDERS = _ACTIVE_HOLDERS.where(User.username.in_(bindparam("wanted", expanding=True)))
 
 
 def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any]) -> dict[str, str]:
@@ -78,7 +85,10 @@ def _role_errors(session: Session, schema: dict[str, Any], data: dict[str, Any])
         if not role or name not in data:
             continue
         wanted = data[name] if isinstance(data[name], list) else [data[name]]
-        holders = set(session.scalars(_HOLDERS, {"role": role, "wanted": wanted}))
+        found = connection(session).execute(_HOLDER if len(wanted) == 1 else _HOLDERS,
+                                            {"role": role, "wanted": wanted[0] if len(wanted) == 1 else wanted}).all()
+        remember_recipients(session, found)
+        holders = {row.username for row in found}
         unknown = [u for u in wanted if u not in holders]
         if unknown:
             errors[name] = N_("bukan pengguna aktif dengan peran {role}: {users}", role=role_label(role),
@@ -140,17 +150,36 @@ def _rule_errors(schema: dict[str, Any], data: dict[str, Any], functions: Mappin
     return errors
 
 
+# A deployed version's form never changes (its sha256 covers the forms), so its validator is built once per process.
+_VALIDATORS: OrderedDict[tuple[int, str, str], Draft202012Validator] = OrderedDict()
+VALIDATORS_KEPT = 256
+
+
+def _validator(schema: dict[str, Any], key: tuple[int, str, str] | None) -> Draft202012Validator:
+    """The schema's validator; kept under ``key`` (version id, sha256, form name) when given."""
+    validator = _VALIDATORS.get(key) if key is not None else None
+    if validator is None:
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        if key is not None:
+            _VALIDATORS[key] = validator
+            while len(_VALIDATORS) > VALIDATORS_KEPT:
+                _VALIDATORS.popitem(last=False)
+    return validator
+
+
 def validate_form(session: Session, schema: dict[str, Any], data: Any,
-                  functions: Mapping[str, Callable[..., Any]] | None = None) -> dict[str, Any]:
+                  functions: Mapping[str, Callable[..., Any]] | None = None,
+                  key: tuple[int, str, str] | None = None) -> dict[str, Any]:
     """Return ``data`` when it satisfies the form; otherwise raise InvalidInput with one message per field,
     every problem at once: the JSON Schema, the ``x-role`` pickers and the cross-field rules (``x-rules``,
-    evaluated with ``functions`` such as ``today``)."""
+    evaluated with ``functions`` such as ``today``). ``key`` names a deployed version's form (version id, sha256,
+    form name): its validator is then built once per process."""
     if not isinstance(data, dict):
         raise InvalidInput(N_("Data formulir harus berupa objek JSON."), {"_form": N_("harus berupa objek")})
     oversized = _size_errors(data)
     if oversized:  # before the schema: its patterns and formats never run on huge or odd values
         raise InvalidInput(N_("Isian formulir belum benar."), oversized)
-    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    validator = _validator(schema, key)
     errors: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path))):
         for name in _fields(error, data):

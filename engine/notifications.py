@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from .context import Context
+from .context import Context, connection
 from .i18n import N_, translate
 from .models import Campaign, Contact, Instance, Notification, Outbox, TaskIndex, User, UserRole
 from .settings import Settings
@@ -62,6 +63,7 @@ class Recipient(Protocol):
 RECIPIENT = (User.id, User.active, User.email, User.language)
 _NOTIFICATIONS, _OUTBOX = cast(Table, Notification.__table__), cast(Table, Outbox.__table__)
 # Told once per kind and ref: the unique constraint (uq_notification_once) decides, in the same statement.
+_INSERT, _MAIL = insert(_NOTIFICATIONS), insert(_OUTBOX)
 _ONCE = {"postgresql": postgresql_insert(_NOTIFICATIONS).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id),
          "sqlite": sqlite_insert(_NOTIFICATIONS).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id)}
 
@@ -76,24 +78,25 @@ def notify(session: Session, settings: Settings, now: datetime, users: Iterable[
     message = text_of(kind, params, "id")
     rows = [{"user_id": uid, "instance_id": instance_id, "created_at": now, "kind": kind, "ref": ref, "url": url,
              "params": params, "message": message, "read_at": None} for uid in recipients]
+    conn = connection(session)
     if ref is None:
-        session.execute(insert(_NOTIFICATIONS), rows)
+        conn.execute(_INSERT, rows)
         told = list(recipients)
     else:
-        told = _insert_once(session, rows)
+        told = _insert_once(conn, rows)
     mails = [_mail(settings, now, recipients[uid], text_of(kind, params, recipients[uid].language), url, instance_id)
              for uid in told if recipients[uid].email]
     if mails:
-        session.execute(insert(_OUTBOX), mails)
+        conn.execute(_MAIL, mails)
     return len(told)
 
 
-def _insert_once(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+def _insert_once(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
     """Insert the notifications not sent before; the ids of the users newly told."""
-    statement = _ONCE[session.get_bind().dialect.name]
+    statement = _ONCE[conn.dialect.name]
     told = []
     for row in rows:
-        user_id = session.execute(statement, row).scalar()  # None: this user was told before
+        user_id = conn.execute(statement, row).scalar()  # None: this user was told before
         if user_id is not None:
             told.append(int(user_id))
     return told
@@ -116,10 +119,23 @@ def holders(session: Session, roles: Iterable[str]) -> list[Recipient]:
 
 
 _NAMED = select(*RECIPIENT).where(User.username.in_(bindparam("usernames", expanding=True)))
+# Users this transaction has already read with the RECIPIENT columns, by username (e.g. the active holders a form's
+# ``x-role`` field named, who are then told of the task it assigned them): not read a second time. In the session's
+# ``info``, so it lasts one transaction only.
+_KNOWN = "klip_recipients"
+
+
+def remember_recipients(session: Session, rows: Iterable[Any]) -> None:
+    """Keep rows of ``username`` and the RECIPIENT columns for ``named`` in this transaction."""
+    session.info.setdefault(_KNOWN, {}).update({row.username: row for row in rows})
 
 
 def named(session: Session, usernames: Iterable[str]) -> list[Recipient]:
-    return list(session.execute(_NAMED, {"usernames": sorted(set(usernames))}).all())
+    wanted = sorted(set(usernames))
+    known = session.info.get(_KNOWN, {})
+    if all(username in known for username in wanted):
+        return [known[username] for username in wanted]
+    return list(connection(session).execute(_NAMED, {"usernames": wanted}).all())
 
 
 def requesting_unit(session: Session, campaign: Campaign) -> list[Recipient]:
@@ -130,11 +146,11 @@ def requesting_unit(session: Session, campaign: Campaign) -> list[Recipient]:
     return list(session.execute(select(*RECIPIENT).where(clause)).all())
 
 
-def task_recipients(session: Session, row: TaskIndex) -> list[Recipient]:
-    """Who a task is for: its assignee, else everyone in its lane."""
-    if row.assignee:
-        return named(session, [row.assignee])
-    return holders(session, [row.role]) if row.role else []
+def task_recipients(session: Session, assignee: str | None, role: str | None) -> list[Recipient]:
+    """Who a task is for: its assignee, else everyone in its lane (``role``)."""
+    if assignee:
+        return named(session, [assignee])
+    return holders(session, [role]) if role else []
 
 
 NEAR = timedelta(hours=4)  # a deadline is "near" on its day: from noon for the usual 16:00 office deadline
@@ -161,7 +177,8 @@ def send_reminders(ctx: Context) -> int:
             if (kind, ref) in done or row.due_at is None:
                 continue
             params = {"task": row.name, "campaign": title or "", "due": _when(settings, row.due_at)}
-            sent += notify(session, settings, now, task_recipients(session, row), kind, params, ref=ref,
+            sent += notify(session, settings, now, task_recipients(session, row.assignee, row.role), kind, params,
+                           ref=ref,
                            url=f"/tugas/{row.task_id}", instance_id=row.instance_id)
         callbacks = session.execute(select(Contact, Campaign.title).join(Campaign, Campaign.id == Contact.campaign_id)
                                     .where(Contact.callback_at <= now, Contact.final_outcome.is_(None),

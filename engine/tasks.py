@@ -152,14 +152,16 @@ def complete_task(ctx: Context, who: Who, task_id: str, submission: Submission) 
 
 
 def _complete(ctx: Context, session: Session, user: User, task_id: str, submission: Submission) -> TaskView:
-    row, loaded = load_task_instance(ctx, session, task_id, lambda: access.authorize_task(session, user, task_id))
+    row, loaded = load_task_instance(ctx, session, task_id,
+                                     lambda found: access.authorize_task(session, user, task_id, found))
     view = task_view(row, loaded.row.campaign_id, ctx.now())
     task = loaded.task(task_id)
     if not task.ready:
         raise TaskNotReady(N_("Tugas ini sudah diselesaikan atau tidak lagi aktif."))
-    schema = loaded.forms.get(row.form or "", {"type": "object"})
+    form = row.form or ""
+    schema = loaded.forms.get(form, {"type": "object"})
     data = validate_form(session, schema, submission(schema) if callable(submission) else submission,
-                         script_functions(ctx, session))
+                         script_functions(ctx, session), (*loaded.version_key, form))
     action = task.properties.get(rules.ACTION_PROPERTY)
     extra = ACTIONS[action](ActionCall(ctx, session, loaded.row.campaign_id, row, user, data, task.data,
                                        task.properties)) if action and loaded.row.campaign_id is not None else {}

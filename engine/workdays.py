@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import holidays
-from sqlalchemy import select
+from sqlalchemy import String, func, select
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from .access import ADMIN_ROLES, Who, acting, require_roles
 from .audit import audit
-from .context import Context
+from .context import Context, connection
 from .errors import InvalidInput, NotFound
 from .i18n import N_
 from .inputs import clean_text
@@ -137,17 +139,44 @@ def working_seconds(calendar: WorkingCalendar, start: datetime, end: datetime, o
     return total
 
 
-_OVERRIDES = select(CalendarOverride.day, CalendarOverride.is_working_day)  # rows, not entities; built once: cheaper
+# Rows, not entities, built once and run on the connection (the ORM's execution cost more than the query).
+_OVERRIDES = select(CalendarOverride.day, CalendarOverride.is_working_day)
 
 
 def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
-    """Build the calendar from the settings and the admins' overrides."""
-    rows = session.execute(_OVERRIDES)
+    """Build the calendar from the settings and the admins' overrides (as this transaction sees them)."""
+    rows = connection(session).execute(_OVERRIDES)
     return WorkingCalendar(
         {day: is_working_day for day, is_working_day in rows},
         cuti_bersama_is_working_day=settings.cuti_bersama_is_working_day,
         count_completion_day=settings.count_completion_day,
     )
+
+
+# A fingerprint of the overrides that a caller reads inside one of its own statements (a scalar subquery): adding,
+# changing or removing an override changes it, so a calendar kept for a stamp can never outlive an edit, in any
+# process. (Its text is the database's own rendering of the rows; it is compared, never parsed.)
+_DAY_TEXT = sql_cast(CalendarOverride.day, String) + ":" + sql_cast(CalendarOverride.is_working_day, String)
+CALENDAR_STAMP = select(func.aggregate_strings(_DAY_TEXT, ",")).correlate(None).scalar_subquery()
+_STAMPED = select(CalendarOverride.day, CalendarOverride.is_working_day, CALENDAR_STAMP.label("stamp"))
+_CALENDARS: OrderedDict[tuple[str | None, bool, bool], WorkingCalendar] = OrderedDict()
+CALENDARS_KEPT = 8
+
+
+def stamped_calendar(session: Session, settings: Settings, stamp: str | None) -> WorkingCalendar:
+    """The calendar whose overrides ``stamp`` (CALENDAR_STAMP) fingerprints, built once per process and stamp; on a
+    miss the overrides are read with their own stamp, in one statement, and kept under that."""
+    key = (stamp, settings.cuti_bersama_is_working_day, settings.count_completion_day)
+    calendar = _CALENDARS.get(key)
+    if calendar is None:
+        rows = connection(session).execute(_STAMPED).all()
+        calendar = WorkingCalendar({row.day: row.is_working_day for row in rows},
+                                   cuti_bersama_is_working_day=settings.cuti_bersama_is_working_day,
+                                   count_completion_day=settings.count_completion_day)
+        _CALENDARS[(rows[0].stamp if rows else None, *key[1:])] = calendar
+        while len(_CALENDARS) > CALENDARS_KEPT:
+            _CALENDARS.popitem(last=False)
+    return calendar
 
 
 def deadline_at(calendar: WorkingCalendar, finished_at: datetime, n: int, settings: Settings) -> datetime:

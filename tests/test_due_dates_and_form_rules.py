@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -14,6 +14,7 @@ from engine.errors import InvalidInput
 from engine.process import load_model_file
 from engine.settings import DEFAULT_BPMN
 from engine.walkthrough import WORK_PLAN, task_for
+from engine.workdays import remove_override, set_override
 
 from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distribution
 
@@ -38,6 +39,28 @@ def test_every_step_is_due_by_its_time_standard_in_working_days(make_ctx, clock)
     clock.set(datetime(2026, 3, 17, 3, 0, tzinfo=timezone.utc))
     do(make_ctx, "kasi", "teliti_rencana_kerja", cid, {"keputusan": "setuju"})
     assert due_of(make_ctx, "kasi", "distribusi_pekerjaan", cid) == datetime(2026, 3, 25, 16, tzinfo=WIB)
+
+
+def test_a_completion_after_a_calendar_correction_counts_with_the_corrected_calendar(make_ctx, clock) -> None:
+    """A process keeps the calendar it built, but only for the overrides it was built from: the next completion
+    after a correction (made by any process: nothing here tells this one) counts with the corrected calendar."""
+    setup_sop(make_ctx)
+    clock.set(datetime(2026, 3, 13, 3, 0, tzinfo=timezone.utc))  # Friday 13 March, 10:00 WIB
+
+    def step_2_due() -> datetime | None:
+        cid = new_campaign(make_ctx)
+        do(make_ctx, "kasi", "tugaskan_pelaksana", cid, {"pelaksana": "pelaksana"})  # step 2: 2 working days
+        return due_of(make_ctx, "pelaksana", "susun_rencana_kerja", cid)
+
+    assert step_2_due() == datetime(2026, 3, 17, 16, tzinfo=WIB)  # Monday 16 and Tuesday 17
+    set_override(make_ctx(), "admin", date(2026, 3, 16), False, "Kantor tutup")
+    # Monday off, 18–24 March are Nyepi, Idul Fitri and cuti bersama: Tuesday 17 and Wednesday 25.
+    assert step_2_due() == datetime(2026, 3, 25, 16, tzinfo=WIB)
+    set_override(make_ctx(), "admin", date(2026, 3, 18), True, "Hari kerja pengganti")
+    assert step_2_due() == datetime(2026, 3, 18, 16, tzinfo=WIB)
+    remove_override(make_ctx(), "admin", date(2026, 3, 16))
+    remove_override(make_ctx(), "admin", date(2026, 3, 18))
+    assert step_2_due() == datetime(2026, 3, 17, 16, tzinfo=WIB)
 
 
 def test_the_agents_step_is_due_at_the_plans_end_and_step_9_by_its_standard(make_ctx, clock) -> None:

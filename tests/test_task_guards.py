@@ -44,11 +44,11 @@ def test_concurrent_completions_give_one_success_and_one_conflict(make_ctx, step
     a_loaded, b_done = threading.Event(), threading.Event()
     real_validate = tasks.validate_form
 
-    def pausing_validate(session, schema, data, functions=None):
+    def pausing_validate(session, schema, data, functions=None, key=None):
         if threading.current_thread().name == "A":
             a_loaded.set()
             b_done.wait(timeout=3)  # PostgreSQL: B is blocked on A's row lock, so A goes on after 3 s
-        return real_validate(session, schema, data, functions)
+        return real_validate(session, schema, data, functions, key)
 
     monkeypatch.setattr(tasks, "validate_form", pausing_validate)
     results: dict[str, object] = {}

@@ -8,7 +8,6 @@ and ``reschedule_open_tasks`` works it out again from the same start. Due dates 
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,11 +18,8 @@ from ..bpmn_xml import BPMN, parse_xml
 from ..models import Instance, TaskIndex
 from ..settings import Settings
 from ..workdays import deadline_at, load_calendar
-from . import rules
 from .loader import _properties
-from .runtime import due_expression
-
-COUNTED = re.compile(r"^add_working_days\(\s*now\(\s*\)\s*,\s*(\d{1,3})\s*\)$")
+from .runtime import counted_working_days
 
 
 @dataclass(frozen=True)
@@ -40,10 +36,9 @@ def working_day_counts(bpmn_xml: str) -> dict[str, int]:
     tree, _ = parse_xml(bpmn_xml.encode(), "model")
     counts: dict[str, int] = {}
     for task in tree.iter(BPMN + "userTask") if tree is not None else ():
-        props = _properties(task)
-        found = None if props.get(rules.DUE_DATE_PROPERTY) else COUNTED.match(due_expression(props) or "")
-        if found:
-            counts[str(task.get("id"))] = int(found.group(1))
+        days = counted_working_days(_properties(task))
+        if days is not None:
+            counts[str(task.get("id"))] = days
     return counts
 
 

@@ -158,7 +158,7 @@ def _running_elsewhere(session: Session, target: ProcessVersion) -> list[int]:
 def _attempt(ctx: Context, session: Session, instance_id: int, target: ProcessVersion, *, lock: bool) -> _Attempt:
     """Check one instance against the target version; when it may move, realign its workflow (in memory)."""
     loaded = load_instance(ctx, session, instance_id, lock=lock)
-    row, source = loaded.row, loaded.row.version
+    row, source = loaded.instance, loaded.instance.version
     campaign = session.get(Campaign, row.campaign_id) if row.campaign_id is not None else None
     plan = MigrationPlan(row.id, row.campaign_id, campaign.title if campaign else None, source.id, source.id,
                          target.id, target.id, False, None, (), target.process_id)
@@ -178,7 +178,7 @@ def _attempt(ctx: Context, session: Session, instance_id: int, target: ProcessVe
 
 
 def _compare(loaded: LoadedInstance, plan: MigrationPlan, target: ProcessVersion) -> _Attempt:
-    workflow, source = loaded.workflow, loaded.row.version
+    workflow, source = loaded.workflow, loaded.instance.version
     parsed = parse_spec(target.spec_json)  # a fresh copy: the move points the instance at it, never at the cache
     spec, subprocess_specs = parsed.spec, dict(parsed.subprocess_specs)
     old_forms, new_forms = source.forms or {}, target.forms or {}
@@ -286,10 +286,10 @@ def _store(ctx: Context, session: Session, username: str, attempt: _Attempt) -> 
     date worked out again from when they became ready), campaign status, and the audit event."""
     loaded, target, plan = attempt.loaded, attempt.target, attempt.plan
     assert loaded is not None and target is not None
-    source = loaded.row.version
+    source = loaded.instance.version
     roles = {task_id: role for task_id, role in session.execute(
         select(TaskIndex.task_id, TaskIndex.role).where(TaskIndex.instance_id == loaded.row.id))}
-    loaded.row.version = target
+    loaded.instance.version = target
     save_instance(loaded)
     moved = _reindex_changed(loaded, attempt.ready_changed, roles)
     audit(session, ctx.now(), username, "instance_migrated", loaded.row.id, loaded.row.campaign_id, data={
@@ -322,7 +322,7 @@ def _due_as_of(loaded: LoadedInstance, task: Any, ready_at: datetime) -> datetim
     engine = loaded.workflow.script_engine
     loaded.workflow.script_engine = make_script_engine(script_functions(ctx, loaded.session))
     try:
-        return _new_due_at(loaded, task, _properties(task.task_spec))
+        return _new_due_at(loaded, task, _properties(task.task_spec), ready_at)
     finally:
         loaded.workflow.script_engine = engine
 

@@ -19,19 +19,19 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from sqlalchemy import CursorResult, Table, bindparam, delete, insert, select, update
+from sqlalchemy import CursorResult, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import remember_member
 from ..audit import audit
-from ..context import Context, system_clock
+from ..context import Context, connection, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
 from ..i18n import N_
 from ..models import Campaign, CampaignStatus, Instance, Outbox, ProcessVersion, TaskIndex
 from ..notifications import holders, notify, task_recipients
-from ..workdays import deadline_at, load_calendar
+from ..workdays import CALENDAR_STAMP, WorkingCalendar, deadline_at, load_calendar, stamped_calendar
 from . import rules
 from .deployment import current_versions
 from .expressions import ExpressionRejected, check_time, make_script_engine, time_limit
@@ -52,9 +52,22 @@ class TaskSnapshot:
     data: Mapping[str, Any]  # the task's data as it stands (read-only)
 
 
-def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., Any]]:
+def lazy_calendar(ctx: Context, session: Session) -> Callable[[], WorkingCalendar]:
+    """The working-day calendar as the transaction sees it, read when first asked for (then kept: one read)."""
+    calendar: WorkingCalendar | None = None
+
+    def get() -> WorkingCalendar:
+        nonlocal calendar
+        calendar = calendar or load_calendar(session, ctx.settings)
+        return calendar
+
+    return get
+
+
+def script_functions(ctx: Context, session: Session,
+                     calendar: Callable[[], WorkingCalendar] | None = None) -> dict[str, Callable[..., Any]]:
     """Bind the BPMN-callable functions that need the clock, the calendar or settings."""
-    calendar = None
+    calendar = calendar or lazy_calendar(ctx, session)
 
     def now() -> str:
         return ctx.now().isoformat()
@@ -64,27 +77,67 @@ def script_functions(ctx: Context, session: Session) -> dict[str, Callable[..., 
         return ctx.now().astimezone(ZoneInfo(ctx.settings.office_timezone)).date().isoformat()
 
     def add_working_days(start: str, days: int) -> str:
-        nonlocal calendar
-        calendar = calendar or load_calendar(session, ctx.settings)
-        return deadline_at(calendar, datetime.fromisoformat(str(start)), int(days), ctx.settings).isoformat()
+        return deadline_at(calendar(), datetime.fromisoformat(str(start)), int(days), ctx.settings).isoformat()
 
     return {"now": now, "today": today, "add_working_days": add_working_days}
 
 
-class LoadedInstance:
-    """An instance row with its deserialized workflow, ready to be advanced and saved."""
+@dataclass
+class InstanceRow:
+    """An instance's columns as a task completion reads them with its task: plain values, for building and tracking
+    an ORM object cost several times the query (``load_task_instance``)."""
 
-    def __init__(self, ctx: Context, session: Session, row: Instance, workflow: BpmnWorkflow,
-                 campaign: Campaign | None = None):
+    id: int
+    campaign_id: int | None
+    version_id: int
+    version_sha256: str
+    status: str
+    lock_version: int
+    next_timer_at: datetime | None
+
+
+@dataclass
+class CampaignRow:
+    """The campaign's columns a completion needs (its status is written back only when it changes)."""
+
+    id: int
+    title: str
+    status: str
+
+
+class LoadedInstance:
+    """An instance row (the ORM object, or an ``InstanceRow``) with its deserialized workflow, ready to be advanced and
+    saved."""
+
+    def __init__(self, ctx: Context, session: Session, row: Instance | InstanceRow, workflow: BpmnWorkflow,
+                 campaign: Campaign | CampaignRow | None = None,
+                 calendar: Callable[[], WorkingCalendar] | None = None):
         self.ctx, self.session, self.row, self.workflow = ctx, session, row, workflow
         self.campaign = campaign  # loaded with the row (held here: the session's identity map keeps it weakly)
-        workflow.script_engine = make_script_engine(script_functions(ctx, session))
+        self.index_rows: list[Any] | None = None  # the instance's task-index rows when read with it (else: on save)
+        self.calendar = calendar or lazy_calendar(ctx, session)
+        workflow.script_engine = make_script_engine(script_functions(ctx, session, self.calendar))
+
+    @property
+    def instance(self) -> Instance:
+        """The instance as an ORM object (``load_instance`` loads one; a completion reads an ``InstanceRow``)."""
+        if not isinstance(self.row, Instance):
+            raise TypeError(f"instance {self.row.id} was loaded as a plain row")
+        return self.row
+
+    @property
+    def version_key(self) -> tuple[int, str]:
+        """The version's id and content hash, the key of what this process keeps parsed of it."""
+        row = self.row
+        return (row.version_id, row.version_sha256) if isinstance(row, InstanceRow) else (row.version.id,
+                                                                                          row.version.sha256)
 
     @property
     def forms(self) -> Mapping[str, Any]:
         """The version's forms (JSON Schema by name), from this process's cache: never change them."""
-        version = self.row.version
-        return version_forms(version.id, version.sha256, lambda: version.forms)
+        version_id, sha256 = self.version_key
+        return version_forms(version_id, sha256, lambda: _version_column(self.session, version_id,
+                                                                         ProcessVersion.forms))
 
     def advance(self) -> None:
         """Run everything the engine can run now (scripts, gateways, due timers)."""
@@ -196,21 +249,50 @@ def load_instance(ctx: Context, session: Session, instance_id: int, lock: bool =
     return _deserialized(ctx, session, *found)
 
 
-_LOAD_TASK = select(TaskIndex, Instance, Campaign).join(Instance, Instance.id == TaskIndex.instance_id).outerjoin(
-    Campaign, Campaign.id == Instance.campaign_id).where(TaskIndex.task_id == bindparam("task_id")).options(
-    joinedload(Instance.version).defer(ProcessVersion.forms)).with_for_update(of=Instance)
+_INDEX, _INSTANCES = cast(Table, TaskIndex.__table__), cast(Table, Instance.__table__)
+_VERSIONS, _CAMPAIGNS = cast(Table, ProcessVersion.__table__), cast(Table, Campaign.__table__)
+# The task's index row with its instance (locked), version and campaign, how many index rows the instance has, and the
+# working-day calendar's stamp (a due date is worked out when the next task opens): plain columns, built once.
+_OTHERS = _INDEX.alias("others")
+_INDEX_COUNT = select(func.count()).where(_OTHERS.c.instance_id == _INSTANCES.c.id).scalar_subquery()
+_LOAD_TASK = select(
+    _INDEX, _INSTANCES.c.campaign_id, _INSTANCES.c.version_id, _INSTANCES.c.status.label("instance_status"),
+    _INSTANCES.c.lock_version, _INSTANCES.c.next_timer_at, _INSTANCES.c.state_json, _VERSIONS.c.sha256,
+    _CAMPAIGNS.c.title.label("campaign_title"), _CAMPAIGNS.c.status.label("campaign_status"),
+    _INDEX_COUNT.label("index_rows"), CALENDAR_STAMP.label("calendar_stamp"),
+).join(_INSTANCES, _INSTANCES.c.id == _INDEX.c.instance_id).join(_VERSIONS, _VERSIONS.c.id == _INSTANCES.c.version_id
+).outerjoin(_CAMPAIGNS, _CAMPAIGNS.c.id == _INSTANCES.c.campaign_id).where(
+    _INDEX.c.task_id == bindparam("task_id")).with_for_update(of=_INSTANCES)
 
 
 def load_task_instance(ctx: Context, session: Session, task_id: str,
-                       authorize: Callable[[], TaskIndex]) -> tuple[TaskIndex, LoadedInstance]:
-    """Authorize a READY task and load its instance (locked) with one statement for both: the task's index row, its
-    instance and campaign are read together into the session, where ``authorize`` (``access.authorize_task``) finds
-    the row without asking again; the workflow is deserialized only once it allowed."""
-    found = session.execute(_LOAD_TASK, {"task_id": task_id}).one_or_none()
-    row = authorize()  # raises for a task that is not ready, or not the user's
-    if found is None or found[0] is not row:  # the task became ready since: load its instance as usual
+                       authorize: Callable[[Any], Any]) -> tuple[Any, LoadedInstance]:
+    """Authorize a READY task and load its instance (locked) with one statement for both, as plain rows (no ORM
+    object: building them cost several times the query). ``authorize`` (``access.authorize_task``) is given the
+    task's row (None when the index has none) and returns the row it allowed; the workflow is deserialized only once
+    it allowed. Returns the task's row (its index columns, as a ``TaskIndex`` has them) and the loaded instance."""
+    found = connection(session).execute(_LOAD_TASK, {"task_id": task_id}).one_or_none()
+    row = authorize(found)  # raises for a task that is not ready, or not the user's
+    if found is None:  # the task became ready since: load its instance as usual
         return row, load_instance(ctx, session, row.instance_id)
-    return row, _deserialized(ctx, session, found[1], found[2])
+    instance = InstanceRow(found.instance_id, found.campaign_id, found.version_id, found.sha256,
+                           found.instance_status, found.lock_version, found.next_timer_at)
+    campaign = (CampaignRow(found.campaign_id, found.campaign_title, found.campaign_status)
+                if found.campaign_id is not None else None)
+    specs = version_spec(found.version_id, found.sha256,
+                         lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
+    workflow = state_from_json(found.state_json, specs,
+                               lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
+    loaded = LoadedInstance(ctx, session, instance, workflow, campaign,
+                            lambda: stamped_calendar(session, ctx.settings, found.calendar_stamp))
+    if found.index_rows == 1:  # the task is the instance's only index row: saving need not read the index again
+        loaded.index_rows = [found]
+    return row, loaded
+
+
+def _version_column(session: Session, version_id: int, column: Any) -> Any:
+    """One (deferred) column of a version, read on a cache miss."""
+    return session.scalar(select(column).where(ProcessVersion.id == version_id))
 
 
 def _deserialized(ctx: Context, session: Session, row: Instance, campaign: Campaign | None) -> LoadedInstance:
@@ -282,6 +364,7 @@ def _due_at(ctx: Context, value: Any) -> datetime | None:
 
 
 WORKING_DAYS = re.compile(r"^\s*(\d{1,3})\s+hari\s+kerja\b", re.IGNORECASE)
+COUNTED = re.compile(r"^add_working_days\(\s*now\(\s*\)\s*,\s*(\d{1,3})\s*\)$")
 
 
 def due_expression(props: Mapping[str, str]) -> str | None:
@@ -292,11 +375,25 @@ def due_expression(props: Mapping[str, str]) -> str | None:
     return f"add_working_days(now(), {int(standard.group(1))})" if standard else None
 
 
-def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str]) -> datetime | None:
-    """The due date of a task that has just become ready: its ``dueDateVariable`` (None while unset) or its
-    due-date expression, evaluated in the expression sandbox (a failing one is a ProcessFailed naming it)."""
+def counted_working_days(props: Mapping[str, str]) -> int | None:
+    """N when a task's due date is N working days from when it becomes ready (its time standard, or a ``dueDate`` of
+    exactly ``add_working_days(now(), N)``): the due dates a correction of the calendar moves. None otherwise."""
+    if props.get(rules.DUE_DATE_PROPERTY):
+        return None
+    found = COUNTED.match(due_expression(props) or "")
+    return int(found.group(1)) if found else None
+
+
+def _new_due_at(loaded: LoadedInstance, task: Any, props: Mapping[str, str],
+                ready_at: datetime | None = None) -> datetime | None:
+    """The due date of a task that has just become ready (``ready_at``, default now): its ``dueDateVariable`` (None
+    while unset) or its due-date expression, evaluated in the expression sandbox (a failing one is a ProcessFailed
+    naming it). N working days is worked out directly: the same value as its expression, without the sandbox."""
     if props.get(rules.DUE_DATE_PROPERTY):
         return _due_at(loaded.ctx, task.data.get(props[rules.DUE_DATE_PROPERTY]))
+    days = counted_working_days(props)
+    if days is not None:
+        return deadline_at(loaded.calendar(), ready_at or loaded.ctx.now(), days, loaded.ctx.settings)
     expression = due_expression(props)
     if expression is None:
         return None
@@ -317,23 +414,26 @@ def _index_fields(task: Any) -> dict[str, Any]:
             "case_file": props.get(rules.CASE_FILE_PROPERTY)}
 
 
-_INDEX = cast(Table, TaskIndex.__table__)
 _INDEX_ROWS = select(_INDEX).where(_INDEX.c.instance_id == bindparam("instance_id"))
-_INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id.in_(bindparam("task_ids", expanding=True)))
+_INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id == bindparam("gone"))  # by row: no IN (…) list to render
+_INDEX_INSERT = insert(_INDEX)
 
 
-def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[TaskIndex]:
+def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[str, Any]]:
     """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted, new ones
-    added, the others updated where they changed); return the rows of the tasks that have just become ready.
+    added, the others updated where they changed); return the rows (column values) of the tasks that have just
+    become ready.
 
-    Rows are read, deleted and inserted as plain SQL (no ORM objects to track and flush); a row that changes (rare:
-    a reassignment) is updated through the session, so an object of it the caller holds stays true."""
-    session, instance_id = loaded.session, loaded.row.id
-    previous = {r.task_id: r for r in session.execute(_INDEX_ROWS, {"instance_id": instance_id})}
+    Rows are read, deleted and inserted as plain SQL on the connection (no ORM objects to track and flush); a row
+    that changes (rare: a reassignment) is updated through the session, so an object of it the caller holds stays
+    true."""
+    session, instance_id, conn = loaded.session, loaded.row.id, connection(loaded.session)
+    rows = conn.execute(_INDEX_ROWS, {"instance_id": instance_id}) if loaded.index_rows is None else loaded.index_rows
+    previous, loaded.index_rows = {r.task_id: r for r in rows}, None  # what was read holds until this save only
     ready_ids = {str(t.id) for t in ready}
     gone = [task_id for task_id in previous if task_id not in ready_ids]
     if gone:
-        session.execute(_INDEX_DELETE, {"task_ids": gone})
+        conn.execute(_INDEX_DELETE, [{"gone": task_id} for task_id in gone])
         for task_id in gone:  # an object of a deleted row must not be flushed later
             held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
             if held is not None:
@@ -342,9 +442,9 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[TaskInd
     for task in ready:
         fields, old = _index_fields(task), previous.get(str(task.id))
         if old is None:
-            props = _properties(task.task_spec)
-            opened.append(TaskIndex(task_id=str(task.id), instance_id=instance_id, claimed_by=None,
-                                    due_at=_new_due_at(loaded, task, props), ready_at=loaded.ctx.now(), **fields))
+            opened.append({"task_id": str(task.id), "instance_id": instance_id, "claimed_by": None,
+                           "due_at": _new_due_at(loaded, task, _properties(task.task_spec)),
+                           "ready_at": loaded.ctx.now(), **fields})
             continue
         changed = {key: value for key, value in fields.items() if old._mapping[key] != value}
         if changed:  # an unchanged row writes nothing
@@ -352,7 +452,7 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[TaskInd
             for key, value in changed.items():
                 setattr(row, key, value)
     if opened:
-        session.execute(insert(_INDEX), [{c.key: getattr(row, c.key) for c in _INDEX.columns} for row in opened])
+        conn.execute(_INDEX_INSERT, opened)
     return opened
 
 
@@ -386,16 +486,18 @@ def _drain_events(loaded: LoadedInstance) -> None:
                    instance_id=loaded.row.id)
 
 
-def _announce(loaded: LoadedInstance, opened: list[TaskIndex], campaign: Campaign | None,
+def _announce(loaded: LoadedInstance, opened: list[dict[str, Any]], campaign: Campaign | CampaignRow | None,
               returned: str | None) -> None:
     """Tell whoever may work each task that has just opened (its assignee, else its lane) that it waits."""
     for row in opened:
-        if row.assignee and campaign is not None:
-            remember_member(loaded.session, campaign.id, row.assignee, loaded.ctx.now())
-        kind = "task_returned" if returned is not None else ("task_assigned" if row.assignee else "task_open")
-        params = {"task": row.name, "campaign": campaign.title if campaign else "", "notes": returned or ""}
-        notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(), task_recipients(loaded.session, row), kind,
-               params, ref=f"task:{row.task_id}", url=f"/tugas/{row.task_id}", instance_id=loaded.row.id)
+        task_id, assignee = row["task_id"], row["assignee"]
+        if assignee and campaign is not None:
+            remember_member(loaded.session, campaign.id, assignee, loaded.ctx.now())
+        kind = "task_returned" if returned is not None else ("task_assigned" if assignee else "task_open")
+        params = {"task": row["name"], "campaign": campaign.title if campaign else "", "notes": returned or ""}
+        notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(),
+               task_recipients(loaded.session, assignee, row["role"]), kind, params, ref=f"task:{task_id}",
+               url=f"/tugas/{task_id}", instance_id=loaded.row.id)
 
 
 def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
@@ -410,30 +512,56 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
     _write_state(loaded.session, row, state)
     ready = loaded._ready_user_tasks()
     opened = _update_task_index(loaded, ready)
-    campaign = loaded.campaign or (loaded.session.get(Campaign, row.campaign_id) if row.campaign_id is not None
-                                   else None)
+    campaign = _campaign(loaded)
     if campaign is not None:
-        campaign.status = _campaign_status(loaded, ready, campaign.status)
+        status = _campaign_status(loaded, ready, campaign.status)
+        if status != campaign.status:  # set only when it changes: an unchanged row gives the flush nothing to do
+            _set_campaign_status(loaded.session, campaign, status)
     _announce(loaded, opened, campaign, returned)
     loaded.session.flush()
 
 
-_INSTANCES = cast(Table, Instance.__table__)
+def _campaign(loaded: LoadedInstance) -> Campaign | CampaignRow | None:
+    """The instance's campaign: the ORM object when the transaction holds one (a task's action may have changed it),
+    else the row read with the instance, else the campaign loaded now."""
+    session, campaign, campaign_id = loaded.session, loaded.campaign, loaded.row.campaign_id
+    if campaign_id is None:
+        return None
+    if isinstance(campaign, CampaignRow):
+        held = session.identity_map.get(session.identity_key(Campaign, campaign_id))
+        return held if isinstance(held, Campaign) else campaign
+    return campaign or session.get(Campaign, campaign_id)
+
+
+_SET_CAMPAIGN_STATUS = update(_CAMPAIGNS).where(_CAMPAIGNS.c.id == bindparam("campaign_id"))
+
+
+def _set_campaign_status(session: Session, campaign: Campaign | CampaignRow, status: str) -> None:
+    if isinstance(campaign, CampaignRow):
+        connection(session).execute(_SET_CAMPAIGN_STATUS, {"campaign_id": campaign.id, "status": status})
+    campaign.status = status
+
+
 _WRITE_STATE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("row_id"),
                                         _INSTANCES.c.lock_version == bindparam("row_version"))
 
 
-def _write_state(session: Session, row: Instance, values: dict[str, Any]) -> None:
+def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str, Any]) -> None:
     """Write ``values`` to the instance row under its optimistic lock (StaleDataError when another transaction
-    changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row object keeps
-    them as its stored state."""
-    session.flush()  # the row's own pending changes first (they move its lock version)
-    values = {**values, "lock_version": row.lock_version + 1}
-    result = session.execute(_WRITE_STATE, {"row_id": row.id, "row_version": row.lock_version, **values})
+    changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row (and an ORM
+    object of it the transaction holds) keeps them as its stored state."""
+    conn = connection(session)  # the row's own pending changes are flushed first (they move its lock version)
+    held = row if isinstance(row, Instance) else session.identity_map.get(session.identity_key(Instance, row.id))
+    version = held.lock_version if isinstance(held, Instance) else row.lock_version  # as flushed, if the ORM holds it
+    values = {**values, "lock_version": version + 1}
+    result = conn.execute(_WRITE_STATE, {"row_id": row.id, "row_version": version, **values})
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError(f"instance {row.id} was changed by another transaction")
     for key, value in values.items():
-        set_committed_value(row, key, value)
+        if isinstance(row, InstanceRow) and hasattr(row, key):
+            setattr(row, key, value)
+        if held is not None:
+            set_committed_value(held, key, value)
 
 
 def _drives_campaign(workflow: BpmnWorkflow) -> bool:
