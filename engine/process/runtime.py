@@ -417,12 +417,14 @@ def _index_fields(task: Any) -> dict[str, Any]:
 _INDEX_ROWS = select(_INDEX).where(_INDEX.c.instance_id == bindparam("instance_id"))
 _INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id == bindparam("gone"))  # by row: no IN (…) list to render
 _INDEX_INSERT = insert(_INDEX)
+# A task that opens as another closes (the common step) takes over the closed one's row: one statement, not two.
+_INDEX_REPLACE = update(_INDEX).where(_INDEX.c.task_id == bindparam("gone"))
 
 
 def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[str, Any]]:
-    """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted, new ones
-    added, the others updated where they changed); return the rows (column values) of the tasks that have just
-    become ready.
+    """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted or taken
+    over by new ones, the other new ones added, the rest updated where they changed); return the rows (column
+    values) of the tasks that have just become ready.
 
     Rows are read, deleted and inserted as plain SQL on the connection (no ORM objects to track and flush); a row
     that changes (rare: a reassignment) is updated through the session, so an object of it the caller holds stays
@@ -432,12 +434,10 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[st
     previous, loaded.index_rows = {r.task_id: r for r in rows}, None  # what was read holds until this save only
     ready_ids = {str(t.id) for t in ready}
     gone = [task_id for task_id in previous if task_id not in ready_ids]
-    if gone:
-        conn.execute(_INDEX_DELETE, [{"gone": task_id} for task_id in gone])
-        for task_id in gone:  # an object of a deleted row must not be flushed later
-            held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
-            if held is not None:
-                session.expunge(held)
+    for task_id in gone:  # an object of a deleted (or taken-over) row must not be flushed later
+        held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
+        if held is not None:
+            session.expunge(held)
     opened = []
     for task in ready:
         fields, old = _index_fields(task), previous.get(str(task.id))
@@ -451,8 +451,13 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[st
             row = session.get(TaskIndex, old.task_id)
             for key, value in changed.items():
                 setattr(row, key, value)
-    if opened:
-        conn.execute(_INDEX_INSERT, opened)
+    replaced = min(len(gone), len(opened))
+    if replaced:
+        conn.execute(_INDEX_REPLACE, [{"gone": task_id, **row} for task_id, row in zip(gone, opened)])
+    if len(gone) > replaced:
+        conn.execute(_INDEX_DELETE, [{"gone": task_id} for task_id in gone[replaced:]])
+    if len(opened) > replaced:
+        conn.execute(_INDEX_INSERT, opened[replaced:])
     return opened
 
 
