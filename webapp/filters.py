@@ -5,6 +5,7 @@ import re
 from collections.abc import Mapping
 from contextvars import ContextVar
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from markupsafe import Markup, escape
 
 from engine.access import TaskScope
 from engine.campaign import CampaignStatus, outcomes, status
-from engine.i18n import N_
+from engine.i18n import N_, translate
 
 from . import schema_form
 from .i18n import current_language, t
@@ -116,8 +117,14 @@ def age(value: datetime | None) -> str:
     seconds = max(0, int((_now() - value).total_seconds()))
     for size, unit in AGE_UNITS:
         if seconds >= size:
-            return t(unit, n=seconds // size)
+            return _age_text(current_language(), unit, seconds // size)
     return t("baru saja")
+
+
+@lru_cache(maxsize=1024)
+def _age_text(lang: str, unit: str, n: int) -> str:
+    """"3 hari" in ``lang``: a list shows an age on each row, and rows share few (the catalogue is read once)."""
+    return translate(unit, lang, n=n)
 
 
 def office_zone() -> ZoneInfo:
