@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Blueprint
+from flask import Blueprint, has_request_context
 from markupsafe import Markup, escape
 
 from engine.access import TaskScope
@@ -43,7 +43,8 @@ def _zone() -> ZoneInfo:
     zone = _ZONE.get()
     if zone is None:
         zone = office_zone()
-        _ZONE.set(zone)
+        if has_request_context():  # kept only where a request's end forgets it
+            _ZONE.set(zone)
     return zone
 
 
@@ -51,7 +52,8 @@ def _now() -> datetime:
     now = _NOW.get()
     if now is None:
         now = ctx().now()
-        _NOW.set(now)
+        if has_request_context():
+            _NOW.set(now)
     return now
 
 
