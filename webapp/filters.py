@@ -238,8 +238,14 @@ def campaign_status(code: str) -> tuple[str, str]:
 @bp.app_template_global("status_badge")
 def status_badge(code: str) -> Markup:
     """A campaign status as a badge: its label in the UI language, its colour a class (the label says it too)."""
-    label, colour = campaign_status(code)
-    return Markup(f'<span class="badge {escape(colour)}">{escape(label)}</span>')
+    return _status_badge(code, current_language())
+
+
+@lru_cache(maxsize=64)
+def _status_badge(code: str, lang: str) -> Markup:
+    """A status's badge in ``lang``, made once (the catalogue is read once per process)."""
+    colour = CAMPAIGN_STATUSES.get(code, "")
+    return Markup(f'<span class="badge {escape(colour)}">{escape(status.label(code, lang))}</span>')
 
 
 @bp.app_template_global("progress_bar")
