@@ -20,7 +20,7 @@ from sqlalchemy import event, insert, select
 from engine import campaign as campaigns
 from engine import pages
 from engine.access import TaskScope
-from engine.campaign import contacts
+from engine.campaign import contacts, status
 from engine.errors import NotAuthenticated
 from engine.models import Campaign, CampaignStatus, Contact, Instance, ProcessVersion, TaskIndex, User
 from engine.process import runtime
@@ -411,6 +411,25 @@ def test_campaign_list_pages_searches_and_counts_statuses(client, office: Office
         assert one(form, ".//label[@for=$id]", id=control.get("id")).text_content().strip()
     html = page_tree(client.get("/kampanye?q=tidak-ada"))
     assert "Tidak ada kampanye yang cocok dengan pencarian ini." in text_of(one(html, "//section[@class='card empty']"))
+
+
+def test_campaign_list_rows_show_status_badges_and_progress_bars_in_the_reader_language(client, office: Office) -> None:
+    """Each row's status badge (its label in the page's language, its colour a class) and progress bar (values for
+    assistive technology, the figures as a tooltip, the bar's width); the language switched back and forth."""
+    colours = {CampaignStatus.PERENCANAAN: "", CampaignStatus.PENYAMPAIAN: "amber", CampaignStatus.PELAPORAN: "amber",
+               CampaignStatus.PENGIRIMAN: "", CampaignStatus.SELESAI: "green"}
+    login_as(client, "kasi")
+    for lang in ("id", "en", "id"):
+        client.get(f"/bahasa/{lang}")
+        for code, colour in colours.items():
+            table = one(page_tree(client.get(f"/kampanye?status={code}&per_page=5")), "//table")
+            badges = {(text_of(badge), badge.get("class")) for badge in table.xpath("./tbody/tr/td[3]/span")}
+            assert badges == {(status.label(code, lang), f"badge {colour}")}, (lang, code)
+        bar = one(page_tree(client.get("/kampanye?per_page=5")), "//table/tbody/tr[1]/td[4]/div[@role='progressbar']")
+        values = [bar.get(a) for a in ("aria-valuemin", "aria-valuenow", "aria-valuemax", "title")]
+        assert values == ["0", "1", "3", "1 / 3"]
+        assert one(bar, "./span").get("style") == "width: 33.3%"
+    assert status.label(CampaignStatus.SELESAI, "en") != status.label(CampaignStatus.SELESAI, "id")
 
 
 def test_campaign_list_reads_progress_in_one_query_whatever_the_page_size(client, office: Office,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -164,6 +164,24 @@ def test_overdue_report_task_is_red_with_a_badge(client, make_ctx, clock, sop) -
     notice = one(html, f"//a[{has_class('notice-link')}]")
     unread = text_of(one(notice, f"./span[{has_class('badge')}][{has_class('red')}]"))
     assert unread == str(len(notes)) and text_of(notice) == f"{unread} pemberitahuan belum dibaca"
+
+
+def test_each_inbox_request_reads_the_clock_afresh_for_how_long_a_task_waits(client, clock, sop) -> None:
+    """A page reads the clock and the office's time zone once for all its rows; the next request reads them again."""
+    def waiting() -> tuple[str, str]:
+        cell = one(row_of(page_tree(login_as(client, "kasi").get("/")), "Menugaskan Pelaksana"), "./td[6]")
+        return text_of(cell), cell.get("title")
+
+    start = clock()
+    assert waiting() == ("baru saja", "Siap sejak 9 Mar 2026 09:00 WIB")
+    clock.set(start + timedelta(minutes=90))
+    assert waiting() == ("1 jam", "Siap sejak 9 Mar 2026 09:00 WIB")
+    clock.set(start + timedelta(days=3, hours=5))
+    assert waiting() == ("3 hari", "Siap sejak 9 Mar 2026 09:00 WIB")
+    client.get("/bahasa/en")
+    assert waiting() == ("3 d", "Ready since 9 Mar 2026 09:00 WIB")
+    clock.set(start + timedelta(minutes=10))
+    assert waiting() == ("10 min", "Ready since 9 Mar 2026 09:00 WIB")
 
 
 def test_claim_and_unclaim_a_lane_task(client, make_ctx, sop) -> None:

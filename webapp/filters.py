@@ -3,17 +3,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from contextvars import ContextVar
 from datetime import date, datetime, timezone
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Blueprint
+from flask import Blueprint, has_request_context
 from markupsafe import Markup, escape
 
 from engine.access import TaskScope
 from engine.campaign import CampaignStatus, outcomes, status
-from engine.i18n import N_
+from engine.i18n import N_, translate
 
 from . import schema_form
 from .i18n import current_language, t
@@ -29,6 +31,39 @@ def office_tz() -> str:
     return ctx().settings.office_timezone
 
 
+# The office's time zone and the app's clock reading of the request being rendered, found on first use and forgotten
+# when a request starts and ends: a list page writes two times and an age for each of its rows, and reaching the app's
+# Context through Flask's proxies cost more than the formatting. One reading of the clock also gives every row of a
+# page the same "now".
+_ZONE: ContextVar[ZoneInfo | None] = ContextVar("klip_office_zone", default=None)
+_NOW: ContextVar[datetime | None] = ContextVar("klip_page_now", default=None)
+
+
+def _zone() -> ZoneInfo:
+    zone = _ZONE.get()
+    if zone is None:
+        zone = office_zone()
+        if has_request_context():  # kept only where a request's end forgets it
+            _ZONE.set(zone)
+    return zone
+
+
+def _now() -> datetime:
+    now = _NOW.get()
+    if now is None:
+        now = ctx().now()
+        if has_request_context():
+            _NOW.set(now)
+    return now
+
+
+@bp.before_app_request
+@bp.teardown_app_request
+def _forget_clock(_exc: BaseException | None = None) -> None:
+    _ZONE.set(None)
+    _NOW.set(None)
+
+
 @bp.app_template_filter("wib")
 def wib(value: Any, with_time: bool = True) -> str:
     """Office time, e.g. "17 Mar 2026 10:00 WIB" (naive datetimes are UTC, as the engine stores them)."""
@@ -42,7 +77,7 @@ def wib(value: Any, with_time: bool = True) -> str:
     months = MONTHS["en" if current_language() == "en" else "id"]
     if not isinstance(value, datetime):
         return f"{value.day} {months[value.month - 1]} {value.year}" if isinstance(value, date) else str(value)
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(ZoneInfo(office_tz()))
+    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(_zone())
     day = f"{local.day} {months[local.month - 1]} {local.year}"
     return f"{day} {local.hour:02d}:{local.minute:02d} {local.tzname()}" if with_time else day  # no strftime: lists
 
@@ -70,7 +105,7 @@ def wib_in_text(text: str) -> str:
 @bp.app_template_filter("is_past")
 def is_past(value: datetime | None) -> bool:
     """Whether a moment has come (by the app's clock)."""
-    return value is not None and value <= ctx().now()
+    return value is not None and value <= _now()
 
 
 AGE_UNITS = ((86400, N_("{n} hari")), (3600, N_("{n} jam")), (60, N_("{n} menit")))
@@ -81,11 +116,17 @@ def age(value: datetime | None) -> str:
     """How long ago, coarsely: "3 hari", "2 jam", "15 menit", "baru saja"."""
     if value is None:
         return "—"
-    seconds = max(0, int((ctx().now() - value).total_seconds()))
+    seconds = max(0, int((_now() - value).total_seconds()))
     for size, unit in AGE_UNITS:
         if seconds >= size:
-            return t(unit, n=seconds // size)
+            return _age_text(current_language(), unit, seconds // size)
     return t("baru saja")
+
+
+@lru_cache(maxsize=1024)
+def _age_text(lang: str, unit: str, n: int) -> str:
+    """"3 hari" in ``lang``: a list shows an age on each row, and rows share few (the catalogue is read once)."""
+    return translate(unit, lang, n=n)
 
 
 def office_zone() -> ZoneInfo:
@@ -190,3 +231,28 @@ def enum_title(node: Mapping[str, Any], value: Any) -> str:
 def campaign_status(code: str) -> tuple[str, str]:
     """A campaign status's label (in the UI language) and badge colour class."""
     return status.label(code, current_language()), CAMPAIGN_STATUSES.get(code, "")
+
+
+# The status badge and progress bar are built here rather than as Jinja macros: the campaign list shows both on each
+# of its rows, and calling a macro cost more than the rest of the row.
+@bp.app_template_global("status_badge")
+def status_badge(code: str) -> Markup:
+    """A campaign status as a badge: its label in the UI language, its colour a class (the label says it too)."""
+    return _status_badge(code, current_language())
+
+
+@lru_cache(maxsize=64)
+def _status_badge(code: str, lang: str) -> Markup:
+    """A status's badge in ``lang``, made once (the catalogue is read once per process)."""
+    colour = CAMPAIGN_STATUSES.get(code, "")
+    return Markup(f'<span class="badge {escape(colour)}">{escape(status.label(code, lang))}</span>')
+
+
+@bp.app_template_global("progress_bar")
+def progress_bar(done: int, total: int, label: str = "") -> Markup:
+    """A progress bar of ``done`` of ``total`` for assistive technology (role, values, optional name) and the eye."""
+    share = 100.0 * done / total if total else 0
+    named = f'aria-label="{escape(label)}" ' if label else ""
+    return Markup(f'<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="{escape(total)}" '
+                  f'aria-valuenow="{escape(done)}" {named}title="{escape(number(done))} / {escape(number(total))}">'
+                  f'<span style="width: {share:.1f}%"></span></div>')

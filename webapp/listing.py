@@ -5,6 +5,7 @@ should still show the list); the API reads them strictly (``webapp.api``: 422 na
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -41,6 +42,7 @@ def page_args() -> tuple[int, int]:
 
 ROW_MARK = 7_390_125_846_731  # stands for a row's value in a row address built once (no address of the app holds it)
 PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's string and int converters leave unquoted in a path segment
+UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote() never changes: ids and task ids (UUIDs) as they are
 
 
 def row_url(endpoint: str, name: str) -> Callable[[Any], str]:
@@ -50,7 +52,11 @@ def row_url(endpoint: str, name: str) -> Callable[[Any], str]:
     prefix, mark, suffix = url_for(endpoint, **values).partition(str(ROW_MARK))
     if not mark:
         raise ValueError(f"{endpoint} has no <{name}> in its path")
-    return lambda value: f"{prefix}{quote(str(value), safe=PATH_SAFE)}{suffix}"
+
+    def url(value: Any) -> str:
+        text = str(value)
+        return f"{prefix}{text if UNQUOTED.fullmatch(text) else quote(text, safe=PATH_SAFE)}{suffix}"
+    return url
 
 
 def kept(values: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
