@@ -1,7 +1,6 @@
 """Validate submitted task data against the task's JSON Schema; messages per field, in Bahasa Indonesia."""
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from .context import connection
 from .errors import InvalidInput
 from .i18n import N_, Count, ModelText
+from .kept import Kept
 from .models import User, UserRole
 from .notifications import RECIPIENT, remember_recipients
 from .process import evaluate, names_in
@@ -151,20 +151,14 @@ def _rule_errors(schema: dict[str, Any], data: dict[str, Any], functions: Mappin
 
 
 # A deployed version's form never changes (its sha256 covers the forms), so its validator is built once per process.
-_VALIDATORS: OrderedDict[tuple[int, str, str], Draft202012Validator] = OrderedDict()
-VALIDATORS_KEPT = 256
+_VALIDATORS: Kept[tuple[int, str, str], Draft202012Validator] = Kept(256)
 
 
 def _validator(schema: dict[str, Any], key: tuple[int, str, str] | None) -> Draft202012Validator:
     """The schema's validator; kept under ``key`` (version id, sha256, form name) when given."""
-    validator = _VALIDATORS.get(key) if key is not None else None
-    if validator is None:
-        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-        if key is not None:
-            _VALIDATORS[key] = validator
-            while len(_VALIDATORS) > VALIDATORS_KEPT:
-                _VALIDATORS.popitem(last=False)
-    return validator
+    def build() -> Draft202012Validator:
+        return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return build() if key is None else _VALIDATORS.get(key, build)
 
 
 def validate_form(session: Session, schema: dict[str, Any], data: Any,

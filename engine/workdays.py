@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
@@ -19,6 +18,7 @@ from .context import Context, connection
 from .errors import InvalidInput, NotFound
 from .i18n import N_
 from .inputs import clean_text
+from .kept import Kept
 from .models import CalendarOverride
 from .settings import Settings
 
@@ -159,23 +159,20 @@ def load_calendar(session: Session, settings: Settings) -> WorkingCalendar:
 _DAY_TEXT = sql_cast(CalendarOverride.day, String) + ":" + sql_cast(CalendarOverride.is_working_day, String)
 CALENDAR_STAMP = select(func.aggregate_strings(_DAY_TEXT, ",")).correlate(None).scalar_subquery()
 _STAMPED = select(CalendarOverride.day, CalendarOverride.is_working_day, CALENDAR_STAMP.label("stamp"))
-_CALENDARS: OrderedDict[tuple[str | None, bool, bool], WorkingCalendar] = OrderedDict()
-CALENDARS_KEPT = 8
+_CALENDARS: Kept[tuple[str | None, bool, bool], WorkingCalendar] = Kept(8)
 
 
 def stamped_calendar(session: Session, settings: Settings, stamp: str | None) -> WorkingCalendar:
     """The calendar whose overrides ``stamp`` (CALENDAR_STAMP) fingerprints, built once per process and stamp; on a
     miss the overrides are read with their own stamp, in one statement, and kept under that."""
     key = (stamp, settings.cuti_bersama_is_working_day, settings.count_completion_day)
-    calendar = _CALENDARS.get(key)
+    calendar = _CALENDARS.find(key)
     if calendar is None:
         rows = connection(session).execute(_STAMPED).all()
         calendar = WorkingCalendar({row.day: row.is_working_day for row in rows},
                                    cuti_bersama_is_working_day=settings.cuti_bersama_is_working_day,
                                    count_completion_day=settings.count_completion_day)
-        _CALENDARS[(rows[0].stamp if rows else None, *key[1:])] = calendar
-        while len(_CALENDARS) > CALENDARS_KEPT:
-            _CALENDARS.popitem(last=False)
+        _CALENDARS.keep((rows[0].stamp if rows else None, *key[1:]), calendar)  # under the stamp of the rows read
     return calendar
 
 

@@ -2,19 +2,20 @@
 from __future__ import annotations
 
 import json
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from ..kept import Kept
 
 SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 ENCODER = create_encoder(SERIALIZER.registry)
@@ -44,10 +45,9 @@ class ParsedSpec:
     subprocess_specs: dict[str, Any]
 
 
-T = TypeVar("T")
 SPEC_CACHE_SIZE = 64  # versions kept parsed per process; a site deploys a handful
-_SPECS: OrderedDict[tuple[int, str], ParsedSpec] = OrderedDict()
-_FORMS: OrderedDict[tuple[int, str], Mapping[str, Any]] = OrderedDict()
+_SPECS: Kept[tuple[int, str], ParsedSpec] = Kept(SPEC_CACHE_SIZE)
+_FORMS: Kept[tuple[int, str], Mapping[str, Any]] = Kept(SPEC_CACHE_SIZE)
 
 
 def parse_spec(spec_json: str) -> ParsedSpec:
@@ -59,26 +59,13 @@ def parse_spec(spec_json: str) -> ParsedSpec:
 def version_spec(version_id: int, sha256: str, spec_json: Callable[[], str]) -> ParsedSpec:
     """The version's parsed spec, built once per process: a version's spec JSON never changes (keyed by id and
     content hash, so two databases in one process never share a wrong one). ``spec_json`` is read on a miss only."""
-    return _cached(_SPECS, (version_id, sha256), lambda: parse_spec(spec_json()))
+    return _SPECS.get((version_id, sha256), lambda: parse_spec(spec_json()))
 
 
 def version_forms(version_id: int, sha256: str, forms: Callable[[], dict[str, Any]]) -> Mapping[str, Any]:
     """The version's forms (JSON Schema by name), kept once per process like its spec (the sha256 covers them too);
     read-only: never change them. ``forms`` is read on a miss only."""
-    return _cached(_FORMS, (version_id, sha256), lambda: MappingProxyType(dict(forms())))
-
-
-def _cached(cache: OrderedDict[tuple[int, str], T], key: tuple[int, str], build: Callable[[], T]) -> T:
-    """One entry of a per-process cache of what a version holds, the least recently used dropped past
-    SPEC_CACHE_SIZE."""
-    value = cache.get(key)
-    if value is None:
-        value = cache[key] = build()
-        while len(cache) > SPEC_CACHE_SIZE:
-            cache.popitem(last=False)
-    else:
-        cache.move_to_end(key)
-    return value
+    return _FORMS.get((version_id, sha256), lambda: MappingProxyType(dict(forms())))
 
 
 def state_from_json(state_json: str, specs: ParsedSpec, spec_json: Callable[[], str]) -> BpmnWorkflow:
