@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from stdnum import luhn
 
 from engine import access
@@ -232,10 +232,12 @@ def test_hundred_thousand_rows_parse_insert_and_distribute(ctx: Context, make_ct
 def test_an_imported_contact_is_stored_as_the_orm_stores_it(ctx: Context, make_ctx: Any) -> None:
     """The bulk insert writes plain tuples through the driver: every column, defaults included, must read back as
     a contact the ORM inserted from the same row."""
-    content = (f"npwp,nama,telepon,kpp,tahun_pajak\n{npwp15(1)},Budi \"B\" Ñoño,0812 1234 5678;021-2703164,,2024\n"
-               f"{npwp15(2)},Siti,+62 812-1234-5679;12,KPP 1,\n").encode()
+    content = (f"npwp,nama,telepon,kpp,tahun_pajak,catatan \"é\"\n"
+               f"{npwp15(1)},Budi \"B\" Ñoño,0812 1234 5678;021-2703164,,2024,\"a\\b \"\"c\"\"\ttab 😀\"\n"
+               f"{npwp15(2)},Siti,+62 812-1234-5679;12,KPP 1,,\n").encode()
     parsed = parse_target_list("a.csv", content)
-    assert parsed.rows[1]["warnings"] and parsed.rows[0]["extra"] == {"tahun_pajak": "2024"}
+    assert parsed.rows[1]["warnings"] and parsed.rows[0]["extra"] == {"tahun_pajak": "2024",
+                                                                      'catatan "é"': 'a\\b "c"\ttab 😀'}
     with ctx.transaction() as session:
         bulk, orm = (Campaign(title=t, requester="KPP", source_filename="a.csv", source_sha256="0" * 64,
                               import_report={}, created_by="kasi", created_at=ctx.now()) for t in ("bulk", "orm"))
@@ -252,3 +254,11 @@ def test_an_imported_contact_is_stored_as_the_orm_stores_it(ctx: Context, make_c
                   for cid in (bulk_id, orm_id)}
     assert stored[bulk_id] == stored[orm_id]
     assert stored[bulk_id][1][columns.index(Contact.__table__.c.phones)] == ["+6281212345679"]
+    # The JSON columns' text itself, as the ORM writes it (json.dumps), not only the same values read back.
+    json_texts = [cast(c, String) for c in (Contact.phones, Contact.extra, Contact.warnings, Contact.closed_phones)]
+    with make_ctx().transaction() as session:
+        texts = {cid: session.execute(select(*json_texts).where(Contact.campaign_id == cid)
+                                      .order_by(Contact.row_number)).all() for cid in (bulk_id, orm_id)}
+    assert texts[bulk_id] == texts[orm_id]
+    assert texts[bulk_id][0][1] == ('{"tahun_pajak": "2024", "catatan \\"\\u00e9\\"": '
+                                    '"a\\\\b \\"c\\"\\ttab \\ud83d\\ude00"}')

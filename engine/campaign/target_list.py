@@ -300,10 +300,11 @@ def _parse_npwp(value: Any, problems: list[Problem]) -> tuple[str, str]:
                                              limit=MAX_NPWP_RAW)))
         return "", raw
     number = raw if raw.isdigit() else compact_npwp(raw)  # most NPWPs come as bare digits: nothing to strip
-    if isinstance(value, (int, float)) and 12 < len(number) < 15:
+    numeric = isinstance(value, (int, float))
+    if numeric and 12 < len(number) < 15:
         number = number.zfill(15)  # Excel stored the NPWP as a number and dropped its leading zeros
         problems.append(("warning", "npwp", N_("NPWP tersimpan sebagai angka; nol di depan ditambahkan")))
-    elif isinstance(value, (int, float)) and len(number) == 16:
+    elif numeric and len(number) == 16:
         problems.append(("warning", "npwp", N_("NPWP tersimpan sebagai angka di Excel; digit terakhir bisa berubah "
                                                "(Excel hanya menyimpan 15 digit), periksa kembali")))
     if not raw:
@@ -331,7 +332,7 @@ def _parse_phones(text: str, problems: list[Problem]) -> list[str]:
     """
     phones: list[str] = []
     invalid: list[Text] = []
-    for position, part in enumerate(filter(None, (p.strip() for p in _PHONE_SPLIT.split(text))), start=1):
+    for position, part in enumerate(filter(None, map(str.strip, _PHONE_SPLIT.split(text))), start=1):
         e164 = phone_e164(part)
         if e164 is None:
             invalid.append(_phone_ref(position, part))
