@@ -218,6 +218,20 @@ def test_figures_of_an_empty_campaign_and_unknown_campaign(ctx: Context) -> None
             compute_figures(session, 999)
 
 
+def test_rows_are_inserted_in_whole_statements_and_the_rest_in_row_order(ctx: Context, make_ctx: Any) -> None:
+    """Rows go in ROWS_PER_INSERT to a statement: two whole statements and a part one store every row, each once,
+    in row order (ids follow row numbers), with its own values."""
+    n = 2 * contacts.ROWS_PER_INSERT + 37
+    campaign_id = new_campaign(ctx, n)
+    with make_ctx().transaction() as session:
+        stored = session.execute(select(Contact.row_number, Contact.npwp, Contact.name, Contact.phones, Contact.kpp,
+                                        Contact.extra).where(Contact.campaign_id == campaign_id)
+                                 .order_by(Contact.id)).all()
+    assert [tuple(r) for r in stored] == [
+        (i + 1, npwp15(i), f"WP {i}", [f"+62812{i:08d}"], f"KPP {i % 7}", {"tahun_pajak": "2024"})
+        for i in range(1, n + 1)]
+
+
 def test_hundred_thousand_rows_parse_insert_and_distribute(ctx: Context, make_ctx: Any) -> None:
     campaign_id = new_campaign(ctx, 100_000)
     with make_ctx().transaction() as session:
