@@ -180,7 +180,9 @@ def import_target_list(filename: str, source: IO[bytes], store: Store,
         if row is None:
             report.record(row_number, _identity(cells, columns), problems, "rejected")
             continue
-        first = _first_row_with_npwp(row, first_row_of)
+        # The first row with this NPWP (15 digits and its 16-digit '0' form count as the same: as numbers they are
+        # equal; an accepted NPWP is 15 or 16 ASCII digits, and an int key takes half the memory of its text).
+        first = first_row_of.setdefault(int(row["npwp"]), row_number)
         if first == row_number and not problems:  # the common case, kept cheap: nothing to list
             report.accepted += 1
         else:
@@ -206,12 +208,6 @@ def import_target_list(filename: str, source: IO[bytes], store: Store,
     if progress is not None:
         progress(table.size, table.size)
     return ImportedTargetList(report.as_dict(table.source), table.size, table.sha256)
-
-
-def _first_row_with_npwp(row: dict[str, Any], first_row_of: dict[int, int]) -> int:
-    """The first row with this NPWP (15 digits and its 16-digit '0' form count as the same: as numbers they are
-    equal; an accepted NPWP is 15 or 16 ASCII digits, and an int key takes half the memory of its text)."""
-    return first_row_of.setdefault(int(row["npwp"]), row["row_number"])
 
 
 def _identity(cells: Cells, columns: dict[str, Any]) -> dict[str, str]:
