@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from stdnum import luhn
 
 from engine import access
@@ -218,6 +218,20 @@ def test_figures_of_an_empty_campaign_and_unknown_campaign(ctx: Context) -> None
             compute_figures(session, 999)
 
 
+def test_rows_are_inserted_in_whole_statements_and_the_rest_in_row_order(ctx: Context, make_ctx: Any) -> None:
+    """Rows go in ROWS_PER_INSERT to a statement: two whole statements and a part one store every row, each once,
+    in row order (ids follow row numbers), with its own values."""
+    n = 2 * contacts.ROWS_PER_INSERT + 37
+    campaign_id = new_campaign(ctx, n)
+    with make_ctx().transaction() as session:
+        stored = session.execute(select(Contact.row_number, Contact.npwp, Contact.name, Contact.phones, Contact.kpp,
+                                        Contact.extra).where(Contact.campaign_id == campaign_id)
+                                 .order_by(Contact.id)).all()
+    assert [tuple(r) for r in stored] == [
+        (i + 1, npwp15(i), f"WP {i}", [f"+62812{i:08d}"], f"KPP {i % 7}", {"tahun_pajak": "2024"})
+        for i in range(1, n + 1)]
+
+
 def test_hundred_thousand_rows_parse_insert_and_distribute(ctx: Context, make_ctx: Any) -> None:
     campaign_id = new_campaign(ctx, 100_000)
     with make_ctx().transaction() as session:
@@ -232,10 +246,12 @@ def test_hundred_thousand_rows_parse_insert_and_distribute(ctx: Context, make_ct
 def test_an_imported_contact_is_stored_as_the_orm_stores_it(ctx: Context, make_ctx: Any) -> None:
     """The bulk insert writes plain tuples through the driver: every column, defaults included, must read back as
     a contact the ORM inserted from the same row."""
-    content = (f"npwp,nama,telepon,kpp,tahun_pajak\n{npwp15(1)},Budi \"B\" Ñoño,0812 1234 5678;021-2703164,,2024\n"
-               f"{npwp15(2)},Siti,+62 812-1234-5679;12,KPP 1,\n").encode()
+    content = (f"npwp,nama,telepon,kpp,tahun_pajak,catatan \"é\"\n"
+               f"{npwp15(1)},Budi \"B\" Ñoño,0812 1234 5678;021-2703164,,2024,\"a\\b \"\"c\"\"\ttab 😀\"\n"
+               f"{npwp15(2)},Siti,+62 812-1234-5679;12,KPP 1,,\n").encode()
     parsed = parse_target_list("a.csv", content)
-    assert parsed.rows[1]["warnings"] and parsed.rows[0]["extra"] == {"tahun_pajak": "2024"}
+    assert parsed.rows[1]["warnings"] and parsed.rows[0]["extra"] == {"tahun_pajak": "2024",
+                                                                      'catatan "é"': 'a\\b "c"\ttab 😀'}
     with ctx.transaction() as session:
         bulk, orm = (Campaign(title=t, requester="KPP", source_filename="a.csv", source_sha256="0" * 64,
                               import_report={}, created_by="kasi", created_at=ctx.now()) for t in ("bulk", "orm"))
@@ -252,3 +268,11 @@ def test_an_imported_contact_is_stored_as_the_orm_stores_it(ctx: Context, make_c
                   for cid in (bulk_id, orm_id)}
     assert stored[bulk_id] == stored[orm_id]
     assert stored[bulk_id][1][columns.index(Contact.__table__.c.phones)] == ["+6281212345679"]
+    # The JSON columns' text itself, as the ORM writes it (json.dumps), not only the same values read back.
+    json_texts = [cast(c, String) for c in (Contact.phones, Contact.extra, Contact.warnings, Contact.closed_phones)]
+    with make_ctx().transaction() as session:
+        texts = {cid: session.execute(select(*json_texts).where(Contact.campaign_id == cid)
+                                      .order_by(Contact.row_number)).all() for cid in (bulk_id, orm_id)}
+    assert texts[bulk_id] == texts[orm_id]
+    assert texts[bulk_id][0][1] == ('{"tahun_pajak": "2024", "catatan \\"\\u00e9\\"": '
+                                    '"a\\\\b \\"c\\"\\ttab \\ud83d\\ude00"}')

@@ -58,9 +58,9 @@ def phone_e164(text: str) -> str | None:
     """Return the E.164 form of an Indonesian (or international) number, or None when invalid."""
     mobile = _MOBILE.match(text if text.isdigit() else _PHONE_PUNCT.sub("", text))
     if mobile:  # fast path for the common case; same result as phonenumbers.parse, 4x faster
-        number = phonenumbers.PhoneNumber(country_code=62, national_number=int(mobile.group(1)))
-        if phonenumbers.is_valid_number(number):
-            return f"+62{mobile.group(1)}"
+        national = mobile[1]
+        if phonenumbers.is_valid_number(phonenumbers.PhoneNumber(country_code=62, national_number=int(national))):
+            return "+62" + national
     try:
         number = phonenumbers.parse(text, "ID")
     except phonenumbers.NumberParseException:

@@ -180,7 +180,9 @@ def import_target_list(filename: str, source: IO[bytes], store: Store,
         if row is None:
             report.record(row_number, _identity(cells, columns), problems, "rejected")
             continue
-        first = _first_row_with_npwp(row, first_row_of)
+        # The first row with this NPWP (15 digits and its 16-digit '0' form count as the same: as numbers they are
+        # equal; an accepted NPWP is 15 or 16 ASCII digits, and an int key takes half the memory of its text).
+        first = first_row_of.setdefault(int(row["npwp"]), row_number)
         if first == row_number and not problems:  # the common case, kept cheap: nothing to list
             report.accepted += 1
         else:
@@ -206,12 +208,6 @@ def import_target_list(filename: str, source: IO[bytes], store: Store,
     if progress is not None:
         progress(table.size, table.size)
     return ImportedTargetList(report.as_dict(table.source), table.size, table.sha256)
-
-
-def _first_row_with_npwp(row: dict[str, Any], first_row_of: dict[int, int]) -> int:
-    """The first row with this NPWP (15 digits and its 16-digit '0' form count as the same: as numbers they are
-    equal; an accepted NPWP is 15 or 16 ASCII digits, and an int key takes half the memory of its text)."""
-    return first_row_of.setdefault(int(row["npwp"]), row["row_number"])
 
 
 def _identity(cells: Cells, columns: dict[str, Any]) -> dict[str, str]:
@@ -300,10 +296,11 @@ def _parse_npwp(value: Any, problems: list[Problem]) -> tuple[str, str]:
                                              limit=MAX_NPWP_RAW)))
         return "", raw
     number = raw if raw.isdigit() else compact_npwp(raw)  # most NPWPs come as bare digits: nothing to strip
-    if isinstance(value, (int, float)) and 12 < len(number) < 15:
+    numeric = isinstance(value, (int, float))
+    if numeric and 12 < len(number) < 15:
         number = number.zfill(15)  # Excel stored the NPWP as a number and dropped its leading zeros
         problems.append(("warning", "npwp", N_("NPWP tersimpan sebagai angka; nol di depan ditambahkan")))
-    elif isinstance(value, (int, float)) and len(number) == 16:
+    elif numeric and len(number) == 16:
         problems.append(("warning", "npwp", N_("NPWP tersimpan sebagai angka di Excel; digit terakhir bisa berubah "
                                                "(Excel hanya menyimpan 15 digit), periksa kembali")))
     if not raw:
@@ -331,7 +328,7 @@ def _parse_phones(text: str, problems: list[Problem]) -> list[str]:
     """
     phones: list[str] = []
     invalid: list[Text] = []
-    for position, part in enumerate(filter(None, (p.strip() for p in _PHONE_SPLIT.split(text))), start=1):
+    for position, part in enumerate(filter(None, map(str.strip, _PHONE_SPLIT.split(text))), start=1):
         e164 = phone_e164(part)
         if e164 is None:
             invalid.append(_phone_ref(position, part))
