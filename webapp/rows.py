@@ -21,25 +21,26 @@ LANG_ID = ' lang="id"'  # campaign titles and task names are written in Indonesi
 
 @dataclass(frozen=True)
 class InboxTexts:
-    """The texts every inbox row shows alike, translated once per page."""
+    """The texts every inbox row shows alike, translated and escaped once per page."""
 
-    overdue: str
-    campaign: str
-    lane: str
-    holder: str
-    due: str
-    waiting: str
-    ready_since: str
-    assigned: str
-    claimed: str
-    open_to_lane: str
-    open_task: str
+    overdue: Markup
+    campaign: Markup
+    lane: Markup
+    holder: Markup
+    due: Markup
+    waiting: Markup
+    ready_since: Markup
+    assigned: Markup
+    claimed: Markup
+    open_to_lane: Markup
+    open_task: Markup
 
     @classmethod
     def of_request(cls) -> InboxTexts:
         """The texts in the request's language."""
-        return cls(t("Terlambat"), p_("one", "Kampanye"), t("Lajur"), t("Penanggung jawab"), t("Batas waktu"),
-                   t("Menunggu"), t("Siap sejak"), t("ditugaskan"), t("diklaim"), t("Terbuka untuk lajur"), t("Buka"))
+        return cls(*(escape(text) for text in (
+            t("Terlambat"), p_("one", "Kampanye"), t("Lajur"), t("Penanggung jawab"), t("Batas waktu"), t("Menunggu"),
+            t("Siap sejak"), t("ditugaskan"), t("diklaim"), t("Terbuka untuk lajur"), t("Buka"))))
 
 
 def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, claim_form: Markup,
@@ -51,7 +52,7 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
     task_url, claim_url, unclaim_url = (row_url(endpoint, "task_id")
                                         for endpoint in ("tasks.task", "tasks.claim", "tasks.unclaim"))
     campaign_url = row_url("campaigns.show", "campaign_id")
-    lanes: dict[str, str] = {}  # a page's rows share a lane or two
+    lanes: dict[str, Markup] = {}  # a page's rows share a lane or two: each translated and escaped once
     out: list[str] = []
     for task in tasks:
         taken_by_other = bool(task.claimed_by) and task.claimed_by != me
@@ -61,8 +62,8 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
         out.append(f'<span class="task-name" lang="id">{name}</span>' if taken_by_other
                    else f'<a class="task-name" href="{url}" lang="id">{name}</a>')
         if task.overdue:
-            out.append(f'\n         <span class="badge red">{escape(x.overdue)}</span>')
-        out.append(f'\n      </td>\n      <td data-label="{escape(x.campaign)}">\n        ')
+            out.append(f'\n         <span class="badge red">{x.overdue}</span>')
+        out.append(f'\n      </td>\n      <td data-label="{x.campaign}">\n        ')
         if task.campaign_id:
             title = titles.get(task.campaign_id)
             shown = title or t("Kampanye #{id}", id=task.campaign_id)
@@ -71,20 +72,20 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
         else:
             out.append('<span class="muted">—</span>')
         if task.lane and task.lane not in lanes:
-            lanes[task.lane] = t(task.lane)
+            lanes[task.lane] = escape(t(task.lane))
         lane = lanes[task.lane] if task.lane else "—"
-        out.append(f'\n      </td>\n      <td data-label="{escape(x.lane)}">{escape(lane)}</td>'
-                   f'\n      <td data-label="{escape(x.holder)}">\n        ')
+        out.append(f'\n      </td>\n      <td data-label="{x.lane}">{lane}</td>'
+                   f'\n      <td data-label="{x.holder}">\n        ')
         if task.assignee:
-            out.append(f'{escape(task.assignee)} <span class="muted small">({escape(x.assigned)})</span>')
+            out.append(f'{escape(task.assignee)} <span class="muted small">({x.assigned})</span>')
         elif task.claimed_by:
-            out.append(f'{escape(task.claimed_by)} <span class="muted small">({escape(x.claimed)})</span>')
+            out.append(f'{escape(task.claimed_by)} <span class="muted small">({x.claimed})</span>')
         else:
-            out.append(f'<span class="muted">{escape(x.open_to_lane)}</span>')
-        out.append(f'\n      </td>\n      <td class="nowrap" data-label="{escape(x.due)}">'
+            out.append(f'<span class="muted">{x.open_to_lane}</span>')
+        out.append(f'\n      </td>\n      <td class="nowrap" data-label="{x.due}">'
                    f'{escape(wib(task.due_at) if task.due_at else "—")}</td>'
-                   f'\n      <td class="nowrap" data-label="{escape(x.waiting)}" '
-                   f'title="{escape(x.ready_since)} {escape(wib(task.ready_at))}">{escape(age(task.ready_at))}</td>'
+                   f'\n      <td class="nowrap" data-label="{x.waiting}" '
+                   f'title="{x.ready_since} {escape(wib(task.ready_at))}">{escape(age(task.ready_at))}</td>'
                    '\n      <td class="row-actions">')
         if not task.assignee and not task.claimed_by:
             out.append(f'\n        <form method="post" action="{escape(claim_url(task.id))}" class="inline">'
@@ -93,7 +94,7 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
             out.append(f'\n        <form method="post" action="{escape(unclaim_url(task.id))}" class="inline">'
                        f'\n          {unclaim_form}\n        </form>')
         if not taken_by_other:
-            out.append(f'\n        <a class="button small-button" href="{url}">{escape(x.open_task)}</a>')
+            out.append(f'\n        <a class="button small-button" href="{url}">{x.open_task}</a>')
         out.append("\n      </td>\n    </tr>")
     out.append("\n  ")
     return Markup("".join(out))
