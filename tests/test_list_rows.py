@@ -7,8 +7,9 @@ import pytest
 from flask import session
 from markupsafe import Markup
 
+from engine.pages import CampaignRow
 from engine.tasks import TaskView
-from webapp.rows import inbox_rows
+from webapp.rows import campaign_rows, inbox_rows
 
 NOW = datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc)  # the test clock: Monday 09:00 WIB
 HOSTILE = "<script>alert(\"x\")</script> & 'Q'"
@@ -132,3 +133,53 @@ def test_inbox_rows_are_the_template_markup_with_every_value_escaped(app, lang: 
         html = inbox_rows(TASKS, {3: '<b>R&D</b> "q"'}, "kasi", CLAIM, UNCLAIM)
     assert isinstance(html, Markup)
     assert str(html) == EXPECTED[lang]
+
+
+# the topic shortened at a word to 90 characters at most, "..." included (Jinja's ``truncate``)
+CAMPAIGNS = (
+    CampaignRow(12, HOSTILE, '<b>R&D</b> "q"', "<em>Topik</em> " * 10, "penyampaian", 3, 'u"<nit>',
+                datetime(2026, 3, 1, 20, 0, tzinfo=timezone.utc), {"final": 1234, "contacts": 5000, "attempts": 0}),
+    CampaignRow(13, "Himbauan SPT", "KPP", "", "selesai", None, "pelaksana",
+                datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc), {"final": 0, "contacts": 0, "attempts": 7}),
+)
+
+CAMPAIGN_ROWS = {"id": """
+    <tr>
+      <td><a class="strong" href="/kampanye/12" lang="id">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;Q&#39;</a>
+        <div class="muted small">#12 · <span lang="id">&lt;em&gt;Topik&lt;/em&gt; &lt;em&gt;Topik&lt;/em&gt; &lt;em&gt;Topik&lt;/em&gt; &lt;em&gt;Topik&lt;/em&gt; &lt;em&gt;Topik&lt;/em&gt;...</span></div></td>
+      <td lang="id">&lt;b&gt;R&amp;D&lt;/b&gt; &#34;q&#34;</td>
+      <td><span class="badge amber">Penyampaian informasi</span></td>
+      <td>
+        <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="5000" aria-valuenow="1234" title="1.234 / 5.000"><span style="width: 24.7%"></span></div>
+        <div class="small muted">1.234 dari 5.000 kontak selesai
+          · 0 panggilan</div>
+      </td>
+      <td class="nowrap">2 Mar 2026<div class="muted small">u&#34;&lt;nit&gt;</div></td>
+    </tr>
+  
+    <tr>
+      <td><a class="strong" href="/kampanye/13" lang="id">Himbauan SPT</a>
+        <div class="muted small">#13</div></td>
+      <td lang="id">KPP</td>
+      <td><span class="badge green">Selesai</span></td>
+      <td>
+        <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="0" aria-valuenow="0" title="0 / 0"><span style="width: 0.0%"></span></div>
+        <div class="small muted">0 dari 0 kontak selesai
+          · 7 panggilan</div>
+      </td>
+      <td class="nowrap">2 Mar 2026<div class="muted small">pelaksana</div></td>
+    </tr>
+  """}
+CAMPAIGN_ROWS["en"] = (CAMPAIGN_ROWS["id"].replace("1.234", "1,234").replace("5.000", "5,000")
+                       .replace(">Penyampaian informasi<", ">Calling<").replace(">Selesai<", ">Finished<")
+                       .replace(" dari ", " of ").replace("kontak selesai", "contacts finished")
+                       .replace("panggilan", "calls"))
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_campaign_rows_are_the_template_markup_with_every_value_escaped(app, lang: str) -> None:
+    with app.test_request_context("/"):
+        session["lang"] = lang
+        html = campaign_rows(CAMPAIGNS)
+    assert isinstance(html, Markup)
+    assert str(html) == CAMPAIGN_ROWS[lang]
