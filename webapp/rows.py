@@ -113,14 +113,15 @@ def campaign_rows(campaigns: Iterable[CampaignRow]) -> Markup:
     for c in campaigns:
         topic = f' · <span lang="id">{escape(do_truncate(env, c.topic, 90))}</span>' if c.topic else ""
         final, contacts, attempts = c.progress["final"], c.progress["contacts"], c.progress["attempts"]
+        done = t("{final} dari {contacts} kontak selesai", final=number(final), contacts=number(contacts))
+        calls = t("{n} panggilan", n=number(attempts))
         out.append(
             f'\n    <tr>\n      <td><a class="strong" href="{escape(campaign_url(c.id))}" lang="id">{escape(c.title)}</a>'
             f'\n        <div class="muted small">#{c.id}{topic}</div></td>'
             f'\n      <td lang="id">{escape(c.requester)}</td>\n      <td>{status_badge(c.status)}</td>'
             f'\n      <td>\n        {progress_bar(final, contacts)}'
             f'\n        <div class="small muted">'
-            f'{escape(t("{final} dari {contacts} kontak selesai", final=number(final), contacts=number(contacts)))}'
-            f'\n          · {escape(t("{n} panggilan", n=number(attempts)))}</div>\n      </td>'
+            f'{escape(done)}\n          · {escape(calls)}</div>\n      </td>'
             f'\n      <td class="nowrap">{escape(wib(c.created_at, False))}'
             f'<div class="muted small">{escape(c.created_by)}</div></td>\n    </tr>\n  ')
     return Markup("".join(out))
