@@ -1,4 +1,6 @@
-"""The inbox's rows as webapp/rows.py writes them: the template's markup, every value escaped, in both languages."""
+"""The inbox's and the campaign list's rows as webapp/rows.py writes them: the templates' markup, every value escaped,
+in both languages."""
+# ruff: noqa: E501, W293  (the expected markup is written as the page holds it, long lines and indented blank lines)
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone

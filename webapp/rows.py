@@ -19,7 +19,6 @@ from .filters import age, number, progress_bar, status_badge, wib
 from .i18n import p_, t
 from .listing import row_url
 
-
 LANG_ID = ' lang="id"'  # campaign titles and task names are written in Indonesian whatever the UI language
 
 
@@ -116,7 +115,8 @@ def campaign_rows(campaigns: Iterable[CampaignRow]) -> Markup:
         done = t("{final} dari {contacts} kontak selesai", final=number(final), contacts=number(contacts))
         calls = t("{n} panggilan", n=number(attempts))
         out.append(
-            f'\n    <tr>\n      <td><a class="strong" href="{escape(campaign_url(c.id))}" lang="id">{escape(c.title)}</a>'
+            f'\n    <tr>\n      <td><a class="strong" href="{escape(campaign_url(c.id))}" lang="id">'
+            f'{escape(c.title)}</a>'
             f'\n        <div class="muted small">#{c.id}{topic}</div></td>'
             f'\n      <td lang="id">{escape(c.requester)}</td>\n      <td>{status_badge(c.status)}</td>'
             f'\n      <td>\n        {progress_bar(final, contacts)}'

@@ -453,7 +453,7 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[st
                 setattr(row, key, value)
     replaced = min(len(gone), len(opened))
     if replaced:
-        conn.execute(_INDEX_REPLACE, [{"gone": task_id, **row} for task_id, row in zip(gone, opened)])
+        conn.execute(_INDEX_REPLACE, [{"gone": task_id, **row} for task_id, row in zip(gone, opened, strict=False)])
     if len(gone) > replaced:
         conn.execute(_INDEX_DELETE, [{"gone": task_id} for task_id in gone[replaced:]])
     if len(opened) > replaced:
