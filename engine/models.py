@@ -281,10 +281,12 @@ class Notification(Base):
     it be shown in the reader's language; ``ref`` names what it is about, so it is sent once."""
 
     __tablename__ = "notifications"
-    __table_args__ = (UniqueConstraint("user_id", "kind", "ref", name="uq_notification_once"),)
+    # The inbox counts a user's unread notifications on every visit: from this index alone (user_id, then the unread).
+    __table_args__ = (UniqueConstraint("user_id", "kind", "ref", name="uq_notification_once"),
+                      Index("ix_notifications_user_read", "user_id", "read_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # the newest first: the notifications page
     instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"))
     created_at: Mapped[datetime]
     message: Mapped[str] = mapped_column(Text)

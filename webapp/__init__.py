@@ -46,7 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import auth, errors, filters, i18n, listing, requestlog, security, views
+    from . import auth, errors, filters, i18n, listing, requestlog, rows, security, views
     from .api import bp as api_bp
 
     requestlog.init_app(app)
@@ -54,7 +54,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(filters.bp)
-    app.jinja_env.globals.update(row_url=listing.row_url)
+    app.jinja_env.globals.update(row_url=listing.row_url, inbox_rows=rows.inbox_rows,
+                                 campaign_rows=rows.campaign_rows)
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     views.register(app)

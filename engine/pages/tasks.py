@@ -41,8 +41,8 @@ Columns = TypeVarTuple("Columns")
 MAX_FILTER_VALUE = 128  # characters of a step (bpmn id or name) or lane filter
 MAX_CAMPAIGN_CHOICES = 100  # campaigns the inbox's campaign filter offers; beyond them, search their titles
 # The user's unread notifications, built once (every inbox asks; building a statement costs more than running this one).
-UNREAD = select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"),
-                                                   Notification.read_at.is_(None))
+UNREAD = (select(func.count()).select_from(Notification)  # count(*): ix_notifications_user_read alone answers
+          .where(Notification.user_id == bindparam("user_id"), Notification.read_at.is_(None)))
 
 
 class TaskSort(StrEnum):
