@@ -46,11 +46,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from . import auth, errors, filters, i18n, listing, requestlog, rows, security, views
+    from . import auth, errors, filters, i18n, listing, per_request, requestlog, rows, security, views
     from .api import bp as api_bp
 
     requestlog.init_app(app)
     security.init_app(app, hsts=not settings.demo_mode)
+    per_request.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(filters.bp)

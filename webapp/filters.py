@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from contextvars import ContextVar
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from flask import Blueprint, has_request_context
+from flask import Blueprint
 from markupsafe import Markup, escape
 
 from engine.access import TaskScope
@@ -19,6 +18,7 @@ from engine.i18n import N_, translate
 
 from . import schema_form
 from .i18n import current_language, t
+from .per_request import PerRequest
 from .services import ctx
 
 bp = Blueprint("filters", __name__)
@@ -31,37 +31,10 @@ def office_tz() -> str:
     return ctx().settings.office_timezone
 
 
-# The office's time zone and the app's clock reading of the request being rendered, found on first use and forgotten
-# when a request starts and ends: a list page writes two times and an age for each of its rows, and reaching the app's
-# Context through Flask's proxies cost more than the formatting. One reading of the clock also gives every row of a
-# page the same "now".
-_ZONE: ContextVar[ZoneInfo | None] = ContextVar("klip_office_zone", default=None)
-_NOW: ContextVar[datetime | None] = ContextVar("klip_page_now", default=None)
-
-
-def _zone() -> ZoneInfo:
-    zone = _ZONE.get()
-    if zone is None:
-        zone = office_zone()
-        if has_request_context():  # kept only where a request's end forgets it
-            _ZONE.set(zone)
-    return zone
-
-
-def _now() -> datetime:
-    now = _NOW.get()
-    if now is None:
-        now = ctx().now()
-        if has_request_context():
-            _NOW.set(now)
-    return now
-
-
-@bp.before_app_request
-@bp.teardown_app_request
-def _forget_clock(_exc: BaseException | None = None) -> None:
-    _ZONE.set(None)
-    _NOW.set(None)
+# The office's time zone and the app's clock reading, once per request: a list page writes two times and an age for
+# each of its rows; one reading of the clock also gives every row of a page the same "now".
+_ZONE = PerRequest("klip_office_zone", lambda: office_zone())
+_NOW = PerRequest("klip_page_now", lambda: ctx().now())
 
 
 @bp.app_template_filter("wib")
@@ -77,7 +50,7 @@ def wib(value: Any, with_time: bool = True) -> str:
     months = MONTHS["en" if current_language() == "en" else "id"]
     if not isinstance(value, datetime):
         return f"{value.day} {months[value.month - 1]} {value.year}" if isinstance(value, date) else str(value)
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(_zone())
+    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(_ZONE.get())
     day = f"{local.day} {months[local.month - 1]} {local.year}"
     return f"{day} {local.hour:02d}:{local.minute:02d} {local.tzname()}" if with_time else day  # no strftime: lists
 
@@ -105,7 +78,7 @@ def wib_in_text(text: str) -> str:
 @bp.app_template_filter("is_past")
 def is_past(value: datetime | None) -> bool:
     """Whether a moment has come (by the app's clock)."""
-    return value is not None and value <= _now()
+    return value is not None and value <= _NOW.get()
 
 
 AGE_UNITS = ((86400, N_("{n} hari")), (3600, N_("{n} jam")), (60, N_("{n} menit")))
@@ -116,7 +89,7 @@ def age(value: datetime | None) -> str:
     """How long ago, coarsely: "3 hari", "2 jam", "15 menit", "baru saja"."""
     if value is None:
         return "—"
-    seconds = max(0, int((_now() - value).total_seconds()))
+    seconds = max(0, int((_NOW.get() - value).total_seconds()))
     for size, unit in AGE_UNITS:
         if seconds >= size:
             return _age_text(current_language(), unit, seconds // size)

@@ -13,7 +13,6 @@ parameters. Missing translations fall back to Indonesian.
 """
 from __future__ import annotations
 
-from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask, has_request_context, redirect, request, session, url_for
@@ -21,6 +20,8 @@ from flask_babel import Babel, Domain, get_locale
 
 from engine.i18n import CATALOG_DIR, LANGUAGES, SOURCE_LANGUAGE, Text, localize, translate, translations
 from engine.users import ROLES, role_label
+
+from .per_request import PerRequest
 
 
 class CatalogueDomain(Domain):
@@ -45,26 +46,20 @@ def select_language() -> str:
     return lang if lang in LANGUAGES else SOURCE_LANGUAGE
 
 
-# The request's language, found on first use and forgotten when the request starts and ends (a choice takes effect
-# next request): a list page asks for it for every text and number of every row, so it is read without a proxy.
-_LANGUAGE: ContextVar[str | None] = ContextVar("klip_language", default=None)
+def _request_language() -> str:
+    if not has_request_context():
+        return SOURCE_LANGUAGE
+    found = str(get_locale() or SOURCE_LANGUAGE)
+    return found if found in LANGUAGES else SOURCE_LANGUAGE
+
+
+# Found on first use in a request (a choice takes effect next request): read for every text and number of a list's rows.
+_LANGUAGE = PerRequest("klip_language", _request_language)
 
 
 def current_language() -> str:
     """The request's language ("id" outside a request: the CLI, jobs)."""
-    lang = _LANGUAGE.get()
-    if lang is not None:
-        return lang
-    if not has_request_context():
-        return SOURCE_LANGUAGE
-    found = str(get_locale() or SOURCE_LANGUAGE)
-    lang = found if found in LANGUAGES else SOURCE_LANGUAGE
-    _LANGUAGE.set(lang)
-    return lang
-
-
-def _forget_language(_exc: BaseException | None = None) -> None:
-    _LANGUAGE.set(None)
+    return _LANGUAGE.get()
 
 
 def t(text: Any, **values: Any) -> str:
@@ -95,8 +90,6 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, default_locale=SOURCE_LANGUAGE, default_translation_directories=str(CATALOG_DIR),
                    locale_selector=select_language)
     app.jinja_env.globals.update(_=t, p_=p_, current_language=current_language, role_labels=role_labels)
-    app.before_request(_forget_language)
-    app.teardown_request(_forget_language)
 
     @app.get("/bahasa/<lang>")
     def set_language(lang: str) -> Any:
