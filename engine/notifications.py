@@ -17,6 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from .access import MEMBER_WITH, member_params, remember_member
 from .context import Context, connection
 from .i18n import N_, translate
 from .models import Campaign, Contact, Instance, Notification, Outbox, TaskIndex, User, UserRole
@@ -66,24 +67,31 @@ _NOTIFICATIONS, _OUTBOX = cast(Table, Notification.__table__), cast(Table, Outbo
 _INSERT, _MAIL = insert(_NOTIFICATIONS), insert(_OUTBOX)
 _ONCE = {"postgresql": postgresql_insert(_NOTIFICATIONS).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id),
          "sqlite": sqlite_insert(_NOTIFICATIONS).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id)}
+_ONCE_WITH_MEMBER = _ONCE["postgresql"].add_cte(MEMBER_WITH)  # a campaign membership inserted by the same statement
 
 
 def notify(session: Session, settings: Settings, now: datetime, users: Iterable[Recipient], kind: str,
            params: dict[str, Any], *, ref: str | None = None, url: str | None = None,
-           instance_id: int | None = None) -> int:
-    """Tell each active user once (per ``kind`` and ``ref``); mail those with an address. Returns how many."""
+           instance_id: int | None = None, member: tuple[int, str] | None = None) -> int:
+    """Tell each active user once (per ``kind`` and ``ref``); mail those with an address. Returns how many.
+    ``member``: (campaign id, username) to remember as a campaign member (``access.remember_member``) first — on
+    PostgreSQL in the first notice's statement, one round trip fewer."""
     recipients = {u.id: u for u in users if u.active}
+    carried = member is not None and bool(recipients) and ref is not None and \
+        session.get_bind().dialect.name == "postgresql"
+    if member is not None and not carried:
+        remember_member(session, *member, now)
     if not recipients:
         return 0
+    conn = connection(session)
     message = text_of(kind, params, "id")
     rows = [{"user_id": uid, "instance_id": instance_id, "created_at": now, "kind": kind, "ref": ref, "url": url,
              "params": params, "message": message, "read_at": None} for uid in recipients]
-    conn = connection(session)
     if ref is None:
         conn.execute(_INSERT, rows)
         told = list(recipients)
     else:
-        told = _insert_once(conn, rows)
+        told = _insert_once(conn, rows, member_params(*member, now) if carried and member is not None else None)
     mails = [_mail(settings, now, recipients[uid], text_of(kind, params, recipients[uid].language), url, instance_id)
              for uid in told if recipients[uid].email]
     if mails:
@@ -91,12 +99,17 @@ def notify(session: Session, settings: Settings, now: datetime, users: Iterable[
     return len(told)
 
 
-def _insert_once(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the notifications not sent before; the ids of the users newly told."""
+def _insert_once(conn: Connection, rows: list[dict[str, Any]], member: dict[str, Any] | None = None) -> list[int]:
+    """Insert the notifications not sent before; the ids of the users newly told. ``member`` (``access.member_params``,
+    PostgreSQL only) rides with the first."""
     statement = _ONCE[conn.dialect.name]
     told = []
     for row in rows:
-        user_id = conn.execute(statement, row).scalar()  # None: this user was told before
+        if member is not None:
+            user_id = conn.execute(_ONCE_WITH_MEMBER, {**row, **member}).scalar()
+            member = None
+        else:
+            user_id = conn.execute(statement, row).scalar()  # None: this user was told before
         if user_id is not None:
             told.append(int(user_id))
     return told

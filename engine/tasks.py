@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from . import access, campaign, quality
 from .access import TaskScope, Who
 from .actions import Action, ActionCall
-from .audit import audit
+from .audit import audit, event_row
 from .case_file import CaseEntry, case_of
 from .context import Context
 from .errors import Conflict, NotAllowed, TaskNotReady
@@ -166,9 +166,9 @@ def _complete(ctx: Context, session: Session, user: User, task_id: str, submissi
     extra = ACTIONS[action](ActionCall(ctx, session, loaded.row.campaign_id, row, user, data, task.data,
                                        task.properties)) if action and loaded.row.campaign_id is not None else {}
     loaded.complete(task_id, {**data, **extra})
-    audit(session, ctx.now(), user.username, "task_completed", loaded.row.id, loaded.row.campaign_id, row, data)
+    event = event_row(ctx.now(), user.username, "task_completed", loaded.row.id, loaded.row.campaign_id, row, data)
     returned = str(data.get("catatan") or "") if data.get("keputusan") == RETURN_DECISION else None
-    save_instance(loaded, returned)
+    save_instance(loaded, returned, event)
     return view
 
 

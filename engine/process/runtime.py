@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import remember_member
-from ..audit import audit
+from ..audit import EVENT_WITH, audit, event_params, write_event
 from ..context import Context, connection, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
 from ..i18n import N_
@@ -472,11 +471,11 @@ def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
     return min(due) if due else None
 
 
-def _drain_events(loaded: LoadedInstance) -> None:
-    """Messages thrown by the process go to the outbox and start the processes that wait for them (correlated by
-    the campaign); one naming roles (``untuk_peran``) notifies them."""
+def _drain_events(loaded: LoadedInstance, thrown: list[Any]) -> None:
+    """Messages thrown by the process (``workflow.get_events()``) go to the outbox and start the processes that wait
+    for them (correlated by the campaign); one naming roles (``untuk_peran``) notifies them."""
     ctx, session, now = loaded.ctx, loaded.session, loaded.ctx.now()
-    for event in loaded.workflow.get_events():
+    for event in thrown:
         name = event.event_definition.name
         payload = dict(event.payload or {})
         session.add(Outbox(instance_id=loaded.row.id, created_at=now, message_name=name, payload=payload,
@@ -496,25 +495,29 @@ def _announce(loaded: LoadedInstance, opened: list[dict[str, Any]], campaign: Ca
     """Tell whoever may work each task that has just opened (its assignee, else its lane) that it waits."""
     for row in opened:
         task_id, assignee = row["task_id"], row["assignee"]
-        if assignee and campaign is not None:
-            remember_member(loaded.session, campaign.id, assignee, loaded.ctx.now())
+        member = (campaign.id, assignee) if assignee and campaign is not None else None  # the assignee may see it
         kind = "task_returned" if returned is not None else ("task_assigned" if assignee else "task_open")
         params = {"task": row["name"], "campaign": campaign.title if campaign else "", "notes": returned or ""}
         notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(),
                task_recipients(loaded.session, assignee, row["role"]), kind, params, ref=f"task:{task_id}",
-               url=f"/tugas/{task_id}", instance_id=loaded.row.id)
+               url=f"/tugas/{task_id}", instance_id=loaded.row.id, member=member)
 
 
-def save_instance(loaded: LoadedInstance, returned: str | None = None) -> None:
+def save_instance(loaded: LoadedInstance, returned: str | None = None, event: dict[str, Any] | None = None) -> None:
     """Persist state, task index, outbox and campaign status together (optimistic lock on the row), and tell
-    people about the tasks that have just opened (``returned``: the note of the return that reopened them)."""
+    people about the tasks that have just opened (``returned``: the note of the return that reopened them).
+    ``event``: the audit row (``audit.event_row``) of what was done, written with the state."""
     row, workflow, now = loaded.row, loaded.workflow, loaded.ctx.now()
-    _drain_events(loaded)
+    thrown = workflow.get_events()
+    if event is not None and thrown:  # the processes the messages start audit their start after it, as before
+        write_event(loaded.session, event)
+        event = None
+    _drain_events(loaded, thrown)
     state: dict[str, Any] = {"state_json": state_to_json(workflow), "updated_at": now,
                              "next_timer_at": _next_timer(workflow)}
     if workflow.is_completed() and row.status != "completed":
         state.update(status="completed", completed_at=now)
-    _write_state(loaded.session, row, state)
+    _write_state(loaded.session, row, state, event)
     ready = loaded._ready_user_tasks()
     opened = _update_task_index(loaded, ready)
     campaign = _campaign(loaded)
@@ -549,17 +552,25 @@ def _set_campaign_status(session: Session, campaign: Campaign | CampaignRow, sta
 
 _WRITE_STATE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("row_id"),
                                         _INSTANCES.c.lock_version == bindparam("row_version"))
+_WRITE_STATE_AUDITED = _WRITE_STATE.add_cte(EVENT_WITH)  # PostgreSQL: the audit row inserted by the same statement
 
 
-def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str, Any]) -> None:
+def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str, Any],
+                 event: dict[str, Any] | None = None) -> None:
     """Write ``values`` to the instance row under its optimistic lock (StaleDataError when another transaction
     changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row (and an ORM
-    object of it the transaction holds) keeps them as its stored state."""
+    object of it the transaction holds) keeps them as its stored state. ``event``, an audit row, is written first
+    (on PostgreSQL by the same statement: a round trip there costs more than SQLite's whole statement)."""
     conn = connection(session)  # the row's own pending changes are flushed first (they move its lock version)
     held = row if isinstance(row, Instance) else session.identity_map.get(session.identity_key(Instance, row.id))
     version = held.lock_version if isinstance(held, Instance) else row.lock_version  # as flushed, if the ORM holds it
     values = {**values, "lock_version": version + 1}
-    result = conn.execute(_WRITE_STATE, {"row_id": row.id, "row_version": version, **values})
+    statement, params = _WRITE_STATE, {"row_id": row.id, "row_version": version, **values}
+    if event is not None and conn.dialect.name == "postgresql":
+        statement, params = _WRITE_STATE_AUDITED, {**params, **event_params(event)}
+    elif event is not None:
+        write_event(session, event)
+    result = conn.execute(statement, params)
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError(f"instance {row.id} was changed by another transaction")
     for key, value in values.items():
