@@ -4,13 +4,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from engine import campaign as campaigns
 from engine import tasks
 from engine.errors import Conflict, InvalidInput, NotFound, TaskNotReady
-from engine.models import AuditEvent, Instance
+from engine.models import AuditEvent, Instance, Notification, TaskIndex
 from engine.walkthrough import WORK_PLAN, task_for
 
 from sop_helpers import at_step_5, do, new_campaign, setup_sop
@@ -77,6 +77,33 @@ def test_concurrent_completions_give_one_success_and_one_conflict(make_ctx, step
     with make_ctx().transaction() as session:
         done = session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.task_id == task_id))
     assert done == 1
+
+
+def test_a_stale_save_is_a_conflict_and_stores_nothing(make_ctx, step1, monkeypatch) -> None:
+    """The optimistic lock holds on both databases, also where the audit row and the task index's row are written by
+    the state's own UPDATE (PostgreSQL): the instance changed under the completion (here by the completion's own
+    transaction, since on PostgreSQL the row lock keeps others out) → Conflict, and none of it is stored."""
+    cid, task_id = step1
+    before = snapshot(make_ctx, cid)
+    with make_ctx().transaction() as session:
+        index_before = session.execute(select(TaskIndex.task_id, TaskIndex.bpmn_id)
+                                       .join(Instance).where(Instance.campaign_id == cid)).all()
+        notices_before = session.scalar(select(func.count(Notification.id)))
+    real_validate = tasks.validate_form
+
+    def changing_validate(session, schema, data, functions=None, key=None):
+        session.execute(update(Instance).where(Instance.campaign_id == cid)
+                        .values(lock_version=Instance.lock_version + 1))
+        return real_validate(session, schema, data, functions, key)
+
+    monkeypatch.setattr(tasks, "validate_form", changing_validate)
+    with pytest.raises(Conflict):
+        tasks.complete_task(make_ctx(), "kasi", task_id, {"pelaksana": "pelaksana"})
+    assert snapshot(make_ctx, cid) == before
+    with make_ctx().transaction() as session:
+        assert session.execute(select(TaskIndex.task_id, TaskIndex.bpmn_id)
+                               .join(Instance).where(Instance.campaign_id == cid)).all() == index_before
+        assert session.scalar(select(func.count(Notification.id))) == notices_before
 
 
 def test_a_call_being_recorded_holds_off_the_completion_of_the_agent_s_step_5(make_ctx) -> None:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time, timezone
+from functools import cache
 from types import MappingProxyType
 from typing import Any, cast
 from uuid import UUID
@@ -19,7 +20,7 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
-from sqlalchemy import CursorResult, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import CTE, CursorResult, Table, Update, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -418,18 +419,32 @@ _INDEX_DELETE = delete(_INDEX).where(_INDEX.c.task_id == bindparam("gone"))  # b
 _INDEX_INSERT = insert(_INDEX)
 # A task that opens as another closes (the common step) takes over the closed one's row: one statement, not two.
 _INDEX_REPLACE = update(_INDEX).where(_INDEX.c.task_id == bindparam("gone"))
+# The same as a data-modifying WITH the state's UPDATE carries (PostgreSQL), its values bound as ``index_<column>``.
+_INDEX_REPLACE_WITH = update(_INDEX).where(_INDEX.c.task_id == bindparam("index_gone")).values(
+    {column.name: bindparam(f"index_{column.name}", type_=column.type) for column in _INDEX.c}).cte("index_row")
 
 
-def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[str, Any]]:
-    """Bring the index of READY user tasks up to date by difference (rows of tasks no longer ready deleted or taken
-    over by new ones, the other new ones added, the rest updated where they changed); return the rows (column
-    values) of the tasks that have just become ready.
+@dataclass
+class IndexChange:
+    """How a save brings the task index up to date: rows taken over (``{"gone": task id, **new row}``), deleted
+    (``{"gone": task id}``) and inserted, and the rows of the tasks that have just become ready."""
 
-    Rows are read, deleted and inserted as plain SQL on the connection (no ORM objects to track and flush); a row
-    that changes (rare: a reassignment) is updated through the session, so an object of it the caller holds stays
-    true."""
-    session, instance_id, conn = loaded.session, loaded.row.id, connection(loaded.session)
-    rows = conn.execute(_INDEX_ROWS, {"instance_id": instance_id}) if loaded.index_rows is None else loaded.index_rows
+    replaced: list[dict[str, Any]]
+    deleted: list[dict[str, Any]]
+    inserted: list[dict[str, Any]]
+    opened: list[dict[str, Any]]
+
+
+def _index_change(loaded: LoadedInstance, ready: list[Any]) -> IndexChange:
+    """The task index's difference to the READY user tasks (rows of tasks no longer ready deleted or taken over by
+    new ones, the other new ones added); a row that changes (rare: a reassignment) is updated through the session at
+    once, so an object of it the caller holds stays true.
+
+    Rows are read and then written as plain SQL on the connection (``_write_index``; no ORM objects to track and
+    flush)."""
+    session, instance_id = loaded.session, loaded.row.id
+    rows = (connection(session).execute(_INDEX_ROWS, {"instance_id": instance_id}) if loaded.index_rows is None
+            else loaded.index_rows)
     previous, loaded.index_rows = {r.task_id: r for r in rows}, None  # what was read holds until this save only
     ready_ids = {str(t.id) for t in ready}
     gone = [task_id for task_id in previous if task_id not in ready_ids]
@@ -451,13 +466,18 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[st
             for key, value in changed.items():
                 setattr(row, key, value)
     replaced = min(len(gone), len(opened))
-    if replaced:
-        conn.execute(_INDEX_REPLACE, [{"gone": task_id, **row} for task_id, row in zip(gone, opened, strict=False)])
-    if len(gone) > replaced:
-        conn.execute(_INDEX_DELETE, [{"gone": task_id} for task_id in gone[replaced:]])
-    if len(opened) > replaced:
-        conn.execute(_INDEX_INSERT, opened[replaced:])
-    return opened
+    return IndexChange([{"gone": task_id, **row} for task_id, row in zip(gone, opened, strict=False)],
+                       [{"gone": task_id} for task_id in gone[replaced:]], opened[replaced:], opened)
+
+
+def _write_index(session: Session, change: IndexChange) -> None:
+    conn = connection(session)
+    if change.replaced:
+        conn.execute(_INDEX_REPLACE, change.replaced)
+    if change.deleted:
+        conn.execute(_INDEX_DELETE, change.deleted)
+    if change.inserted:
+        conn.execute(_INDEX_INSERT, change.inserted)
 
 
 def _next_timer(workflow: BpmnWorkflow) -> datetime | None:
@@ -517,9 +537,21 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None, event: di
                              "next_timer_at": _next_timer(workflow)}
     if workflow.is_completed() and row.status != "completed":
         state.update(status="completed", completed_at=now)
-    _write_state(loaded.session, row, state, event)
     ready = loaded._ready_user_tasks()
-    opened = _update_task_index(loaded, ready)
+    index = _index_change(loaded, ready)
+    riders: list[tuple[CTE, dict[str, Any]]] = []
+    if loaded.session.get_bind().dialect.name == "postgresql":  # writes that need no answer ride in the state's UPDATE
+        if event is not None:
+            riders.append((EVENT_WITH, event_params(event)))
+            event = None
+        if len(index.replaced) == 1:
+            taken = index.replaced.pop()
+            riders.append((_INDEX_REPLACE_WITH, {f"index_{key}": value for key, value in taken.items()}))
+    if event is not None:
+        write_event(loaded.session, event)
+    _write_state(loaded.session, row, state, tuple(riders))
+    _write_index(loaded.session, index)
+    opened = index.opened
     campaign = _campaign(loaded)
     if campaign is not None:
         status = _campaign_status(loaded, ready, campaign.status)
@@ -552,24 +584,31 @@ def _set_campaign_status(session: Session, campaign: Campaign | CampaignRow, sta
 
 _WRITE_STATE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("row_id"),
                                         _INSTANCES.c.lock_version == bindparam("row_version"))
-_WRITE_STATE_AUDITED = _WRITE_STATE.add_cte(EVENT_WITH)  # PostgreSQL: the audit row inserted by the same statement
+
+
+@cache
+def _write_state_with(ctes: tuple[CTE, ...]) -> Update:
+    """The state's UPDATE carrying data-modifying WITHs (PostgreSQL), built once per combination."""
+    statement = _WRITE_STATE
+    for cte in ctes:
+        statement = statement.add_cte(cte)
+    return statement
 
 
 def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str, Any],
-                 event: dict[str, Any] | None = None) -> None:
+                 riders: tuple[tuple[CTE, dict[str, Any]], ...] = ()) -> None:
     """Write ``values`` to the instance row under its optimistic lock (StaleDataError when another transaction
     changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row (and an ORM
-    object of it the transaction holds) keeps them as its stored state. ``event``, an audit row, is written first
-    (on PostgreSQL by the same statement: a round trip there costs more than SQLite's whole statement)."""
+    object of it the transaction holds) keeps them as its stored state. ``riders``: data-modifying WITHs (PostgreSQL
+    only) with their values, written by the same statement: a round trip there costs more than SQLite's statement."""
     conn = connection(session)  # the row's own pending changes are flushed first (they move its lock version)
     held = row if isinstance(row, Instance) else session.identity_map.get(session.identity_key(Instance, row.id))
     version = held.lock_version if isinstance(held, Instance) else row.lock_version  # as flushed, if the ORM holds it
     values = {**values, "lock_version": version + 1}
-    statement, params = _WRITE_STATE, {"row_id": row.id, "row_version": version, **values}
-    if event is not None and conn.dialect.name == "postgresql":
-        statement, params = _WRITE_STATE_AUDITED, {**params, **event_params(event)}
-    elif event is not None:
-        write_event(session, event)
+    statement, params = _write_state_with(tuple(cte for cte, _ in riders)), {"row_id": row.id, "row_version": version,
+                                                                               **values}
+    for _, rider_params in riders:
+        params.update(rider_params)
     result = conn.execute(statement, params)
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError(f"instance {row.id} was changed by another transaction")
