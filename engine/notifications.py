@@ -84,9 +84,7 @@ def notify(session: Session, settings: Settings, now: datetime, users: Iterable[
     if not recipients:
         return 0
     conn = connection(session)
-    message = text_of(kind, params, "id")
-    rows = [{"user_id": uid, "instance_id": instance_id, "created_at": now, "kind": kind, "ref": ref, "url": url,
-             "params": params, "message": message, "read_at": None} for uid in recipients]
+    rows = [_row(now, uid, kind, params, ref, url, instance_id) for uid in recipients]
     if ref is None:
         conn.execute(_INSERT, rows)
         told = list(recipients)
@@ -97,6 +95,35 @@ def notify(session: Session, settings: Settings, now: datetime, users: Iterable[
     if mails:
         conn.execute(_MAIL, mails)
     return len(told)
+
+
+def _row(now: datetime, user_id: int, kind: str, params: dict[str, Any], ref: str | None, url: str | None,
+         instance_id: int | None) -> dict[str, Any]:
+    """A notification row (its stored message in Indonesian; it is shown in the reader's language from ``params``)."""
+    return {"user_id": user_id, "instance_id": instance_id, "created_at": now, "kind": kind, "ref": ref, "url": url,
+            "params": params, "message": text_of(kind, params, "id"), "read_at": None}
+
+
+# One user's notice as a data-modifying WITH the state's UPDATE carries (PostgreSQL; ``runtime.save_instance``), its
+# values bound as ``notice_<column>``: told once as above, the UPDATE returning the user's id when it told them.
+NOTICE_WITH = postgresql_insert(_NOTIFICATIONS).values(
+    {column.name: bindparam(f"notice_{column.name}", type_=column.type) for column in _NOTIFICATIONS.c
+     if column.name != "id"}).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id).cte("notice")
+
+
+def notice_params(now: datetime, user: Recipient, kind: str, params: dict[str, Any], *, ref: str, url: str | None,
+                  instance_id: int | None) -> dict[str, Any]:
+    """An (active) user's notice as NOTICE_WITH binds it."""
+    row = _row(now, user.id, kind, params, ref, url, instance_id)
+    return {f"notice_{key}": value for key, value in row.items()}
+
+
+def mail_told(session: Session, settings: Settings, now: datetime, user: Recipient, kind: str,
+              params: dict[str, Any], url: str | None, instance_id: int | None) -> None:
+    """After NOTICE_WITH told ``user``: their e-mail, as ``notify`` sends it (when they have an address)."""
+    if user.email:
+        connection(session).execute(_MAIL, [_mail(settings, now, user, text_of(kind, params, user.language), url,
+                                                  instance_id)])
 
 
 def _insert_once(conn: Connection, rows: list[dict[str, Any]], member: dict[str, Any] | None = None) -> list[int]:

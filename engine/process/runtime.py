@@ -25,12 +25,13 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..access import MEMBER_WITH, member_params
 from ..audit import EVENT_WITH, audit, event_params, write_event
 from ..context import Context, connection, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
 from ..i18n import N_
 from ..models import Campaign, CampaignStatus, Instance, Outbox, ProcessVersion, TaskIndex
-from ..notifications import holders, notify, task_recipients
+from ..notifications import NOTICE_WITH, Recipient, holders, mail_told, notice_params, notify, task_recipients
 from ..workdays import CALENDAR_STAMP, WorkingCalendar, deadline_at, load_calendar, stamped_calendar
 from . import rules
 from .deployment import current_versions
@@ -510,17 +511,55 @@ def _drain_events(loaded: LoadedInstance, thrown: list[Any]) -> None:
                    instance_id=loaded.row.id)
 
 
-def _announce(loaded: LoadedInstance, opened: list[dict[str, Any]], campaign: Campaign | CampaignRow | None,
-              returned: str | None) -> None:
-    """Tell whoever may work each task that has just opened (its assignee, else its lane) that it waits."""
+@dataclass
+class _Notice:
+    """Who is told that a task has just opened, and how (``_notices``)."""
+
+    task_id: str
+    recipients: list[Recipient]
+    kind: str
+    params: dict[str, Any]
+    member: tuple[int, str] | None  # (campaign id, assignee): the assignee may see the campaign
+
+
+def _notices(loaded: LoadedInstance, opened: list[dict[str, Any]], campaign: Campaign | CampaignRow | None,
+             returned: str | None) -> list[_Notice]:
+    """Whoever may work each task that has just opened (its assignee, else its lane) is told that it waits."""
+    notices = []
     for row in opened:
         task_id, assignee = row["task_id"], row["assignee"]
-        member = (campaign.id, assignee) if assignee and campaign is not None else None  # the assignee may see it
         kind = "task_returned" if returned is not None else ("task_assigned" if assignee else "task_open")
         params = {"task": row["name"], "campaign": campaign.title if campaign else "", "notes": returned or ""}
-        notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(),
-               task_recipients(loaded.session, assignee, row["role"]), kind, params, ref=f"task:{task_id}",
-               url=f"/tugas/{task_id}", instance_id=loaded.row.id, member=member)
+        notices.append(_Notice(task_id, task_recipients(loaded.session, assignee, row["role"]), kind, params,
+                               (campaign.id, assignee) if assignee and campaign is not None else None))
+    return notices
+
+
+def _announce(loaded: LoadedInstance, notices: list[_Notice]) -> None:
+    for notice in notices:
+        notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(), notice.recipients, notice.kind, notice.params,
+               ref=f"task:{notice.task_id}", url=f"/tugas/{notice.task_id}", instance_id=loaded.row.id,
+               member=notice.member)
+
+
+def _riders(loaded: LoadedInstance, event: dict[str, Any] | None, index: IndexChange,
+            notices: list[_Notice]) -> tuple[list[tuple[CTE, dict[str, Any]]], _Notice | None]:
+    """PostgreSQL: writes that need no answer but the state's ride in its UPDATE as data-modifying WITHs — the audit
+    row, the index row taken over (taken from ``index``), and the first notice when it tells one user, with their
+    membership (taken from ``notices`` and returned) — one statement instead of up to five."""
+    riders = [(EVENT_WITH, event_params(event))] if event is not None else []
+    if len(index.replaced) == 1:
+        riders.append((_INDEX_REPLACE_WITH, {f"index_{key}": value for key, value in index.replaced.pop().items()}))
+    active = [user for user in notices[0].recipients if user.active] if notices else []
+    if len(active) != 1:
+        return riders, None
+    notice, now = notices.pop(0), loaded.ctx.now()
+    riders.append((NOTICE_WITH, notice_params(now, active[0], notice.kind, notice.params, ref=f"task:{notice.task_id}",
+                                              url=f"/tugas/{notice.task_id}", instance_id=loaded.row.id)))
+    if notice.member is not None:
+        riders.append((MEMBER_WITH, member_params(*notice.member, now)))
+    notice.recipients = active
+    return riders, notice
 
 
 def save_instance(loaded: LoadedInstance, returned: str | None = None, event: dict[str, Any] | None = None) -> None:
@@ -538,26 +577,24 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None, event: di
     if workflow.is_completed() and row.status != "completed":
         state.update(status="completed", completed_at=now)
     ready = loaded._ready_user_tasks()
-    index = _index_change(loaded, ready)
+    index, campaign = _index_change(loaded, ready), _campaign(loaded)
+    notices = _notices(loaded, index.opened, campaign, returned)
     riders: list[tuple[CTE, dict[str, Any]]] = []
-    if loaded.session.get_bind().dialect.name == "postgresql":  # writes that need no answer ride in the state's UPDATE
-        if event is not None:
-            riders.append((EVENT_WITH, event_params(event)))
-            event = None
-        if len(index.replaced) == 1:
-            taken = index.replaced.pop()
-            riders.append((_INDEX_REPLACE_WITH, {f"index_{key}": value for key, value in taken.items()}))
-    if event is not None:
+    carried = None
+    if loaded.session.get_bind().dialect.name == "postgresql":
+        riders, carried = _riders(loaded, event, index, notices)
+    elif event is not None:
         write_event(loaded.session, event)
-    _write_state(loaded.session, row, state, tuple(riders))
+    answers = _write_state(loaded.session, row, state, tuple(riders))
     _write_index(loaded.session, index)
-    opened = index.opened
-    campaign = _campaign(loaded)
     if campaign is not None:
         status = _campaign_status(loaded, ready, campaign.status)
         if status != campaign.status:  # set only when it changes: an unchanged row gives the flush nothing to do
             _set_campaign_status(loaded.session, campaign, status)
-    _announce(loaded, opened, campaign, returned)
+    if carried is not None and answers.get("notice") is not None:  # told now, not before: mailed as notify() does
+        mail_told(loaded.session, loaded.ctx.settings, now, carried.recipients[0], carried.kind, carried.params,
+                  f"/tugas/{carried.task_id}", loaded.row.id)
+    _announce(loaded, notices)
     loaded.session.flush()
 
 
@@ -588,19 +625,22 @@ _WRITE_STATE = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("row_id"),
 
 @cache
 def _write_state_with(ctes: tuple[CTE, ...]) -> Update:
-    """The state's UPDATE carrying data-modifying WITHs (PostgreSQL), built once per combination."""
+    """The state's UPDATE carrying data-modifying WITHs (PostgreSQL) and returning the answers of those with a
+    RETURNING (by the WITH's name); built once per combination."""
     statement = _WRITE_STATE
     for cte in ctes:
         statement = statement.add_cte(cte)
-    return statement
+    answers = [select(*cte.c).scalar_subquery().label(cte.name) for cte in ctes if len(cte.c)]
+    return statement.returning(*answers) if answers else statement
 
 
 def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str, Any],
-                 riders: tuple[tuple[CTE, dict[str, Any]], ...] = ()) -> None:
+                 riders: tuple[tuple[CTE, dict[str, Any]], ...] = ()) -> Mapping[str, Any]:
     """Write ``values`` to the instance row under its optimistic lock (StaleDataError when another transaction
     changed it), as one plain UPDATE: the ORM's flush of one row cost more than the statement. The row (and an ORM
     object of it the transaction holds) keeps them as its stored state. ``riders``: data-modifying WITHs (PostgreSQL
-    only) with their values, written by the same statement: a round trip there costs more than SQLite's statement."""
+    only) with their values, written by the same statement (a round trip there costs more than SQLite's statement);
+    returns the answers of those with a RETURNING, by name."""
     conn = connection(session)  # the row's own pending changes are flushed first (they move its lock version)
     held = row if isinstance(row, Instance) else session.identity_map.get(session.identity_key(Instance, row.id))
     version = held.lock_version if isinstance(held, Instance) else row.lock_version  # as flushed, if the ORM holds it
@@ -612,11 +652,13 @@ def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str
     result = conn.execute(statement, params)
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError(f"instance {row.id} was changed by another transaction")
+    answers: dict[str, Any] = result.one()._asdict() if result.returns_rows else {}
     for key, value in values.items():
         if isinstance(row, InstanceRow) and hasattr(row, key):
             setattr(row, key, value)
         if held is not None:
             set_committed_value(held, key, value)
+    return answers
 
 
 def _drives_campaign(workflow: BpmnWorkflow) -> bool:
