@@ -328,9 +328,8 @@ def remember_member(session: Session, campaign_id: int, username: str, now: date
     conn.execute(_REMEMBER[conn.dialect.name], {"campaign_id": campaign_id, "username": username, "since": now})
 
 
-# The same as a data-modifying WITH another statement carries (PostgreSQL: the statement of the notice telling the new
-# member of their task, in ``notifications.notify`` or ``runtime.save_instance``): one round trip fewer. Its values are
-# bound as ``member_<column>``.
+# The same as a data-modifying WITH another statement carries (PostgreSQL: the state's UPDATE that also tells the new
+# member of their task, ``runtime.save_instance``): one round trip fewer. Its values are bound as ``member_<column>``.
 MEMBER_WITH = postgresql_insert(_MEMBERS).values(
     campaign_id=bindparam("member_campaign_id"), username=bindparam("member_username"),
     since=bindparam("member_since", type_=_MEMBERS.c.since.type)).on_conflict_do_nothing().cte("member")

@@ -17,7 +17,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from .access import MEMBER_WITH, member_params, remember_member
 from .context import Context, connection
 from .i18n import N_, translate
 from .models import Campaign, Contact, Instance, Notification, Outbox, TaskIndex, User, UserRole
@@ -67,20 +66,13 @@ _NOTIFICATIONS, _OUTBOX = cast(Table, Notification.__table__), cast(Table, Outbo
 _INSERT, _MAIL = insert(_NOTIFICATIONS), insert(_OUTBOX)
 _ONCE = {"postgresql": postgresql_insert(_NOTIFICATIONS).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id),
          "sqlite": sqlite_insert(_NOTIFICATIONS).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id)}
-_ONCE_WITH_MEMBER = _ONCE["postgresql"].add_cte(MEMBER_WITH)  # a campaign membership inserted by the same statement
 
 
 def notify(session: Session, settings: Settings, now: datetime, users: Iterable[Recipient], kind: str,
            params: dict[str, Any], *, ref: str | None = None, url: str | None = None,
-           instance_id: int | None = None, member: tuple[int, str] | None = None) -> int:
-    """Tell each active user once (per ``kind`` and ``ref``); mail those with an address. Returns how many.
-    ``member``: (campaign id, username) to remember as a campaign member (``access.remember_member``) first — on
-    PostgreSQL in the first notice's statement, one round trip fewer."""
+           instance_id: int | None = None) -> int:
+    """Tell each active user once (per ``kind`` and ``ref``); mail those with an address. Returns how many."""
     recipients = {u.id: u for u in users if u.active}
-    carried = member is not None and bool(recipients) and ref is not None and \
-        session.get_bind().dialect.name == "postgresql"
-    if member is not None and not carried:
-        remember_member(session, *member, now)
     if not recipients:
         return 0
     conn = connection(session)
@@ -89,7 +81,7 @@ def notify(session: Session, settings: Settings, now: datetime, users: Iterable[
         conn.execute(_INSERT, rows)
         told = list(recipients)
     else:
-        told = _insert_once(conn, rows, member_params(*member, now) if carried and member is not None else None)
+        told = _insert_once(conn, rows)
     mails = [_mail(settings, now, recipients[uid], text_of(kind, params, recipients[uid].language), url, instance_id)
              for uid in told if recipients[uid].email]
     if mails:
@@ -126,17 +118,12 @@ def mail_told(session: Session, settings: Settings, now: datetime, user: Recipie
                                                   instance_id)])
 
 
-def _insert_once(conn: Connection, rows: list[dict[str, Any]], member: dict[str, Any] | None = None) -> list[int]:
-    """Insert the notifications not sent before; the ids of the users newly told. ``member`` (``access.member_params``,
-    PostgreSQL only) rides with the first."""
+def _insert_once(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the notifications not sent before; the ids of the users newly told."""
     statement = _ONCE[conn.dialect.name]
     told = []
     for row in rows:
-        if member is not None:
-            user_id = conn.execute(_ONCE_WITH_MEMBER, {**row, **member}).scalar()
-            member = None
-        else:
-            user_id = conn.execute(statement, row).scalar()  # None: this user was told before
+        user_id = conn.execute(statement, row).scalar()  # None: this user was told before
         if user_id is not None:
             told.append(int(user_id))
     return told

@@ -80,8 +80,8 @@ def test_a_refused_form_rolls_back_then_builds_the_page_once(client, make_ctx, c
 
 # SQL statements of one request (the token's use already recorded this minute). Pinned so they cannot creep back:
 # before issue 12 a completion sent 21 (two of them for the token, then 12, then 8 on both databases), a recorded
-# call 17 (then 9). On PostgreSQL the audit row and the task index's row taken over ride in the state's UPDATE and the
-# membership in the notice's INSERT (data-modifying WITH, which SQLite lacks).
+# call 17 (then 9). On PostgreSQL the audit row, the task index's row taken over and the one notice with the
+# assignee's membership ride in the state's UPDATE (data-modifying WITHs, which SQLite lacks).
 COMPLETION_STATEMENTS = {"sqlite": 8, "postgresql": 4}
 CALL_STATEMENTS = 6
 

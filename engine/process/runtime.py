@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..access import MEMBER_WITH, member_params
+from ..access import MEMBER_WITH, member_params, remember_member
 from ..audit import EVENT_WITH, audit, event_params, write_event
 from ..context import Context, connection, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
@@ -537,9 +537,10 @@ def _notices(loaded: LoadedInstance, opened: list[dict[str, Any]], campaign: Cam
 
 def _announce(loaded: LoadedInstance, notices: list[_Notice]) -> None:
     for notice in notices:
+        if notice.member is not None:
+            remember_member(loaded.session, *notice.member, loaded.ctx.now())
         notify(loaded.session, loaded.ctx.settings, loaded.ctx.now(), notice.recipients, notice.kind, notice.params,
-               ref=f"task:{notice.task_id}", url=f"/tugas/{notice.task_id}", instance_id=loaded.row.id,
-               member=notice.member)
+               ref=f"task:{notice.task_id}", url=f"/tugas/{notice.task_id}", instance_id=loaded.row.id)
 
 
 def _riders(loaded: LoadedInstance, event: dict[str, Any] | None, index: IndexChange,
