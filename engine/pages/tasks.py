@@ -15,7 +15,7 @@ from ..access import TaskScope, Who
 from ..campaign.services import distribution_preview
 from ..context import Context
 from ..errors import InvalidInput
-from ..models import AuditEvent, Campaign, Instance, Notification, TaskIndex, User
+from ..models import AuditEvent, Campaign, Notification, TaskIndex, User
 from ..tasks import Submission, TaskDetail, TaskView, overdue, task_detail
 from ..users import UserView, users_with_role, view
 from .calls import CallListPage, call_list
@@ -149,20 +149,19 @@ def _values(user: User, now: datetime, filters: TaskFilters) -> dict[str, Any]:
 
 def _workable(query: Select[Unpack[Columns]], sight: access.CampaignSight,
               joined: bool = True) -> Select[Unpack[Columns]]:
-    """``query`` over the user's workable tasks, joined (unless not ``joined``: nothing of them is read) with their
-    instance and (when readable) campaign."""
+    """``query`` over the user's workable tasks, joined (unless not ``joined``: no title is read) with their campaign
+    when readable (the task index carries each task's campaign: no instance is looked up)."""
     query = query.select_from(TaskIndex).where(access.WORKABLE)
-    if not joined:  # every task has its instance (a foreign key), so the join would only cost
+    if not joined:
         return query
-    return (query.join(Instance, Instance.id == TaskIndex.instance_id)
-            .outerjoin(Campaign, and_(Campaign.id == Instance.campaign_id, access.campaign_clause(sight))))
+    return query.outerjoin(Campaign, and_(Campaign.id == TaskIndex.campaign_id, access.campaign_clause(sight)))
 
 
 def _narrowing(shape: _Narrowing) -> list[Any]:
     """WHERE clauses of the search and the filters (the scope tab apart)."""
     clauses = [search_clause(shape.terms, TaskIndex.name, Campaign.title)]
     if shape.campaign:
-        clauses.append(Instance.campaign_id == bindparam("campaign"))
+        clauses.append(TaskIndex.campaign_id == bindparam("campaign"))
     if shape.step:
         clauses.append(or_(TaskIndex.bpmn_id == bindparam("step"), TaskIndex.name == bindparam("step")))
     if shape.lane:
@@ -175,7 +174,7 @@ def _order(sort: TaskSort) -> tuple[Any, ...]:
     if sort is TaskSort.AGE:
         return TaskIndex.ready_at, *due, TaskIndex.task_id
     if sort is TaskSort.CAMPAIGN:
-        return (Campaign.title.is_(None), func.lower(Campaign.title), Instance.campaign_id, *due, TaskIndex.ready_at,
+        return (Campaign.title.is_(None), func.lower(Campaign.title), TaskIndex.campaign_id, *due, TaskIndex.ready_at,
                 TaskIndex.task_id)
     return *due, TaskIndex.ready_at, TaskIndex.task_id
 
@@ -183,7 +182,7 @@ def _order(sort: TaskSort) -> tuple[Any, ...]:
 # What a task list shows of each task: plain rows (no ORM object per row), read as TaskViews are.
 TASK_COLUMNS = (TaskIndex.task_id, TaskIndex.instance_id, TaskIndex.bpmn_id, TaskIndex.name, TaskIndex.lane,
                 TaskIndex.role, TaskIndex.assignee, TaskIndex.claimed_by, TaskIndex.form, TaskIndex.view,
-                TaskIndex.due_at, TaskIndex.ready_at, Instance.campaign_id, Campaign.title)
+                TaskIndex.due_at, TaskIndex.ready_at, TaskIndex.campaign_id, Campaign.title)
 SHAPES = 256  # statements kept per list; shapes are few (rules × filters present × scope × sort)
 
 
@@ -192,7 +191,7 @@ def _tally_query(sight: access.CampaignSight, shape: _Narrowing) -> ListQuery:
     """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane."""
     narrowing = _narrowing(shape)
     counts = (func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope)
-    joined = bool(shape.terms or shape.campaign)  # the search reads campaign titles, the filter instances
+    joined = bool(shape.terms)  # the search reads campaign titles
     return (_workable(select(TaskIndex.bpmn_id, TaskIndex.lane, func.min(TaskIndex.name), *counts), sight, joined)
             .group_by(TaskIndex.bpmn_id, TaskIndex.lane).order_by(func.min(TaskIndex.name)))
 
@@ -262,8 +261,7 @@ def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp:
 @lru_cache(SHAPES)
 def _choices_query(sight: access.CampaignSight) -> Select[int, str]:
     """The campaigns with work for the user, by title (one more than are offered: "there are more")."""
-    with_work = (select(Instance.campaign_id).select_from(TaskIndex)
-                 .join(Instance, Instance.id == TaskIndex.instance_id).where(access.WORKABLE))
+    with_work = select(TaskIndex.campaign_id).where(access.WORKABLE)  # ix_task_index_role_lists alone
     return (select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
             .where(Campaign.id.in_(with_work), access.campaign_clause(sight))
             .order_by(func.lower(Campaign.title), Campaign.id).limit(MAX_CAMPAIGN_CHOICES + 1))

@@ -442,7 +442,8 @@ def _update_task_index(loaded: LoadedInstance, ready: list[Any]) -> list[dict[st
     for task in ready:
         fields, old = _index_fields(task), previous.get(str(task.id))
         if old is None:
-            opened.append({"task_id": str(task.id), "instance_id": instance_id, "claimed_by": None,
+            opened.append({"task_id": str(task.id), "instance_id": instance_id,
+                           "campaign_id": loaded.row.campaign_id, "claimed_by": None,
                            "due_at": _new_due_at(loaded, task, _properties(task.task_spec)),
                            "ready_at": loaded.ctx.now(), **fields})
             continue
