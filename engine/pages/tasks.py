@@ -187,10 +187,13 @@ SHAPES = 256  # statements kept per list; shapes are few (rules × filters prese
 
 
 @lru_cache(SHAPES)
-def _tally_query(sight: access.CampaignSight, shape: _Narrowing) -> ListQuery:
-    """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane."""
+def _tally_query(sight: access.CampaignSight, shape: _Narrowing, unread: bool) -> ListQuery:
+    """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane; ``unread``:
+    each group also carries the user's unread notifications (the inbox's, one statement less; computed once)."""
     narrowing = _narrowing(shape)
-    counts = (func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope)
+    counts = [func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope]
+    if unread:
+        counts.append(UNREAD.scalar_subquery())
     joined = bool(shape.terms)  # the search reads campaign titles
     return (_workable(select(TaskIndex.bpmn_id, TaskIndex.lane, func.min(TaskIndex.name), *counts), sight, joined)
             .group_by(TaskIndex.bpmn_id, TaskIndex.lane).order_by(func.min(TaskIndex.name)))
@@ -210,6 +213,7 @@ class _Tally:
     counts: dict[str, int]
     steps: tuple[tuple[str, str], ...]  # (bpmn id, name), by name
     lanes: tuple[str, ...]
+    unread: int | None  # the user's unread notifications, when asked for and the user has work (else not read)
 
 
 def _tally(conn: Connection, query: ListQuery, values: dict[str, Any]) -> _Tally:
@@ -218,21 +222,25 @@ def _tally(conn: Connection, query: ListQuery, values: dict[str, Any]) -> _Tally
     all the user's work."""
     counts: dict[str, int] = dict.fromkeys(TaskScope, 0)
     steps, lanes = dict[str, str](), set[str]()
+    unread = None
     rows: Any = conn.execute(query, values)
     for bpmn_id, lane, name, *per_scope in rows:
         steps.setdefault(bpmn_id, name)  # groups come by name: a step's first group holds its first name
         lanes.update([lane] if lane else [])
-        for scope, n in zip(TaskScope, per_scope, strict=True):
+        for scope, n in zip(TaskScope, per_scope, strict=False):  # an unread count, if any, comes after the scopes
             counts[scope] += int(n)
-    return _Tally(counts, tuple(steps.items()), tuple(sorted(lanes)))
+        if len(per_scope) > len(TaskScope):
+            unread = int(per_scope[-1])
+    return _Tally(counts, tuple(steps.items()), tuple(sorted(lanes)), unread)
 
 
-def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters,
-               clamp: bool) -> tuple[tuple[TaskView, ...], dict[int, str], _Tally, Paging]:
-    """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded)."""
+def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters, clamp: bool,
+               unread: bool = False) -> tuple[tuple[TaskView, ...], dict[int, str], _Tally, Paging]:
+    """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded); ``unread``: the
+    tally reads the user's unread notifications too."""
     conn = session.connection()  # Core: these rows are only read
     sight, shape, values = access.campaign_sight(user), _Narrowing.of(filters), _values(user, now, filters)
-    tally = _tally(conn, _tally_query(sight, shape), values)
+    tally = _tally(conn, _tally_query(sight, shape, unread), {**values, "user_id": user.id} if unread else values)
     scope = TaskScope(filters.scope)
     shown = paging(filters.page, filters.per_page, tally.counts[scope], clamp)
     rows = conn.execute(_page_query(sight, shape, scope, TaskSort(filters.sort)),
@@ -269,8 +277,8 @@ def _choices_query(sight: access.CampaignSight) -> Select[int, str]:
 
 def _campaign_choices(session: Session, user: User, now: datetime) -> tuple[tuple[int, str], ...]:
     """The campaigns the inbox's campaign filter offers."""
-    rows = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now))
-    return tuple((cid, title) for cid, title in rows)
+    rows = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now)).all()
+    return tuple(map(tuple, rows))  # fetched at once: iterating the result fetched each row by itself
 
 
 def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
@@ -279,9 +287,10 @@ def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
     filters = filters or TaskFilters()
     filters.check()
     with access.acting(ctx, who) as (session, user):
-        tasks, titles, tally, shown = _task_page(session, user, ctx.now(), filters, clamp=True)
+        tasks, titles, tally, shown = _task_page(session, user, ctx.now(), filters, clamp=True, unread=True)
         campaigns = _campaign_choices(session, user, ctx.now())
-        unread = session.connection().scalar(UNREAD, {"user_id": user.id}) or 0
+        unread = (tally.unread if tally.unread is not None  # no work: the tally had no row to carry it
+                  else session.connection().scalar(UNREAD, {"user_id": user.id}) or 0)
     return Inbox(filters.scope, tasks, tally.counts, titles, unread, filters, shown, campaigns[:MAX_CAMPAIGN_CHOICES],
                  len(campaigns) > MAX_CAMPAIGN_CHOICES, tally.steps, tally.lanes)
 
