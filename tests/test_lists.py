@@ -87,7 +87,7 @@ def _insert_office(ctx: Any, now: datetime) -> Office:
                                   "state_json": "{}", "created_at": now, "updated_at": now, "lock_version": 1})
             if i < N_KASI:
                 bpmn_id, name = KASI_STEPS[i % 3]
-                task = {"task_id": str(uuid.UUID(int=i + 1)), "instance_id": cid, "campaign_id": cid, "bpmn_id": bpmn_id, "name": name,
+                task = {"task_id": str(uuid.UUID(int=i + 1)), "instance_id": cid, "bpmn_id": bpmn_id, "name": name,
                         "lane": KASI_LANE, "role": "kasi", "assignee": "kasi" if i % 10 == 0 else None,
                         "claimed_by": "kasi" if i % 10 == 5 else None, "form": None, "view": None,
                         "due_at": (None if i % 5 == 1 else now - timedelta(hours=i + 1) if i % 5 == 0
@@ -95,16 +95,16 @@ def _insert_office(ctx: Any, now: datetime) -> Office:
                         "ready_at": now - timedelta(minutes=3 * i + 7)}
                 office.kasi_tasks.append(task)
             elif i < N_KASI + 40:  # Pelaksana's lane: some for agen1 (who also holds the pelaksana role)
-                task = {"task_id": str(uuid.uuid4()), "instance_id": cid, "campaign_id": cid, "bpmn_id": "susun_rencana_kerja",
+                task = {"task_id": str(uuid.uuid4()), "instance_id": cid, "bpmn_id": "susun_rencana_kerja",
                         "name": "Menyusun konsep rencana kerja", "lane": PELAKSANA_LANE, "role": "pelaksana",
                         "assignee": "agen1" if i % 2 else "pelaksana", "claimed_by": None, "form": None, "view": None,
                         "due_at": None, "ready_at": now}
             else:
-                task = {"task_id": str(uuid.uuid4()), "instance_id": cid, "campaign_id": cid, "bpmn_id": "hubungi_wajib_pajak",
+                task = {"task_id": str(uuid.uuid4()), "instance_id": cid, "bpmn_id": "hubungi_wajib_pajak",
                         "name": "Menghubungi Wajib Pajak dan mencatat respon", "lane": AGEN_LANE, "role": "agen",
                         "assignee": "agen1", "claimed_by": None, "form": None, "view": "call_list",
                         "due_at": None, "ready_at": now}
-            task_rows.append(task)
+            task_rows.append({**task, "campaign_id": cid})  # the index carries its instance's campaign
             if i < 60:
                 for n in range(3):
                     contact_rows.append({"campaign_id": cid, "row_number": n + 2, "npwp": f"{cid:08d}{n:08d}",
