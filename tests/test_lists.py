@@ -552,16 +552,21 @@ def test_users_of_one_shape_see_their_own_and_a_role_change_counts_on_the_next_r
 
 
 @pytest.mark.parametrize(("endpoint", "name", "values"), [
-    ("tasks.task", "task_id", ["3f2c9a1e-0b7d-4c55-9e21-6a0f1d2e3b4c", "a b/c?d#e%f", "ümlaut&x=1", "x;y@z"]),
+    ("tasks.task", "task_id", ["3f2c9a1e-0b7d-4c55-9e21-6a0f1d2e3b4c", "a b/c?d#e%f", "ümlaut&x=1", "x;y@z",
+                               "o'neil&<b>"]),
     ("campaigns.show", "campaign_id", [1, 42, 2**31 - 1]),
 ])
 def test_row_url_builds_the_address_url_for_would(app, endpoint: str, name: str, values: list[Any]) -> None:
     """A list builds each row's link once per page (``row_url``); the link a reader follows is the same one
-    ``url_for`` gives, whatever characters a task id holds."""
+    ``url_for`` gives, whatever characters a task id holds — and written into an attribute, escaped as autoescape
+    would escape it."""
     from flask import url_for
+    from markupsafe import escape
 
     from webapp.listing import row_url
 
     with app.test_request_context("/"):
-        build = row_url(endpoint, name)
+        build, attribute = row_url(endpoint, name), row_url(endpoint, name, html=True)
         assert [build(value) for value in values] == [url_for(endpoint, **{name: value}) for value in values]
+        assert [attribute(value) for value in values] == [escape(url_for(endpoint, **{name: value}))
+                                                          for value in values]

@@ -191,7 +191,7 @@ def _tally_query(sight: access.CampaignSight, shape: _Narrowing, unread: bool) -
     """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane; ``unread``:
     each group also carries the user's unread notifications (the inbox's, one statement less; computed once)."""
     narrowing = _narrowing(shape)
-    counts = [func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope]
+    counts: list[Any] = [func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope]
     if unread:
         counts.append(UNREAD.scalar_subquery())
     joined = bool(shape.terms)  # the search reads campaign titles
@@ -278,7 +278,7 @@ def _choices_query(sight: access.CampaignSight) -> Select[int, str]:
 def _campaign_choices(session: Session, user: User, now: datetime) -> tuple[tuple[int, str], ...]:
     """The campaigns the inbox's campaign filter offers."""
     rows = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now)).all()
-    return tuple(map(tuple, rows))  # fetched at once: iterating the result fetched each row by itself
+    return tuple((cid, title) for cid, title in rows)  # fetched at once: iterating the result fetched row by row
 
 
 def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
