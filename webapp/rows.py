@@ -105,6 +105,12 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
     return Markup("".join(out))
 
 
+def campaign_options(campaigns: Iterable[tuple[int, str]], chosen: int | None) -> Markup:
+    """The inbox's campaign filter's ``<option>`` of each campaign (up to 100 a page), ``chosen`` selected."""
+    return Markup("".join(f'\n      <option value="{cid}"{" selected" if cid == chosen else ""} lang="id">'
+                          f'{escape(title)}</option>\n      ' for cid, title in campaigns))
+
+
 def campaign_rows(campaigns: Iterable[CampaignRow]) -> Markup:
     """The ``<tr>`` of each campaign: its title (a link), number and topic, requester, status, call progress,
     creation date and creator."""
