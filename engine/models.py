@@ -188,14 +188,16 @@ class TaskIndex(Base):
 
     __tablename__ = "task_index"
     # By role first (every lookup of a lane's tasks), then what the inbox's counts, steps, lanes and campaign choices
-    # read: those aggregates over all of a user's tasks read this index alone, not the rows.
+    # read: those aggregates over all of a user's tasks read this index alone, not the rows (nor their instances:
+    # each row carries its instance's campaign).
     # The inbox's page in its default order (due date, none last) walks ix_task_index_role_due and stops at the page.
     __table_args__ = (Index("ix_task_index_role_lists", "role", "bpmn_id", "lane", "name", "assignee", "claimed_by",
-                            "due_at", "instance_id"),
+                            "due_at", "campaign_id"),
                       Index("ix_task_index_role_due", "role", "due_at", "ready_at", "task_id"))
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))  # its instance's (which never changes)
     bpmn_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(255))
     lane: Mapped[str | None] = mapped_column(String(128))

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from engine.pages import CampaignRow
 from engine.tasks import TaskView
-from webapp.rows import campaign_rows, inbox_rows
+from webapp.rows import campaign_options, campaign_rows, inbox_rows
 
 NOW = datetime(2026, 3, 9, 2, 0, tzinfo=timezone.utc)  # the test clock: Monday 09:00 WIB
 HOSTILE = "<script>alert(\"x\")</script> & 'Q'"
@@ -185,3 +185,14 @@ def test_campaign_rows_are_the_template_markup_with_every_value_escaped(app, lan
         html = campaign_rows(CAMPAIGNS)
     assert isinstance(html, Markup)
     assert str(html) == CAMPAIGN_ROWS[lang]
+
+
+def test_the_campaign_filter_options_escape_titles_and_mark_the_chosen_one(app) -> None:
+    with app.test_request_context("/"):
+        written = campaign_options([(3, HOSTILE), (12, "Sosialisasi PPN"), (40, "a & b")], 12)
+    assert written == Markup(
+        '\n      <option value="3" lang="id">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;Q&#39;</option>\n      '
+        '\n      <option value="12" selected lang="id">Sosialisasi PPN</option>\n      '
+        '\n      <option value="40" lang="id">a &amp; b</option>\n      ')
+    with app.test_request_context("/"):
+        assert campaign_options([], None) == Markup("")

@@ -22,7 +22,16 @@ from engine import pages
 from engine.access import TaskScope
 from engine.campaign import contacts, status
 from engine.errors import NotAuthenticated
-from engine.models import Campaign, CampaignStatus, Contact, Instance, ProcessVersion, TaskIndex, User
+from engine.models import (
+    Campaign,
+    CampaignStatus,
+    Contact,
+    Instance,
+    Notification,
+    ProcessVersion,
+    TaskIndex,
+    User,
+)
 from engine.process import runtime
 from engine.users import Profile, create_user, set_active, set_roles
 
@@ -95,7 +104,7 @@ def _insert_office(ctx: Any, now: datetime) -> Office:
                         "name": "Menghubungi Wajib Pajak dan mencatat respon", "lane": AGEN_LANE, "role": "agen",
                         "assignee": "agen1", "claimed_by": None, "form": None, "view": "call_list",
                         "due_at": None, "ready_at": now}
-            task_rows.append(task)
+            task_rows.append({**task, "campaign_id": cid})  # the index carries its instance's campaign
             if i < 60:
                 for n in range(3):
                     contact_rows.append({"campaign_id": cid, "row_number": n + 2, "npwp": f"{cid:08d}{n:08d}",
@@ -198,8 +207,8 @@ def test_inbox_with_1000_open_tasks_shows_a_page_of_50_and_loads_no_workflow(cli
     assert response.status_code == 200
     assert counted["load"] == 0  # no workflow deserialized
     assert (counted["begin"], counted["commit"]) == (1, 1)  # one transaction
-    # the user (with roles), the tab counts with the steps and lanes, the page, the campaign choices, notifications
-    assert counted["before_cursor_execute"] <= 5
+    # the user (with roles), the tab counts with the steps, lanes and unread notifications, the page, the campaigns
+    assert counted["before_cursor_execute"] <= 4
     html = page_tree(response)
     rows = inbox_rows(html)
     assert len(rows) == 50
@@ -315,6 +324,23 @@ def test_claiming_from_a_filtered_page_returns_to_it(client, office: Office) -> 
     response = client.post(form.get("action"), data=fields)
     assert response.status_code == 302
     assert query_of(response.headers["Location"]) == {"q": "sosialisasi", "filter": "lane", "page": "2"}
+
+
+def test_the_inbox_counts_unread_notifications_for_users_with_and_without_work(client, make_ctx,
+                                                                              office: Office) -> None:
+    """The unread count rides on the tab counts' statement; a user with no work (no row to carry it) sees it too."""
+    with make_ctx().transaction() as session:
+        ids = {username: user_id for username, user_id in session.execute(select(User.username, User.id))}
+        session.execute(insert(Notification), [
+            {"user_id": ids[username], "created_at": office.now, "message": "m", "kind": "task_open",
+             "ref": f"{username}:{n}", "read_at": office.now if n == 0 else None}
+            for username, n in [("kasi", 0), ("kasi", 1), ("kasi", 2), ("unit", 0), ("unit", 1)]])
+    for username, work, notice in (("kasi", 1000, "2 pemberitahuan belum dibaca"),
+                                   ("unit", 0, "1 pemberitahuan belum dibaca"),
+                                   ("kepala", 0, "Tidak ada pemberitahuan baru")):
+        html = page_tree(login_as(client, username).get("/"))
+        assert text_of(one(html, f"//a[{has_class('notice-link')}]")) == notice, username
+        assert tab_counts(html)["Semua"] == work, username
 
 
 def test_bad_inbox_parameters_fall_back_to_the_defaults(client, office: Office) -> None:
@@ -526,16 +552,21 @@ def test_users_of_one_shape_see_their_own_and_a_role_change_counts_on_the_next_r
 
 
 @pytest.mark.parametrize(("endpoint", "name", "values"), [
-    ("tasks.task", "task_id", ["3f2c9a1e-0b7d-4c55-9e21-6a0f1d2e3b4c", "a b/c?d#e%f", "ümlaut&x=1", "x;y@z"]),
+    ("tasks.task", "task_id", ["3f2c9a1e-0b7d-4c55-9e21-6a0f1d2e3b4c", "a b/c?d#e%f", "ümlaut&x=1", "x;y@z",
+                               "o'neil&<b>"]),
     ("campaigns.show", "campaign_id", [1, 42, 2**31 - 1]),
 ])
 def test_row_url_builds_the_address_url_for_would(app, endpoint: str, name: str, values: list[Any]) -> None:
     """A list builds each row's link once per page (``row_url``); the link a reader follows is the same one
-    ``url_for`` gives, whatever characters a task id holds."""
+    ``url_for`` gives, whatever characters a task id holds — and written into an attribute, escaped as autoescape
+    would escape it."""
     from flask import url_for
+    from markupsafe import escape
 
     from webapp.listing import row_url
 
     with app.test_request_context("/"):
-        build = row_url(endpoint, name)
+        build, attribute = row_url(endpoint, name), row_url(endpoint, name, html=True)
         assert [build(value) for value in values] == [url_for(endpoint, **{name: value}) for value in values]
+        assert [attribute(value) for value in values] == [escape(url_for(endpoint, **{name: value}))
+                                                          for value in values]

@@ -119,8 +119,13 @@ def time_standard(text: str | None) -> str:
 @bp.app_template_filter("num")
 def number(value: int | float | None) -> str:
     """Thousands separators as readers expect them: 12.345 (id) or 12,345 (en)."""
+    return number_in(value, current_language())
+
+
+def number_in(value: int | float | None, lang: str) -> str:
+    """:func:`number` in ``lang`` (a list's rows read the language once)."""
     text = f"{int(value or 0):,}"
-    return text.replace(",", ".") if current_language() == "id" else text
+    return text.replace(",", ".") if lang == "id" else text
 
 
 @bp.app_template_filter("pct")
@@ -224,8 +229,14 @@ def _status_badge(code: str, lang: str) -> Markup:
 @bp.app_template_global("progress_bar")
 def progress_bar(done: int, total: int, label: str = "") -> Markup:
     """A progress bar of ``done`` of ``total`` for assistive technology (role, values, optional name) and the eye."""
+    return progress_bar_in(done, total, current_language(), label)
+
+
+def progress_bar_in(done: int, total: int, lang: str, label: str = "") -> Markup:
+    """:func:`progress_bar` in ``lang`` (a list's rows read the language once)."""
     share = 100.0 * done / total if total else 0
     named = f'aria-label="{escape(label)}" ' if label else ""
     return Markup(f'<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="{escape(total)}" '
-                  f'aria-valuenow="{escape(done)}" {named}title="{escape(number(done))} / {escape(number(total))}">'
+                  f'aria-valuenow="{escape(done)}" {named}title="{escape(number_in(done, lang))} / '
+                  f'{escape(number_in(total, lang))}">'
                   f'<span style="width: {share:.1f}%"></span></div>')

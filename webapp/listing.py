@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import request, url_for
+from markupsafe import escape
 
 from engine.pages import DEFAULT_PER_PAGE, MAX_PER_PAGE, MAX_QUERY, Paging
 from engine.pages.listing import MAX_PAGE
@@ -45,17 +46,24 @@ PATH_SAFE = "!$&'()*+,/:;=@"  # what werkzeug's string and int converters leave 
 UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")  # what quote() never changes: ids and task ids (UUIDs) as they are
 
 
-def row_url(endpoint: str, name: str) -> Callable[[Any], str]:
+def row_url(endpoint: str, name: str, html: bool = False) -> Callable[[Any], str]:
     """``url_for(endpoint, **{name: value})`` for each row of a list: the address is built once and each row's
-    value put in as werkzeug's string and int converters would put it (a page of 50 rows has 200 row links)."""
+    value put in as werkzeug's string and int converters would put it (a page of 50 rows has 200 row links).
+    ``html``: the address as markupsafe's ``escape`` writes it in an attribute, its fixed parts escaped once (a value
+    ``quote()`` leaves as it is holds no character HTML escapes)."""
     values: dict[str, Any] = {name: ROW_MARK}
     prefix, mark, suffix = url_for(endpoint, **values).partition(str(ROW_MARK))
     if not mark:
         raise ValueError(f"{endpoint} has no <{name}> in its path")
+    if html:
+        prefix, suffix = str(escape(prefix)), str(escape(suffix))
 
     def url(value: Any) -> str:
         text = str(value)
-        return f"{prefix}{text if UNQUOTED.fullmatch(text) else quote(text, safe=PATH_SAFE)}{suffix}"
+        if UNQUOTED.fullmatch(text):
+            return f"{prefix}{text}{suffix}"
+        quoted = quote(text, safe=PATH_SAFE)
+        return f"{prefix}{escape(quoted) if html else quoted}{suffix}"
     return url
 
 

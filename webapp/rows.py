@@ -12,14 +12,16 @@ from flask import current_app
 from jinja2.filters import do_truncate
 from markupsafe import Markup, escape
 
+from engine.i18n import N_, translate
 from engine.pages import CampaignRow
 from engine.tasks import TaskView
 
-from .filters import age, number, progress_bar, status_badge, wib
-from .i18n import p_, t
+from .filters import age, number_in, progress_bar_in, status_badge, wib
+from .i18n import current_language, p_, t
 from .listing import row_url
 
 LANG_ID = ' lang="id"'  # campaign titles and task names are written in Indonesian whatever the UI language
+DONE, CALLS = N_("{final} dari {contacts} kontak selesai"), N_("{n} panggilan")  # a campaign row's progress
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,14 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
     waiting time and actions. ``claim_form``/``unclaim_form``: the body of a row's claim and unclaim form (CSRF
     token and kept list state); ``me``: the viewer's username."""
     x = texts or InboxTexts.of_request()
-    task_url, claim_url, unclaim_url = (row_url(endpoint, "task_id")
+    task_url, claim_url, unclaim_url = (row_url(endpoint, "task_id", html=True)  # escaped as they are made
                                         for endpoint in ("tasks.task", "tasks.claim", "tasks.unclaim"))
-    campaign_url = row_url("campaigns.show", "campaign_id")
+    campaign_url = row_url("campaigns.show", "campaign_id", html=True)
     lanes: dict[str, Markup] = {}  # a page's rows share a lane or two: each translated and escaped once
     out: list[str] = []
     for task in tasks:
         taken_by_other = bool(task.claimed_by) and task.claimed_by != me
-        url, name = escape(task_url(task.id)), escape(task.name)
+        url, name = task_url(task.id), escape(task.name)
         out.append(f'\n    <tr class="{"overdue" if task.overdue else ""}{" taken" if taken_by_other else ""}">'
                    '\n      <td>\n        ')
         out.append(f'<span class="task-name" lang="id">{name}</span>' if taken_by_other
@@ -70,7 +72,7 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
         if task.campaign_id:
             title = titles.get(task.campaign_id)
             shown = title or t("Kampanye #{id}", id=task.campaign_id)
-            out.append(f'<a href="{escape(campaign_url(task.campaign_id))}"{LANG_ID if title else ""}>'
+            out.append(f'<a href="{campaign_url(task.campaign_id)}"{LANG_ID if title else ""}>'
                        f'{escape(shown)}</a>')
         else:
             out.append('<span class="muted">—</span>')
@@ -91,10 +93,10 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
                    f'title="{x.ready_since} {escape(wib(task.ready_at))}">{escape(age(task.ready_at))}</td>'
                    '\n      <td class="row-actions">')
         if not task.assignee and not task.claimed_by:
-            out.append(f'\n        <form method="post" action="{escape(claim_url(task.id))}" class="inline">'
+            out.append(f'\n        <form method="post" action="{claim_url(task.id)}" class="inline">'
                        f'\n          {claim_form}\n        </form>')
         elif not task.assignee and task.claimed_by == me:
-            out.append(f'\n        <form method="post" action="{escape(unclaim_url(task.id))}" class="inline">'
+            out.append(f'\n        <form method="post" action="{unclaim_url(task.id)}" class="inline">'
                        f'\n          {unclaim_form}\n        </form>')
         if not taken_by_other:
             out.append(f'\n        <a class="button small-button" href="{url}">{x.open_task}</a>')
@@ -103,23 +105,30 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
     return Markup("".join(out))
 
 
+def campaign_options(campaigns: Iterable[tuple[int, str]], chosen: int | None) -> Markup:
+    """The inbox's campaign filter's ``<option>`` of each campaign (up to 100 a page), ``chosen`` selected."""
+    return Markup("".join(f'\n      <option value="{cid}"{" selected" if cid == chosen else ""} lang="id">'
+                          f'{escape(title)}</option>\n      ' for cid, title in campaigns))
+
+
 def campaign_rows(campaigns: Iterable[CampaignRow]) -> Markup:
     """The ``<tr>`` of each campaign: its title (a link), number and topic, requester, status, call progress,
     creation date and creator."""
-    campaign_url = row_url("campaigns.show", "campaign_id")
+    campaign_url = row_url("campaigns.show", "campaign_id", html=True)  # escaped as it is made
     env = current_app.jinja_env  # the topic is shortened as the ``truncate`` filter does
+    lang = current_language()  # read once: each row writes four numbers and two texts in it
     out: list[str] = []
     for c in campaigns:
         topic = f' · <span lang="id">{escape(do_truncate(env, c.topic, 90))}</span>' if c.topic else ""
         final, contacts, attempts = c.progress["final"], c.progress["contacts"], c.progress["attempts"]
-        done = t("{final} dari {contacts} kontak selesai", final=number(final), contacts=number(contacts))
-        calls = t("{n} panggilan", n=number(attempts))
+        done = translate(DONE.msgid, lang, final=number_in(final, lang), contacts=number_in(contacts, lang))
+        calls = translate(CALLS.msgid, lang, n=number_in(attempts, lang))
         out.append(
-            f'\n    <tr>\n      <td><a class="strong" href="{escape(campaign_url(c.id))}" lang="id">'
+            f'\n    <tr>\n      <td><a class="strong" href="{campaign_url(c.id)}" lang="id">'
             f'{escape(c.title)}</a>'
             f'\n        <div class="muted small">#{c.id}{topic}</div></td>'
             f'\n      <td lang="id">{escape(c.requester)}</td>\n      <td>{status_badge(c.status)}</td>'
-            f'\n      <td>\n        {progress_bar(final, contacts)}'
+            f'\n      <td>\n        {progress_bar_in(final, contacts, lang)}'
             f'\n        <div class="small muted">'
             f'{escape(done)}\n          · {escape(calls)}</div>\n      </td>'
             f'\n      <td class="nowrap">{escape(wib(c.created_at, False))}'

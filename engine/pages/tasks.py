@@ -15,7 +15,7 @@ from ..access import TaskScope, Who
 from ..campaign.services import distribution_preview
 from ..context import Context
 from ..errors import InvalidInput
-from ..models import AuditEvent, Campaign, Instance, Notification, TaskIndex, User
+from ..models import AuditEvent, Campaign, Notification, TaskIndex, User
 from ..tasks import Submission, TaskDetail, TaskView, overdue, task_detail
 from ..users import UserView, users_with_role, view
 from .calls import CallListPage, call_list
@@ -149,20 +149,19 @@ def _values(user: User, now: datetime, filters: TaskFilters) -> dict[str, Any]:
 
 def _workable(query: Select[Unpack[Columns]], sight: access.CampaignSight,
               joined: bool = True) -> Select[Unpack[Columns]]:
-    """``query`` over the user's workable tasks, joined (unless not ``joined``: nothing of them is read) with their
-    instance and (when readable) campaign."""
+    """``query`` over the user's workable tasks, joined (unless not ``joined``: no title is read) with their campaign
+    when readable (the task index carries each task's campaign: no instance is looked up)."""
     query = query.select_from(TaskIndex).where(access.WORKABLE)
-    if not joined:  # every task has its instance (a foreign key), so the join would only cost
+    if not joined:
         return query
-    return (query.join(Instance, Instance.id == TaskIndex.instance_id)
-            .outerjoin(Campaign, and_(Campaign.id == Instance.campaign_id, access.campaign_clause(sight))))
+    return query.outerjoin(Campaign, and_(Campaign.id == TaskIndex.campaign_id, access.campaign_clause(sight)))
 
 
 def _narrowing(shape: _Narrowing) -> list[Any]:
     """WHERE clauses of the search and the filters (the scope tab apart)."""
     clauses = [search_clause(shape.terms, TaskIndex.name, Campaign.title)]
     if shape.campaign:
-        clauses.append(Instance.campaign_id == bindparam("campaign"))
+        clauses.append(TaskIndex.campaign_id == bindparam("campaign"))
     if shape.step:
         clauses.append(or_(TaskIndex.bpmn_id == bindparam("step"), TaskIndex.name == bindparam("step")))
     if shape.lane:
@@ -175,7 +174,7 @@ def _order(sort: TaskSort) -> tuple[Any, ...]:
     if sort is TaskSort.AGE:
         return TaskIndex.ready_at, *due, TaskIndex.task_id
     if sort is TaskSort.CAMPAIGN:
-        return (Campaign.title.is_(None), func.lower(Campaign.title), Instance.campaign_id, *due, TaskIndex.ready_at,
+        return (Campaign.title.is_(None), func.lower(Campaign.title), TaskIndex.campaign_id, *due, TaskIndex.ready_at,
                 TaskIndex.task_id)
     return *due, TaskIndex.ready_at, TaskIndex.task_id
 
@@ -183,16 +182,19 @@ def _order(sort: TaskSort) -> tuple[Any, ...]:
 # What a task list shows of each task: plain rows (no ORM object per row), read as TaskViews are.
 TASK_COLUMNS = (TaskIndex.task_id, TaskIndex.instance_id, TaskIndex.bpmn_id, TaskIndex.name, TaskIndex.lane,
                 TaskIndex.role, TaskIndex.assignee, TaskIndex.claimed_by, TaskIndex.form, TaskIndex.view,
-                TaskIndex.due_at, TaskIndex.ready_at, Instance.campaign_id, Campaign.title)
+                TaskIndex.due_at, TaskIndex.ready_at, TaskIndex.campaign_id, Campaign.title)
 SHAPES = 256  # statements kept per list; shapes are few (rules × filters present × scope × sort)
 
 
 @lru_cache(SHAPES)
-def _tally_query(sight: access.CampaignSight, shape: _Narrowing) -> ListQuery:
-    """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane."""
+def _tally_query(sight: access.CampaignSight, shape: _Narrowing, unread: bool) -> ListQuery:
+    """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane; ``unread``:
+    each group also carries the user's unread notifications (the inbox's, one statement less; computed once)."""
     narrowing = _narrowing(shape)
-    counts = (func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope)
-    joined = bool(shape.terms or shape.campaign)  # the search reads campaign titles, the filter instances
+    counts: list[Any] = [func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope]
+    if unread:
+        counts.append(UNREAD.scalar_subquery())
+    joined = bool(shape.terms)  # the search reads campaign titles
     return (_workable(select(TaskIndex.bpmn_id, TaskIndex.lane, func.min(TaskIndex.name), *counts), sight, joined)
             .group_by(TaskIndex.bpmn_id, TaskIndex.lane).order_by(func.min(TaskIndex.name)))
 
@@ -211,6 +213,7 @@ class _Tally:
     counts: dict[str, int]
     steps: tuple[tuple[str, str], ...]  # (bpmn id, name), by name
     lanes: tuple[str, ...]
+    unread: int | None  # the user's unread notifications, when asked for and the user has work (else not read)
 
 
 def _tally(conn: Connection, query: ListQuery, values: dict[str, Any]) -> _Tally:
@@ -219,21 +222,25 @@ def _tally(conn: Connection, query: ListQuery, values: dict[str, Any]) -> _Tally
     all the user's work."""
     counts: dict[str, int] = dict.fromkeys(TaskScope, 0)
     steps, lanes = dict[str, str](), set[str]()
+    unread = None
     rows: Any = conn.execute(query, values)
     for bpmn_id, lane, name, *per_scope in rows:
         steps.setdefault(bpmn_id, name)  # groups come by name: a step's first group holds its first name
         lanes.update([lane] if lane else [])
-        for scope, n in zip(TaskScope, per_scope, strict=True):
+        for scope, n in zip(TaskScope, per_scope, strict=False):  # an unread count, if any, comes after the scopes
             counts[scope] += int(n)
-    return _Tally(counts, tuple(steps.items()), tuple(sorted(lanes)))
+        if len(per_scope) > len(TaskScope):
+            unread = int(per_scope[-1])
+    return _Tally(counts, tuple(steps.items()), tuple(sorted(lanes)), unread)
 
 
-def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters,
-               clamp: bool) -> tuple[tuple[TaskView, ...], dict[int, str], _Tally, Paging]:
-    """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded)."""
+def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters, clamp: bool,
+               unread: bool = False) -> tuple[tuple[TaskView, ...], dict[int, str], _Tally, Paging]:
+    """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded); ``unread``: the
+    tally reads the user's unread notifications too."""
     conn = session.connection()  # Core: these rows are only read
     sight, shape, values = access.campaign_sight(user), _Narrowing.of(filters), _values(user, now, filters)
-    tally = _tally(conn, _tally_query(sight, shape), values)
+    tally = _tally(conn, _tally_query(sight, shape, unread), {**values, "user_id": user.id} if unread else values)
     scope = TaskScope(filters.scope)
     shown = paging(filters.page, filters.per_page, tally.counts[scope], clamp)
     rows = conn.execute(_page_query(sight, shape, scope, TaskSort(filters.sort)),
@@ -262,8 +269,7 @@ def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp:
 @lru_cache(SHAPES)
 def _choices_query(sight: access.CampaignSight) -> Select[int, str]:
     """The campaigns with work for the user, by title (one more than are offered: "there are more")."""
-    with_work = (select(Instance.campaign_id).select_from(TaskIndex)
-                 .join(Instance, Instance.id == TaskIndex.instance_id).where(access.WORKABLE))
+    with_work = select(TaskIndex.campaign_id).where(access.WORKABLE)  # ix_task_index_role_lists alone
     return (select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
             .where(Campaign.id.in_(with_work), access.campaign_clause(sight))
             .order_by(func.lower(Campaign.title), Campaign.id).limit(MAX_CAMPAIGN_CHOICES + 1))
@@ -271,8 +277,8 @@ def _choices_query(sight: access.CampaignSight) -> Select[int, str]:
 
 def _campaign_choices(session: Session, user: User, now: datetime) -> tuple[tuple[int, str], ...]:
     """The campaigns the inbox's campaign filter offers."""
-    rows = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now))
-    return tuple((cid, title) for cid, title in rows)
+    rows = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now)).all()
+    return tuple((cid, title) for cid, title in rows)  # fetched at once: iterating the result fetched row by row
 
 
 def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
@@ -281,9 +287,10 @@ def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
     filters = filters or TaskFilters()
     filters.check()
     with access.acting(ctx, who) as (session, user):
-        tasks, titles, tally, shown = _task_page(session, user, ctx.now(), filters, clamp=True)
+        tasks, titles, tally, shown = _task_page(session, user, ctx.now(), filters, clamp=True, unread=True)
         campaigns = _campaign_choices(session, user, ctx.now())
-        unread = session.connection().scalar(UNREAD, {"user_id": user.id}) or 0
+        unread = (tally.unread if tally.unread is not None  # no work: the tally had no row to carry it
+                  else session.connection().scalar(UNREAD, {"user_id": user.id}) or 0)
     return Inbox(filters.scope, tasks, tally.counts, titles, unread, filters, shown, campaigns[:MAX_CAMPAIGN_CHOICES],
                  len(campaigns) > MAX_CAMPAIGN_CHOICES, tally.steps, tally.lanes)
 

@@ -457,7 +457,8 @@ def _index_change(loaded: LoadedInstance, ready: list[Any]) -> IndexChange:
     for task in ready:
         fields, old = _index_fields(task), previous.get(str(task.id))
         if old is None:
-            opened.append({"task_id": str(task.id), "instance_id": instance_id, "claimed_by": None,
+            opened.append({"task_id": str(task.id), "instance_id": instance_id,
+                           "campaign_id": loaded.row.campaign_id, "claimed_by": None,
                            "due_at": _new_due_at(loaded, task, _properties(task.task_spec)),
                            "ready_at": loaded.ctx.now(), **fields})
             continue
