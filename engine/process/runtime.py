@@ -256,8 +256,8 @@ _VERSIONS, _CAMPAIGNS = cast(Table, ProcessVersion.__table__), cast(Table, Campa
 # working-day calendar's stamp (a due date is worked out when the next task opens): plain columns, built once.
 _OTHERS = _INDEX.alias("others")
 _INDEX_COUNT = select(func.count()).where(_OTHERS.c.instance_id == _INSTANCES.c.id).scalar_subquery()
-_LOAD_TASK = select(
-    _INDEX, _INSTANCES.c.campaign_id, _INSTANCES.c.version_id, _INSTANCES.c.status.label("instance_status"),
+_LOAD_TASK = select(  # the index row's campaign_id is its instance's
+    _INDEX, _INSTANCES.c.version_id, _INSTANCES.c.status.label("instance_status"),
     _INSTANCES.c.lock_version, _INSTANCES.c.next_timer_at, _INSTANCES.c.state_json, _VERSIONS.c.sha256,
     _CAMPAIGNS.c.title.label("campaign_title"), _CAMPAIGNS.c.status.label("campaign_status"),
     _INDEX_COUNT.label("index_rows"), CALENDAR_STAMP.label("calendar_stamp"),
