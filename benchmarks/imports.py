@@ -41,7 +41,7 @@ REPEAT = int(os.environ.get("KLIP_BENCH_IMPORT_REPEAT", "5"))
 MEMORY_ROWS = tuple(int(n) for n in os.environ.get("KLIP_BENCH_IMPORT_MEMORY_ROWS", "10000,50000,100000").split(",")
                     if n)
 GOAL = 2.0
-MOBILE = re.compile(r"^(?:\+62|0)?(8\d{7,11})$")  # the import's own fast path (engine.campaign.identifiers)
+MOBILE = re.compile(r"^(?:\+62|0)?(8[0-9]{7,11})$")  # the import's own fast path (engine.campaign.identifiers)
 PUNCT = re.compile(r"[\s\-.()]")
 
 

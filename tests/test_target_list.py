@@ -70,6 +70,15 @@ def test_good_csv_rows_are_normalised_and_extra_columns_kept() -> None:
     }
 
 
+def test_numbers_typed_with_full_width_or_arabic_indic_digits_are_stored_in_plain_digits() -> None:
+    numbers = ["08\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19\uff10",  # 08 then full-width
+               "\u0660\u0668\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669\u0660",  # Arabic-Indic
+               "0812\uff13\uff14\uff15\uff16-7890"]
+    parsed = parse_target_list("daftar.csv", csv_bytes([HEADER] + [[npwp15(i + 10), "Wajib Pajak", number, "", ""]
+                                                                   for i, number in enumerate(numbers)]))
+    assert [row["phones"] for row in parsed.rows] == [["+6281234567890"], ["+6281234567890"], ["+6281234567890"]]
+
+
 def test_row_errors_and_warnings_name_row_and_field() -> None:
     content = csv_bytes([
         ["npwp", "nama", "telepon"],

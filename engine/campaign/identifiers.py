@@ -11,7 +11,7 @@ import phonenumbers
 MASK = "•"
 _NPWP_SEPARATORS = re.compile(r"[\s.\-]")
 _PHONE_PUNCT = re.compile(r"[\s\-.()]")
-_MOBILE = re.compile(r"^(?:\+62|0)?(8\d{7,11})$")
+_MOBILE = re.compile(r"^(?:\+62|0)?(8[0-9]{7,11})$")  # ASCII digits: other digits go through phonenumbers
 MASKED_INPUT_MAX = 20  # characters of a masked unreadable NPWP cell: its full length tells the reader nothing
 
 
