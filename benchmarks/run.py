@@ -311,9 +311,13 @@ def main() -> None:
         measure(10, warmup)  # the first run pays for imports and cold caches; not reported
         steps = (_completion, _size_step, _load, _lists, _imports, _documents, _exports_and_hostile)
         only = [name for name in os.environ.get("KLIP_BENCH_ONLY", "").split(",") if name]
+        took = []  # each step's seconds: the whole run must stay under 10 minutes
         for step in [s for s in steps if not only or s.__name__.strip("_") in only]:
             print(f"benchmarks: {step.__name__.strip('_')} …", flush=True)
+            step_started = time.perf_counter()
             step(report, directory)
+            took.append(f"{step.__name__.strip('_')} {time.perf_counter() - step_started:.0f} s")
+        machine_lines.append("steps: " + ", ".join(took))
     out = Path(os.environ.get("KLIP_BENCH_OUT") or harness.ROOT / "docs")
     report_module.write(report, out, machine_lines, time.perf_counter() - started)
     print((out / "benchmarks.md").read_text(encoding="utf-8"))
