@@ -14,7 +14,7 @@ from engine.demo import sample_target_list
 from .harness import Browser, Summary, new_database, prepared, request, servers
 
 INSTANCES = 1000
-ROUNDS = 60
+ROUNDS = 300  # a p95 of 60 requests was their 3rd slowest: one burst of other work on the machine decided it
 WARMUP = 5
 PAGES = {"inbox": "/", "campaigns": "/kampanye", "static": "/bench/static"}
 
