@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from . import lockout
 from .audit import audit
-from .context import Context, connection
+from .context import Context, carried, carried_values, connection
 from .errors import (
     InvalidInput,
     KlipError,
@@ -330,14 +330,13 @@ def remember_member(session: Session, campaign_id: int, username: str, now: date
 
 # The same as a data-modifying WITH another statement carries (PostgreSQL: the state's UPDATE that also tells the new
 # member of their task, ``runtime.save_instance``): one round trip fewer. Its values are bound as ``member_<column>``.
-MEMBER_WITH = postgresql_insert(_MEMBERS).values(
-    campaign_id=bindparam("member_campaign_id"), username=bindparam("member_username"),
-    since=bindparam("member_since", type_=_MEMBERS.c.since.type)).on_conflict_do_nothing().cte("member")
+MEMBER_WITH = (postgresql_insert(_MEMBERS).values(carried_values(_MEMBERS, "member"))
+               .on_conflict_do_nothing().cte("member"))
 
 
 def member_params(campaign_id: int, username: str, now: datetime) -> dict[str, Any]:
     """A membership's values as MEMBER_WITH binds them."""
-    return {"member_campaign_id": campaign_id, "member_username": username, "member_since": now}
+    return carried("member", {"campaign_id": campaign_id, "username": username, "since": now})
 
 
 def readable_contact(session: Session, user: User, contact_id: int) -> Contact:

@@ -10,10 +10,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-from .context import connection
+from .context import carried, carried_values, connection
 from .models import AuditEvent, AuditEventContact, TaskIndex
 
 # The actions that read (or, recording a call, show) taxpayers' personal data: the access log lists them.
@@ -50,13 +50,12 @@ def write_event(session: Session, row: dict[str, Any]) -> int:
 
 # The same row as a data-modifying WITH another statement carries (PostgreSQL; ``runtime.save_instance`` writes a
 # completion's row in the state's UPDATE): one round trip fewer. Its values are bound as ``event_<column>``.
-EVENT_WITH = insert(_EVENTS).values({column.name: bindparam(f"event_{column.name}", type_=column.type)
-                                     for column in _EVENTS.c if column.name != "id"}).cte("audit_event")
+EVENT_WITH = insert(_EVENTS).values(carried_values(_EVENTS, "event", but=("id",))).cte("audit_event")
 
 
 def event_params(row: dict[str, Any]) -> dict[str, Any]:
     """An ``event_row``'s values as EVENT_WITH binds them."""
-    return {f"event_{key}": value for key, value in row.items()}
+    return carried("event", row)
 
 
 def record_access(session: Session, at: datetime, username: str, action: str, campaign_id: int | None,

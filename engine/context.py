@@ -6,8 +6,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import BindParameter, Table, bindparam, create_engine, event, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session
@@ -81,6 +82,17 @@ def connection(session: Session) -> Connection:
     here skips the ORM's execution machinery, which cost more than SQLite running it (for hot paths)."""
     session.flush()
     return session.connection()
+
+
+def carried_values(table: Table, prefix: str, *, but: tuple[str, ...] = ()) -> dict[str, BindParameter[Any]]:
+    """The values of a row of ``table`` (all its columns but ``but``) bound as ``<prefix>_<column>``: for an INSERT or
+    UPDATE another statement carries as a data-modifying WITH (PostgreSQL), beside that statement's own parameters."""
+    return {c.name: bindparam(f"{prefix}_{c.name}", type_=c.type) for c in table.c if c.name not in but}
+
+
+def carried(prefix: str, row: dict[str, Any]) -> dict[str, Any]:
+    """``row``'s values as ``carried_values(…, prefix)`` binds them."""
+    return {f"{prefix}_{key}": value for key, value in row.items()}
 
 
 IDLE_GRACE = 5.0  # seconds a transaction may sit idle past its limit before PostgreSQL ends the session

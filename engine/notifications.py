@@ -17,7 +17,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from .context import Context, connection
+from .context import Context, carried, carried_values, connection
 from .i18n import N_, translate
 from .models import Campaign, Contact, Instance, Notification, Outbox, TaskIndex, User, UserRole
 from .settings import Settings
@@ -82,10 +82,7 @@ def notify(session: Session, settings: Settings, now: datetime, users: Iterable[
         told = list(recipients)
     else:
         told = _insert_once(conn, rows)
-    mails = [_mail(settings, now, recipients[uid], text_of(kind, params, recipients[uid].language), url, instance_id)
-             for uid in told if recipients[uid].email]
-    if mails:
-        conn.execute(_MAIL, mails)
+    mail_told(session, settings, now, [recipients[uid] for uid in told], kind, params, url, instance_id)
     return len(told)
 
 
@@ -98,24 +95,23 @@ def _row(now: datetime, user_id: int, kind: str, params: dict[str, Any], ref: st
 
 # One user's notice as a data-modifying WITH the state's UPDATE carries (PostgreSQL; ``runtime.save_instance``), its
 # values bound as ``notice_<column>``: told once as above, the UPDATE returning the user's id when it told them.
-NOTICE_WITH = postgresql_insert(_NOTIFICATIONS).values(
-    {column.name: bindparam(f"notice_{column.name}", type_=column.type) for column in _NOTIFICATIONS.c
-     if column.name != "id"}).on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id).cte("notice")
+NOTICE_WITH = (postgresql_insert(_NOTIFICATIONS).values(carried_values(_NOTIFICATIONS, "notice", but=("id",)))
+               .on_conflict_do_nothing().returning(_NOTIFICATIONS.c.user_id).cte("notice"))
 
 
 def notice_params(now: datetime, user: Recipient, kind: str, params: dict[str, Any], *, ref: str, url: str | None,
                   instance_id: int | None) -> dict[str, Any]:
     """An (active) user's notice as NOTICE_WITH binds it."""
-    row = _row(now, user.id, kind, params, ref, url, instance_id)
-    return {f"notice_{key}": value for key, value in row.items()}
+    return carried("notice", _row(now, user.id, kind, params, ref, url, instance_id))
 
 
-def mail_told(session: Session, settings: Settings, now: datetime, user: Recipient, kind: str,
+def mail_told(session: Session, settings: Settings, now: datetime, told: Iterable[Recipient], kind: str,
               params: dict[str, Any], url: str | None, instance_id: int | None) -> None:
-    """After NOTICE_WITH told ``user``: their e-mail, as ``notify`` sends it (when they have an address)."""
-    if user.email:
-        connection(session).execute(_MAIL, [_mail(settings, now, user, text_of(kind, params, user.language), url,
-                                                  instance_id)])
+    """Mail the users just told (by ``notify``, or by NOTICE_WITH) who have an address, each in their language."""
+    mails = [_mail(settings, now, user, text_of(kind, params, user.language), url, instance_id)
+             for user in told if user.email]
+    if mails:
+        connection(session).execute(_MAIL, mails)
 
 
 def _insert_once(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:

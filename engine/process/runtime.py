@@ -27,7 +27,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..access import MEMBER_WITH, member_params, remember_member
 from ..audit import EVENT_WITH, audit, event_params, write_event
-from ..context import Context, connection, system_clock
+from ..context import Context, carried, carried_values, connection, system_clock
 from ..errors import NotFound, ProcessFailed, TaskNotReady
 from ..i18n import N_
 from ..models import Campaign, CampaignStatus, Instance, Outbox, ProcessVersion, TaskIndex
@@ -422,7 +422,7 @@ _INDEX_INSERT = insert(_INDEX)
 _INDEX_REPLACE = update(_INDEX).where(_INDEX.c.task_id == bindparam("gone"))
 # The same as a data-modifying WITH the state's UPDATE carries (PostgreSQL), its values bound as ``index_<column>``.
 _INDEX_REPLACE_WITH = update(_INDEX).where(_INDEX.c.task_id == bindparam("index_gone")).values(
-    {column.name: bindparam(f"index_{column.name}", type_=column.type) for column in _INDEX.c}).cte("index_row")
+    carried_values(_INDEX, "index")).cte("index_row")
 
 
 @dataclass
@@ -551,7 +551,7 @@ def _riders(loaded: LoadedInstance, event: dict[str, Any] | None, index: IndexCh
     membership (taken from ``notices`` and returned) — one statement instead of up to five."""
     riders = [(EVENT_WITH, event_params(event))] if event is not None else []
     if len(index.replaced) == 1:
-        riders.append((_INDEX_REPLACE_WITH, {f"index_{key}": value for key, value in index.replaced.pop().items()}))
+        riders.append((_INDEX_REPLACE_WITH, carried("index", index.replaced.pop())))
     active = [user for user in notices[0].recipients if user.active] if notices else []
     if len(active) != 1:
         return riders, None
@@ -582,9 +582,9 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None, event: di
     index, campaign = _index_change(loaded, ready), _campaign(loaded)
     notices = _notices(loaded, index.opened, campaign, returned)
     riders: list[tuple[CTE, dict[str, Any]]] = []
-    carried = None
+    told = None
     if loaded.session.get_bind().dialect.name == "postgresql":
-        riders, carried = _riders(loaded, event, index, notices)
+        riders, told = _riders(loaded, event, index, notices)
     elif event is not None:
         write_event(loaded.session, event)
     answers = _write_state(loaded.session, row, state, tuple(riders))
@@ -593,9 +593,9 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None, event: di
         status = _campaign_status(loaded, ready, campaign.status)
         if status != campaign.status:  # set only when it changes: an unchanged row gives the flush nothing to do
             _set_campaign_status(loaded.session, campaign, status)
-    if carried is not None and answers.get("notice") is not None:  # told now, not before: mailed as notify() does
-        mail_told(loaded.session, loaded.ctx.settings, now, carried.recipients[0], carried.kind, carried.params,
-                  f"/tugas/{carried.task_id}", loaded.row.id)
+    if told is not None and answers.get("notice") is not None:  # told now, not before: mailed as notify() does
+        mail_told(loaded.session, loaded.ctx.settings, now, told.recipients, told.kind, told.params,
+                  f"/tugas/{told.task_id}", loaded.row.id)
     _announce(loaded, notices)
     loaded.session.flush()
 
@@ -647,11 +647,10 @@ def _write_state(session: Session, row: Instance | InstanceRow, values: dict[str
     held = row if isinstance(row, Instance) else session.identity_map.get(session.identity_key(Instance, row.id))
     version = held.lock_version if isinstance(held, Instance) else row.lock_version  # as flushed, if the ORM holds it
     values = {**values, "lock_version": version + 1}
-    statement, params = _write_state_with(tuple(cte for cte, _ in riders)), {"row_id": row.id, "row_version": version,
-                                                                               **values}
+    params = {"row_id": row.id, "row_version": version, **values}
     for _, rider_params in riders:
         params.update(rider_params)
-    result = conn.execute(statement, params)
+    result = conn.execute(_write_state_with(tuple(cte for cte, _ in riders)), params)
     if cast(CursorResult[Any], result).rowcount != 1:
         raise StaleDataError(f"instance {row.id} was changed by another transaction")
     answers: dict[str, Any] = result.one()._asdict() if result.returns_rows else {}
