@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import hmac
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import BindParameter, Table, and_, bindparam, false, or_, select, true
@@ -38,7 +38,7 @@ from .errors import (
 from .i18n import N_, Text, either
 from .models import AuditEvent, Campaign, CampaignMember, Contact, Instance, QaResult, Report, TaskIndex, User
 from .settings import Settings
-from .users import find_user, role_label, token_owner
+from .users import Person, Reader, find_reader, find_user, role_label, token_owner
 
 # KLIP staff: the process documentation, the office's menus.
 STAFF_ROLES = frozenset({"kasi", "pelaksana", "agen", "kepala_kantor", "pkl", "kepala_seksi_pkl", "admin", "analis"})
@@ -117,13 +117,29 @@ def acting_user(session: Session, who: Who, now: datetime, settings: Settings | 
     if isinstance(who, BearerToken):
         return _acted(_token_user(session, who, now, settings or Settings()))
     username = who.username if isinstance(who, WebSession) else who
-    user = find_user(session, username)
+    return _acted(_checked(who, username, find_user(session, username)))
+
+
+def reading_user(session: Session, who: Who, now: datetime, settings: Settings | None = None) -> Person:
+    """``acting_user`` for a service that only reads: the same checks, the user as a ``Reader`` (plain values, no ORM
+    object). A token is checked as ``acting_user`` checks it (that records its use and refusals)."""
+    if isinstance(who, BearerToken):
+        return acting_user(session, who, now, settings)
+    username = who.username if isinstance(who, WebSession) else who
+    return _acted(_checked(who, username, find_reader(session, username)))
+
+
+_Found = TypeVar("_Found", User, Reader)
+
+
+def _checked(who: Who, username: str, user: _Found | None) -> _Found:
+    """``user``, if found and active and, for a web session, the session's stamp is still theirs."""
     if user is None or not user.active:
         raise NotAuthenticated(N_("Pengguna '{who}' tidak dikenal atau tidak aktif; silakan masuk lagi.",
                                   who=username))
     if isinstance(who, WebSession) and not hmac.compare_digest(who.stamp.encode(), user.session_stamp.encode()):
         raise NotAuthenticated(SESSION_ENDED)
-    return _acted(user)
+    return user
 
 
 def _token_user(session: Session, who: BearerToken, now: datetime, settings: Settings) -> User:
@@ -152,7 +168,10 @@ def _token_user(session: Session, who: BearerToken, now: datetime, settings: Set
                           until, max(1, math.ceil((until - now).total_seconds())))
 
 
-def _acted(user: User) -> User:
+_Acted = TypeVar("_Acted", bound=Person)
+
+
+def _acted(user: _Acted) -> _Acted:
     ACTOR.set(user.username)
     return user
 
@@ -161,10 +180,24 @@ def _acted(user: User) -> User:
 def acting(ctx: Context, who: Who) -> Iterator[tuple[Session, User]]:
     """One transaction on behalf of ``who``: its session and the active user, checked inside it. A refused API token
     is refused after the transaction commits what was recorded about it (the audit row, the failure counted)."""
+    with _on_behalf(ctx, who, acting_user) as acted:
+        yield acted
+
+
+@contextmanager
+def reading(ctx: Context, who: Who) -> Iterator[tuple[Session, Person]]:
+    """``acting`` for a service that only reads (the lists): the user as ``reading_user`` finds them."""
+    with _on_behalf(ctx, who, reading_user) as acted:
+        yield acted
+
+
+@contextmanager
+def _on_behalf(ctx: Context, who: Who, find: Callable[[Session, Who, datetime, Settings], _Acted],
+               ) -> Iterator[tuple[Session, _Acted]]:
     refused: KlipError | None = None
     with ctx.transaction() as session:
         try:
-            user = acting_user(session, who, ctx.now(), ctx.settings)
+            user = find(session, who, ctx.now(), ctx.settings)
         except (NotAuthenticated, TooManyAttempts) as exc:
             if not isinstance(who, BearerToken):
                 raise
@@ -206,7 +239,7 @@ UNIT_ID: BindParameter[int | None] = bindparam("acl_unit_id")
 NOW: BindParameter[datetime] = bindparam("acl_now")
 
 
-def bound(user: User, now: datetime) -> dict[str, Any]:
+def bound(user: Person, now: datetime) -> dict[str, Any]:
     """The values the shaped clauses below (``campaign_clause``, ``WORKABLE``, ``scope_clause``) are run with."""
     return {"acl_username": user.username, "acl_roles": sorted(user.role_names), "acl_unit_id": user.unit_id,
             "acl_now": now}
@@ -221,7 +254,7 @@ class CampaignSight:
     unit: bool  # a requesting unit's user (with a unit): every campaign of the unit
 
 
-def campaign_sight(user: User) -> CampaignSight:
+def campaign_sight(user: Person) -> CampaignSight:
     """The rules that open campaigns to ``user`` (see the role sets above)."""
     if user.role_names & OFFICE_ROLES:
         return CampaignSight(True, False, False)

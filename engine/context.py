@@ -28,8 +28,10 @@ def make_engine(url: str) -> Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     # pre_ping: a connection the database dropped (a restart) is replaced before use, so the app recovers by
     # itself; connect_timeout: while PostgreSQL is unreachable a request fails within seconds (503), not minutes.
+    # A SQLite file has no server to drop a connection: no ping (it was a statement more in every request).
+    server = not url.startswith("sqlite")
     connect_args = {"connect_timeout": 5} if url.startswith("postgresql") else {}
-    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_engine(url, pool_pre_ping=server, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -191,13 +192,18 @@ class TaskIndex(Base):
     # read: those aggregates over all of a user's tasks read this index alone, not the rows (nor their instances:
     # each row carries its instance's campaign).
     # The inbox's page in its default order (due date, none last) walks ix_task_index_role_due and stops at the page.
+    # Its campaign filter offers the first campaigns with work by title: ix_task_index_role_campaigns holds them in that
+    # order, so the choices read as many entries as they offer, however many tasks the lane has.
     __table_args__ = (Index("ix_task_index_role_lists", "role", "bpmn_id", "lane", "name", "assignee", "claimed_by",
                             "due_at", "campaign_id"),
-                      Index("ix_task_index_role_due", "role", "due_at", "ready_at", "task_id"))
+                      Index("ix_task_index_role_due", "role", "due_at", "ready_at", "task_id"),
+                      Index("ix_task_index_role_campaigns", "role", text("lower(campaign_title)"), "campaign_id",
+                            "assignee", "campaign_title"))
 
     task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
     campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))  # its instance's (which never changes)
+    campaign_title: Mapped[str | None] = mapped_column(String(255))  # that campaign's (a title never changes either)
     bpmn_id: Mapped[str] = mapped_column(String(128))
     name: Mapped[str] = mapped_column(String(255))
     lane: Mapped[str | None] = mapped_column(String(128))

@@ -9,10 +9,12 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from types import MappingProxyType
+from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import Select, bindparam, func, select
@@ -148,6 +150,46 @@ _USER_WITH_ROLES = select(User).where(User.username == bindparam("username")).op
 def find_user(session: Session, username: str) -> User | None:
     """The user with their roles, in one statement (every web request begins with it)."""
     return session.scalars(_USER_WITH_ROLES, {"username": username}).unique().one_or_none()
+
+
+class Person(Protocol):
+    """What the access rules read of a user: a ``User``, or a ``Reader`` for a page that only reads."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def username(self) -> str: ...
+    @property
+    def unit_id(self) -> int | None: ...
+    @property
+    def role_names(self) -> AbstractSet[str]: ...
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A user as the pages that only read need them (the lists): plain values of one row per role, no ORM object;
+    making a ``User`` with its roles cost those pages more than any of their own statements (see README, *Measured*).
+    ``active`` and ``session_stamp`` are checked as a ``User``'s are (``engine.access``)."""
+
+    id: int
+    username: str
+    unit_id: int | None
+    role_names: frozenset[str]
+    active: bool
+    session_stamp: str
+
+
+_READER = (select(User.id, User.unit_id, User.active, User.session_stamp, UserRole.role)
+           .outerjoin(UserRole, UserRole.user_id == User.id).where(User.username == bindparam("username")))
+
+
+def find_reader(session: Session, username: str) -> Reader | None:
+    """The user as a ``Reader`` (None when unknown), in one statement."""
+    rows = session.connection().execute(_READER, {"username": username}).all()
+    if not rows:
+        return None
+    user_id, unit_id, active, stamp, _ = rows[0]
+    return Reader(user_id, username, unit_id, frozenset(row[-1] for row in rows if row[-1] is not None), active, stamp)
 
 
 def add_user(

@@ -24,6 +24,7 @@ from engine.campaign import contacts, status
 from engine.errors import NotAuthenticated
 from engine.models import (
     Campaign,
+    CampaignMember,
     CampaignStatus,
     Contact,
     Instance,
@@ -39,6 +40,8 @@ from sop_helpers import do, finish_calls, new_campaign, setup_sop, to_distributi
 from web_helpers import bearer, has_class, login_as, one, page_tree, rows_of, text_of
 
 N_KASI = 1000  # open tasks in the Kasi's lane
+# The campaigns agen1 is a member of and has work in: four of their Pelaksana tasks' (i odd), then their calls'
+AGEN1_MEMBER_OF = [N_KASI + 2, N_KASI + 4, N_KASI + 30, N_KASI + 34] + list(range(N_KASI + 41, N_KASI + 51))
 KASI_STEPS = (("tugaskan_pelaksana", "Menugaskan Pelaksana menyusun konsep rencana kerja"),
               ("teliti_rencana_kerja", "Meneliti dan menyetujui rencana kerja"),
               ("distribusi_pekerjaan", "Mendistribusikan pekerjaan dan menugaskan agen"))
@@ -56,6 +59,11 @@ class Office:
 
     def title(self, task: dict[str, Any]) -> str:
         return str(self.campaigns[task["instance_id"]]["title"])
+
+    def choices(self, campaign_ids: list[int]) -> list[tuple[int, str]]:
+        """(id, title) of these campaigns as the inbox's campaign filter offers them: by title, whatever its case."""
+        return sorted(((cid, str(self.campaigns[cid]["title"])) for cid in campaign_ids),
+                      key=lambda c: (c[1].lower(), c[0]))
 
     def counts(self, tasks: list[dict[str, Any]]) -> dict[str, int]:
         """The tab counts the inbox must show for ``tasks`` (the Kasi's, after search and filters)."""
@@ -104,15 +112,16 @@ def _insert_office(ctx: Any, now: datetime) -> Office:
                         "name": "Menghubungi Wajib Pajak dan mencatat respon", "lane": AGEN_LANE, "role": "agen",
                         "assignee": "agen1", "claimed_by": None, "form": None, "view": "call_list",
                         "due_at": None, "ready_at": now}
-            task_rows.append({**task, "campaign_id": cid})  # the index carries its instance's campaign
+            task_rows.append({**task, "campaign_id": cid, "campaign_title": campaign["title"]})  # as the engine writes
             if i < 60:
                 for n in range(3):
                     contact_rows.append({"campaign_id": cid, "row_number": n + 2, "npwp": f"{cid:08d}{n:08d}",
                                          "npwp_raw": "", "name": f"Wajib Pajak {n}", "phones": ["+6281234567890"],
                                          "kpp": "", "extra": {}, "warnings": [], "agent": "agen1",
                                          "attempts": n + i % 3, "final_outcome": "tersampaikan" if n == 0 else None})
+        members = [{"campaign_id": cid, "username": "agen1", "since": now} for cid in AGEN1_MEMBER_OF + [1]]
         for model, rows in ((Campaign, campaign_rows), (Instance, instance_rows), (TaskIndex, task_rows),
-                            (Contact, contact_rows)):
+                            (Contact, contact_rows), (CampaignMember, members)):
             session.execute(insert(model), rows)
     return office
 
@@ -532,8 +541,12 @@ def test_users_of_one_shape_see_their_own_and_a_role_change_counts_on_the_next_r
         assert pages.campaign_list(make_ctx(), "unit2").total == 0
         assert pages.campaign_list(make_ctx(), "unit", pages.CampaignFilters(q="gambir")).total == 75
         assert pages.campaign_list(make_ctx(), "unit2", pages.CampaignFilters(q="gambir")).total == 0
-        assert pages.inbox(make_ctx(), "agen1").counts[TaskScope.ALL] == 30  # two members: each their own tasks
-        assert pages.inbox(make_ctx(), "pelaksana").counts[TaskScope.ALL] == 20
+        agen1, pelaksana = pages.inbox(make_ctx(), "agen1"), pages.inbox(make_ctx(), "pelaksana")
+        assert agen1.counts[TaskScope.ALL] == 30  # two members: each their own tasks
+        assert pelaksana.counts[TaskScope.ALL] == 20
+        # and each their own campaigns to filter by, by title: agen1 (an agent) those with work they are a member of
+        assert list(agen1.campaigns) == office.choices(AGEN1_MEMBER_OF)
+        assert pelaksana.campaigns == ()  # a member of none of them
         mine = pages.inbox(make_ctx(), "kasi", pages.TaskFilters(scope=TaskScope.MINE))
         assert mine.counts[TaskScope.MINE] == mine.paging.total == 200  # assigned to or claimed by the Kasi
     with make_ctx().transaction() as session:

@@ -1,6 +1,6 @@
-"""The task index carries each READY task's campaign (its instance's), so the inbox's campaign filter, choices and
-page read the index alone: the column must be right whenever a row is written, and on a database that had tasks
-before the column existed."""
+"""The task index carries each READY task's campaign (its instance's) and that campaign's title, so the inbox's
+campaign filter, choices and page read the index alone: the columns must be right whenever a row is written, and on
+a database that had tasks before the columns existed."""
 from __future__ import annotations
 
 from alembic import command
@@ -9,7 +9,7 @@ from sqlalchemy import select
 from engine import tasks
 from engine.context import Context, make_engine
 from engine.migrate import alembic_config, upgrade
-from engine.models import Instance, TaskIndex
+from engine.models import Campaign, Instance, TaskIndex
 from engine.pages import TaskFilters, inbox
 from engine.reassignment import reassign_task
 from engine.settings import Settings
@@ -20,17 +20,19 @@ from sop_helpers import do, new_campaign, setup_sop, to_distribution
 BEFORE_THE_COLUMN = "f4c2a7d9b1e3"
 
 
-def index_campaigns(ctx: Context) -> dict[str, tuple[int | None, int | None]]:
-    """Each index row's task id → (its campaign_id, its instance's campaign_id)."""
+def index_campaigns(ctx: Context) -> dict[str, tuple[tuple[int | None, str | None], tuple[int | None, str | None]]]:
+    """Each index row's task id → ((its campaign_id, campaign_title), (its instance's campaign's id, title))."""
     with ctx.transaction() as session:
-        rows = session.execute(select(TaskIndex.task_id, TaskIndex.campaign_id, Instance.campaign_id)
-                               .join(Instance, Instance.id == TaskIndex.instance_id))
-        return {task_id: (own, instance) for task_id, own, instance in rows}
+        rows = session.execute(select(TaskIndex.task_id, TaskIndex.campaign_id, TaskIndex.campaign_title,
+                                      Campaign.id, Campaign.title)
+                               .join(Instance, Instance.id == TaskIndex.instance_id)
+                               .outerjoin(Campaign, Campaign.id == Instance.campaign_id))
+        return {task_id: ((own, own_title), (cid, title)) for task_id, own, own_title, cid, title in rows}
 
 
 def assert_index_right(ctx: Context) -> None:
     rows = index_campaigns(ctx)
-    assert rows and all(own == instance and own is not None for own, instance in rows.values()), rows
+    assert rows and all(own == instance and own[0] is not None and own[1] for own, instance in rows.values()), rows
 
 
 def test_each_index_row_carries_its_campaign_after_start_completion_claim_take_over_and_reassignment(
@@ -75,5 +77,5 @@ def test_an_existing_database_gets_the_campaign_of_each_ready_task(databases, cl
     upgrade(url)
     engine = make_engine(url)
     assert {task_id: own for task_id, (own, _) in index_campaigns(make_ctx()).items()} == expected
-    assert sorted(expected.values()) == [1, 2, 3]
+    assert sorted(cid for cid, _ in expected.values()) == [1, 2, 3] and all(title for _, title in expected.values())
     engine.dispose()

@@ -47,10 +47,17 @@ def wib(value: Any, with_time: bool = True) -> str:
             value = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
             return value
-    months = MONTHS["en" if current_language() == "en" else "id"]
     if not isinstance(value, datetime):
+        months = MONTHS["en" if current_language() == "en" else "id"]
         return f"{value.day} {months[value.month - 1]} {value.year}" if isinstance(value, date) else str(value)
-    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(_ZONE.get())
+    return _office_time(value, current_language(), _ZONE.get(), with_time)
+
+
+@lru_cache(maxsize=4096)
+def _office_time(value: datetime, lang: str, zone: ZoneInfo, with_time: bool) -> str:
+    """``wib`` of a datetime: a list writes two for each row, and its rows are those of the last time it was shown."""
+    months = MONTHS["en" if lang == "en" else "id"]
+    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(zone)
     day = f"{local.day} {months[local.month - 1]} {local.year}"
     return f"{day} {local.hour:02d}:{local.minute:02d} {local.tzname()}" if with_time else day  # no strftime: lists
 

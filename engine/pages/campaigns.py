@@ -132,7 +132,7 @@ def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None
     filters = filters or CampaignFilters()
     filters.check()
     terms = search_terms(filters.q)
-    with access.acting(ctx, who) as (session, user):
+    with access.reading(ctx, who) as (session, user):
         conn = session.connection()  # Core: the list's rows are only read, no ORM object is made
         sight, values = access.campaign_sight(user), {**access.bound(user, ctx.now()), **search_values(terms)}
         counts = {status: int(n) for status, n in conn.execute(_counts_query(sight, len(terms)), values)}

@@ -17,7 +17,7 @@ from ..context import Context
 from ..errors import InvalidInput
 from ..models import AuditEvent, Campaign, Notification, TaskIndex, User
 from ..tasks import Submission, TaskDetail, TaskView, overdue, task_detail
-from ..users import UserView, users_with_role, view
+from ..users import Person, UserView, users_with_role, view
 from .calls import CallListPage, call_list
 from .listing import (
     DEFAULT_PER_PAGE,
@@ -141,7 +141,7 @@ class _Narrowing:
         return cls(len(search_terms(filters.q)), filters.campaign is not None, bool(filters.step), bool(filters.lane))
 
 
-def _values(user: User, now: datetime, filters: TaskFilters) -> dict[str, Any]:
+def _values(user: Person, now: datetime, filters: TaskFilters) -> dict[str, Any]:
     """What the shaped statements below are run with: the user's, the search's and the filters' values."""
     return {**access.bound(user, now), **search_values(search_terms(filters.q)), "campaign": filters.campaign,
             "step": filters.step, "lane": filters.lane}
@@ -234,7 +234,7 @@ def _tally(conn: Connection, query: ListQuery, values: dict[str, Any]) -> _Tally
     return _Tally(counts, tuple(steps.items()), tuple(sorted(lanes)), unread)
 
 
-def _task_page(session: Session, user: User, now: datetime, filters: TaskFilters, clamp: bool,
+def _task_page(session: Session, user: Person, now: datetime, filters: TaskFilters, clamp: bool,
                unread: bool = False) -> tuple[tuple[TaskView, ...], dict[int, str], _Tally, Paging]:
     """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded); ``unread``: the
     tally reads the user's unread notifications too."""
@@ -261,23 +261,28 @@ def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp:
     """A page of the READY tasks the user may work; InvalidInput naming a bad parameter."""
     filters = filters or TaskFilters()
     filters.check()
-    with access.acting(ctx, who) as (session, user):
+    with access.reading(ctx, who) as (session, user):
         tasks, titles, _, shown = _task_page(session, user, ctx.now(), filters, clamp)
     return TaskList(tasks, shown, titles)
 
 
 @lru_cache(SHAPES)
-def _choices_query(sight: access.CampaignSight) -> Select[int, str]:
-    """The campaigns with work for the user, by title (one more than are offered: "there are more")."""
-    with_work = select(TaskIndex.campaign_id).where(access.WORKABLE)  # ix_task_index_role_lists alone
-    return (select(Campaign.id, Campaign.title)  # a semi-join: no grouping of the tasks
-            .where(Campaign.id.in_(with_work), access.campaign_clause(sight))
-            .order_by(func.lower(Campaign.title), Campaign.id).limit(MAX_CAMPAIGN_CHOICES + 1))
+def _choices_query(sight: access.CampaignSight) -> Select[int | None, str | None]:
+    """The campaigns with work for the user, by title (one more than are offered: "there are more"): read from
+    ix_task_index_role_campaigns alone, which holds a lane's campaigns in this order, so the statement stops after as
+    many campaigns as it offers (each task row carries its campaign's title)."""
+    title_key = func.lower(TaskIndex.campaign_title)  # the index's expression, written alike
+    query = select(TaskIndex.campaign_id, func.min(TaskIndex.campaign_title)).where(
+        access.WORKABLE, TaskIndex.campaign_id.is_not(None))
+    if not sight.every:  # the campaigns the user may know of (an office role knows every one)
+        query = query.where(TaskIndex.campaign_id.in_(select(Campaign.id).where(access.campaign_clause(sight))))
+    return (query.group_by(title_key, TaskIndex.campaign_id).order_by(title_key, TaskIndex.campaign_id)
+            .limit(MAX_CAMPAIGN_CHOICES + 1))
 
 
-def _campaign_choices(session: Session, user: User, now: datetime) -> tuple[tuple[int, str], ...]:
+def _campaign_choices(session: Session, user: Person, now: datetime) -> tuple[tuple[int, str], ...]:
     """The campaigns the inbox's campaign filter offers."""
-    rows = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now)).all()
+    rows: Any = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now)).all()
     return tuple((cid, title) for cid, title in rows)  # fetched at once: iterating the result fetched row by row
 
 
@@ -286,7 +291,7 @@ def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
     search and filters, the filters' choices and the unread notifications; a page past the last shows the last."""
     filters = filters or TaskFilters()
     filters.check()
-    with access.acting(ctx, who) as (session, user):
+    with access.reading(ctx, who) as (session, user):
         tasks, titles, tally, shown = _task_page(session, user, ctx.now(), filters, clamp=True, unread=True)
         campaigns = _campaign_choices(session, user, ctx.now())
         unread = (tally.unread if tally.unread is not None  # no work: the tally had no row to carry it

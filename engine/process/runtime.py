@@ -256,10 +256,10 @@ _VERSIONS, _CAMPAIGNS = cast(Table, ProcessVersion.__table__), cast(Table, Campa
 # working-day calendar's stamp (a due date is worked out when the next task opens): plain columns, built once.
 _OTHERS = _INDEX.alias("others")
 _INDEX_COUNT = select(func.count()).where(_OTHERS.c.instance_id == _INSTANCES.c.id).scalar_subquery()
-_LOAD_TASK = select(  # the index row's campaign_id is its instance's
+_LOAD_TASK = select(  # the index row's campaign_id and campaign_title are its instance's campaign's
     _INDEX, _INSTANCES.c.version_id, _INSTANCES.c.status.label("instance_status"),
     _INSTANCES.c.lock_version, _INSTANCES.c.next_timer_at, _INSTANCES.c.state_json, _VERSIONS.c.sha256,
-    _CAMPAIGNS.c.title.label("campaign_title"), _CAMPAIGNS.c.status.label("campaign_status"),
+    _CAMPAIGNS.c.status.label("campaign_status"),
     _INDEX_COUNT.label("index_rows"), CALENDAR_STAMP.label("calendar_stamp"),
 ).join(_INSTANCES, _INSTANCES.c.id == _INDEX.c.instance_id).join(_VERSIONS, _VERSIONS.c.id == _INSTANCES.c.version_id
 ).outerjoin(_CAMPAIGNS, _CAMPAIGNS.c.id == _INSTANCES.c.campaign_id).where(
@@ -453,12 +453,13 @@ def _index_change(loaded: LoadedInstance, ready: list[Any]) -> IndexChange:
         held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
         if held is not None:
             session.expunge(held)
-    opened = []
+    opened, campaign = [], None
     for task in ready:
         fields, old = _index_fields(task), previous.get(str(task.id))
         if old is None:
-            opened.append({"task_id": str(task.id), "instance_id": instance_id,
-                           "campaign_id": loaded.row.campaign_id, "claimed_by": None,
+            campaign = campaign or _campaign(loaded)  # read with the instance (or held by the session)
+            opened.append({"task_id": str(task.id), "instance_id": instance_id, "campaign_id": loaded.row.campaign_id,
+                           "campaign_title": campaign.title if campaign else None, "claimed_by": None,
                            "due_at": _new_due_at(loaded, task, _properties(task.task_spec)),
                            "ready_at": loaded.ctx.now(), **fields})
             continue
