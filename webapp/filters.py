@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -89,18 +90,42 @@ def is_past(value: datetime | None) -> bool:
 
 
 AGE_UNITS = ((86400, N_("{n} hari")), (3600, N_("{n} jam")), (60, N_("{n} menit")))
+JUST_NOW = N_("baru saja")
 
 
 @bp.app_template_filter("age")
 def age(value: datetime | None) -> str:
     """How long ago, coarsely: "3 hari", "2 jam", "15 menit", "baru saja"."""
+    return _age(value, _NOW.get(), current_language())
+
+
+def _age(value: datetime | None, now: datetime, lang: str) -> str:
     if value is None:
         return "—"
-    seconds = max(0, int((_NOW.get() - value).total_seconds()))
+    seconds = max(0, int((now - value).total_seconds()))
     for size, unit in AGE_UNITS:
         if seconds >= size:
-            return _age_text(current_language(), unit, seconds // size)
-    return t("baru saja")
+            return _age_text(lang, unit, seconds // size)
+    return _age_text(lang, JUST_NOW.msgid, 0)
+
+
+@dataclass(frozen=True)
+class PageTimes:
+    """``wib`` and ``age`` for the many rows of one list page: the language, office zone and clock read once."""
+
+    lang: str
+    zone: ZoneInfo
+    now: datetime
+
+    @classmethod
+    def of_request(cls) -> PageTimes:
+        return cls(current_language(), _ZONE.get(), _NOW.get())
+
+    def wib(self, value: datetime | None, with_time: bool = True) -> str:
+        return _office_time(value, self.lang, self.zone, with_time) if value else "—"
+
+    def age(self, value: datetime | None) -> str:
+        return _age(value, self.now, self.lang)
 
 
 @lru_cache(maxsize=1024)

@@ -16,8 +16,8 @@ from engine.i18n import N_, translate
 from engine.pages import CampaignRow
 from engine.tasks import TaskView
 
-from .filters import age, number_in, progress_bar_in, status_badge, wib
-from .i18n import current_language, p_, t
+from .filters import PageTimes, number_in, progress_bar_in, status_badge
+from .i18n import p_, t
 from .listing import row_url
 
 LANG_ID = ' lang="id"'  # campaign titles and task names are written in Indonesian whatever the UI language
@@ -48,20 +48,29 @@ class InboxTexts:
             t("Siap sejak"), t("ditugaskan"), t("diklaim"), t("Terbuka untuk lajur"), t("Buka"))))
 
 
+class _Escaped(dict[str, Markup]):
+    """Texts escaped once for all the rows of a page that show them (``escape`` costs more than a lookup)."""
+
+    def __missing__(self, text: str) -> Markup:
+        self[text] = escaped = escape(text)
+        return escaped
+
+
 def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, claim_form: Markup,
                unclaim_form: Markup, texts: InboxTexts | None = None) -> Markup:
     """The ``<tr>`` of each task: its name (a link unless a colleague holds it), campaign, lane, holder, due date,
     waiting time and actions. ``claim_form``/``unclaim_form``: the body of a row's claim and unclaim form (CSRF
     token and kept list state); ``me``: the viewer's username."""
-    x = texts or InboxTexts.of_request()
+    x, times = texts or InboxTexts.of_request(), PageTimes.of_request()
     task_url, claim_url, unclaim_url = (row_url(endpoint, "task_id", html=True)  # escaped as they are made
                                         for endpoint in ("tasks.task", "tasks.claim", "tasks.unclaim"))
     campaign_url = row_url("campaigns.show", "campaign_id", html=True)
     lanes: dict[str, Markup] = {}  # a page's rows share a lane or two: each translated and escaped once
+    seen = _Escaped()  # and a few step names, holders, times and ages
     out: list[str] = []
     for task in tasks:
         taken_by_other = bool(task.claimed_by) and task.claimed_by != me
-        url, name = task_url(task.id), escape(task.name)
+        url, name = task_url(task.id), seen[task.name]
         out.append(f'\n    <tr class="{"overdue" if task.overdue else ""}{" taken" if taken_by_other else ""}">'
                    '\n      <td>\n        ')
         out.append(f'<span class="task-name" lang="id">{name}</span>' if taken_by_other
@@ -82,15 +91,15 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
         out.append(f'\n      </td>\n      <td data-label="{x.lane}">{lane}</td>'
                    f'\n      <td data-label="{x.holder}">\n        ')
         if task.assignee:
-            out.append(f'{escape(task.assignee)} <span class="muted small">({x.assigned})</span>')
+            out.append(f'{seen[task.assignee]} <span class="muted small">({x.assigned})</span>')
         elif task.claimed_by:
-            out.append(f'{escape(task.claimed_by)} <span class="muted small">({x.claimed})</span>')
+            out.append(f'{seen[task.claimed_by]} <span class="muted small">({x.claimed})</span>')
         else:
             out.append(f'<span class="muted">{x.open_to_lane}</span>')
         out.append(f'\n      </td>\n      <td class="nowrap" data-label="{x.due}">'
-                   f'{escape(wib(task.due_at) if task.due_at else "—")}</td>'
+                   f'{seen[times.wib(task.due_at)]}</td>'
                    f'\n      <td class="nowrap" data-label="{x.waiting}" '
-                   f'title="{x.ready_since} {escape(wib(task.ready_at))}">{escape(age(task.ready_at))}</td>'
+                   f'title="{x.ready_since} {seen[times.wib(task.ready_at)]}">{seen[times.age(task.ready_at)]}</td>'
                    '\n      <td class="row-actions">')
         if not task.assignee and not task.claimed_by:
             out.append(f'\n        <form method="post" action="{claim_url(task.id)}" class="inline">'
@@ -116,7 +125,8 @@ def campaign_rows(campaigns: Iterable[CampaignRow]) -> Markup:
     creation date and creator."""
     campaign_url = row_url("campaigns.show", "campaign_id", html=True)  # escaped as it is made
     env = current_app.jinja_env  # the topic is shortened as the ``truncate`` filter does
-    lang = current_language()  # read once: each row writes four numbers and two texts in it
+    times = PageTimes.of_request()  # the language read once: each row writes four numbers, two texts and a date in it
+    lang = times.lang
     out: list[str] = []
     for c in campaigns:
         topic = f' · <span lang="id">{escape(do_truncate(env, c.topic, 90))}</span>' if c.topic else ""
@@ -131,6 +141,6 @@ def campaign_rows(campaigns: Iterable[CampaignRow]) -> Markup:
             f'\n      <td>\n        {progress_bar_in(final, contacts, lang)}'
             f'\n        <div class="small muted">'
             f'{escape(done)}\n          · {escape(calls)}</div>\n      </td>'
-            f'\n      <td class="nowrap">{escape(wib(c.created_at, False))}'
+            f'\n      <td class="nowrap">{escape(times.wib(c.created_at, False))}'
             f'<div class="muted small">{escape(c.created_by)}</div></td>\n    </tr>\n  ')
     return Markup("".join(out))

@@ -152,14 +152,20 @@ def _workable(query: Select[Unpack[Columns]], sight: access.CampaignSight,
     """``query`` over the user's workable tasks, joined (unless not ``joined``: no title is read) with their campaign
     when readable (the task index carries each task's campaign: no instance is looked up)."""
     query = query.select_from(TaskIndex).where(access.WORKABLE)
-    if not joined:
+    if not joined or sight.every:  # a role that knows every campaign reads the title the index carries
         return query
     return query.outerjoin(Campaign, and_(Campaign.id == TaskIndex.campaign_id, access.campaign_clause(sight)))
 
 
-def _narrowing(shape: _Narrowing) -> list[Any]:
+def _title(sight: access.CampaignSight) -> Any:
+    """The campaign title a task is shown, searched and sorted with: the index's for a role that knows every
+    campaign, else its campaign's through ``_workable``'s join (none for a campaign the user may not know of)."""
+    return TaskIndex.campaign_title if sight.every else Campaign.title
+
+
+def _narrowing(shape: _Narrowing, sight: access.CampaignSight) -> list[Any]:
     """WHERE clauses of the search and the filters (the scope tab apart)."""
-    clauses = [search_clause(shape.terms, TaskIndex.name, Campaign.title)]
+    clauses = [search_clause(shape.terms, TaskIndex.name, _title(sight))]
     if shape.campaign:
         clauses.append(TaskIndex.campaign_id == bindparam("campaign"))
     if shape.step:
@@ -169,20 +175,20 @@ def _narrowing(shape: _Narrowing) -> list[Any]:
     return clauses
 
 
-def _order(sort: TaskSort) -> tuple[Any, ...]:
+def _order(sort: TaskSort, sight: access.CampaignSight) -> tuple[Any, ...]:
     due = (TaskIndex.due_at.asc().nulls_last(),)  # as ix_task_index_role_due reads it
     if sort is TaskSort.AGE:
         return TaskIndex.ready_at, *due, TaskIndex.task_id
     if sort is TaskSort.CAMPAIGN:
-        return (Campaign.title.is_(None), func.lower(Campaign.title), TaskIndex.campaign_id, *due, TaskIndex.ready_at,
-                TaskIndex.task_id)
+        title = _title(sight)
+        return title.is_(None), func.lower(title), TaskIndex.campaign_id, *due, TaskIndex.ready_at, TaskIndex.task_id
     return *due, TaskIndex.ready_at, TaskIndex.task_id
 
 
 # What a task list shows of each task: plain rows (no ORM object per row), read as TaskViews are.
 TASK_COLUMNS = (TaskIndex.task_id, TaskIndex.instance_id, TaskIndex.bpmn_id, TaskIndex.name, TaskIndex.lane,
                 TaskIndex.role, TaskIndex.assignee, TaskIndex.claimed_by, TaskIndex.form, TaskIndex.view,
-                TaskIndex.due_at, TaskIndex.ready_at, TaskIndex.campaign_id, Campaign.title)
+                TaskIndex.due_at, TaskIndex.ready_at, TaskIndex.campaign_id)  # and the campaign's title (``_title``)
 SHAPES = 256  # statements kept per list; shapes are few (rules × filters present × scope × sort)
 
 
@@ -190,7 +196,7 @@ SHAPES = 256  # statements kept per list; shapes are few (rules × filters prese
 def _tally_query(sight: access.CampaignSight, shape: _Narrowing, unread: bool) -> ListQuery:
     """Tasks per scope tab (search and filters applied inside the aggregates), grouped by step and lane; ``unread``:
     each group also carries the user's unread notifications (the inbox's, one statement less; computed once)."""
-    narrowing = _narrowing(shape)
+    narrowing = _narrowing(shape, sight)
     counts: list[Any] = [func.count(case((and_(*narrowing, access.scope_clause(scope)), 1))) for scope in TaskScope]
     if unread:
         counts.append(UNREAD.scalar_subquery())
@@ -201,8 +207,9 @@ def _tally_query(sight: access.CampaignSight, shape: _Narrowing, unread: bool) -
 
 @lru_cache(SHAPES)
 def _page_query(sight: access.CampaignSight, shape: _Narrowing, scope: TaskScope, sort: TaskSort) -> ListQuery:
-    return (_workable(select(*TASK_COLUMNS), sight).where(*_narrowing(shape), access.scope_clause(scope))
-            .order_by(*_order(sort)).limit(bindparam("limit")).offset(bindparam("offset")))
+    return (_workable(select(*TASK_COLUMNS, _title(sight)), sight).where(*_narrowing(shape, sight),
+                                                                        access.scope_clause(scope))
+            .order_by(*_order(sort, sight)).limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 @dataclass(frozen=True)
@@ -250,7 +257,8 @@ def _task_page(session: Session, user: Person, now: datetime, filters: TaskFilte
 
 
 def _listed(row: tuple[Any, ...], now: datetime) -> TaskView:
-    """The TaskView of a row of TASK_COLUMNS (unpacked by position: reading 14 columns by name costs more)."""
+    """The TaskView of a row of TASK_COLUMNS and the title (unpacked by position: reading 14 columns by name costs
+    more)."""
     task_id, instance_id, bpmn_id, name, lane, role, assignee, claimed_by, form, view_name, due_at, ready_at, \
         campaign_id, _title = row
     return TaskView(task_id, instance_id, campaign_id, bpmn_id, name, lane, role, assignee, claimed_by, form,
