@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -17,7 +17,7 @@ from functools import cache
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BindParameter, Table, and_, bindparam, false, or_, select, true
+from sqlalchemy import BindParameter, Connection, Table, and_, bindparam, false, or_, select, true
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -120,15 +120,6 @@ def acting_user(session: Session, who: Who, now: datetime, settings: Settings | 
     return _acted(_checked(who, username, find_user(session, username)))
 
 
-def reading_user(session: Session, who: Who, now: datetime, settings: Settings | None = None) -> Person:
-    """``acting_user`` for a service that only reads: the same checks, the user as a ``Reader`` (plain values, no ORM
-    object). A token is checked as ``acting_user`` checks it (that records its use and refusals)."""
-    if isinstance(who, BearerToken):
-        return acting_user(session, who, now, settings)
-    username = who.username if isinstance(who, WebSession) else who
-    return _acted(_checked(who, username, find_reader(session, username)))
-
-
 _Found = TypeVar("_Found", User, Reader)
 
 
@@ -180,24 +171,10 @@ def _acted(user: _Acted) -> _Acted:
 def acting(ctx: Context, who: Who) -> Iterator[tuple[Session, User]]:
     """One transaction on behalf of ``who``: its session and the active user, checked inside it. A refused API token
     is refused after the transaction commits what was recorded about it (the audit row, the failure counted)."""
-    with _on_behalf(ctx, who, acting_user) as acted:
-        yield acted
-
-
-@contextmanager
-def reading(ctx: Context, who: Who) -> Iterator[tuple[Session, Person]]:
-    """``acting`` for a service that only reads (the lists): the user as ``reading_user`` finds them."""
-    with _on_behalf(ctx, who, reading_user) as acted:
-        yield acted
-
-
-@contextmanager
-def _on_behalf(ctx: Context, who: Who, find: Callable[[Session, Who, datetime, Settings], _Acted],
-               ) -> Iterator[tuple[Session, _Acted]]:
     refused: KlipError | None = None
     with ctx.transaction() as session:
         try:
-            user = find(session, who, ctx.now(), ctx.settings)
+            user = acting_user(session, who, ctx.now(), ctx.settings)
         except (NotAuthenticated, TooManyAttempts) as exc:
             if not isinstance(who, BearerToken):
                 raise
@@ -206,6 +183,20 @@ def _on_behalf(ctx: Context, who: Who, find: Callable[[Session, Who, datetime, S
             yield session, user
     if refused is not None:
         raise refused
+
+
+@contextmanager
+def reading(ctx: Context, who: Who) -> Iterator[tuple[Connection, Person]]:
+    """``acting`` for a service that only reads (the lists): a connection in a transaction, no ORM session, and the
+    user checked as ``acting_user`` checks them, read as a ``Reader`` (plain values). A token is checked by
+    ``acting``, which records its use and its refusals."""
+    if isinstance(who, BearerToken):
+        with acting(ctx, who) as (session, user):
+            yield session.connection(), user
+        return
+    username = who.username if isinstance(who, WebSession) else who
+    with ctx.reads() as conn:
+        yield conn, _acted(_checked(who, username, find_reader(conn, username)))
 
 
 def require_roles(user: User, roles: Iterable[str]) -> User:

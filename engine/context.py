@@ -78,6 +78,13 @@ class Context:
         finally:
             session.close()
 
+    @contextmanager
+    def reads(self) -> Iterator[Connection]:
+        """A transaction for a service that only reads, on a plain connection: no ORM session to begin, track and
+        close (it cost a list page more than some of its statements); rolled back on any exception."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
 
 def connection(session: Session) -> Connection:
     """The transaction's connection, the session's pending changes flushed first: a statement built once and run

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -183,9 +183,9 @@ _READER = (select(User.id, User.unit_id, User.active, User.session_stamp, UserRo
            .outerjoin(UserRole, UserRole.user_id == User.id).where(User.username == bindparam("username")))
 
 
-def find_reader(session: Session, username: str) -> Reader | None:
+def find_reader(conn: Connection, username: str) -> Reader | None:
     """The user as a ``Reader`` (None when unknown), in one statement."""
-    rows = session.connection().execute(_READER, {"username": username}).all()
+    rows = conn.execute(_READER, {"username": username}).all()
     if not rows:
         return None
     user_id, unit_id, active, stamp, _ = rows[0]

@@ -583,3 +583,21 @@ def test_row_url_builds_the_address_url_for_would(app, endpoint: str, name: str,
         assert [build(value) for value in values] == [url_for(endpoint, **{name: value}) for value in values]
         assert [attribute(value) for value in values] == [escape(url_for(endpoint, **{name: value}))
                                                           for value in values]
+
+
+@pytest.mark.parametrize(("endpoint", "params"), [
+    ("tasks.inbox", {}),
+    ("tasks.inbox", {"filter": "mine", "q": "himbauan tahunan", "campaign": 7}),
+    ("tasks.inbox", {"q": "a&b=c?d#e/f", "step": "ümlaut ñ", "lane": None, "sort": "o'neil;x@y,(z)!*$"}),
+    ("campaigns.index", {"status": "berjalan", "q": "100% PBB+2026", "per_page": 200}),
+])
+def test_list_url_builds_the_link_url_for_would(app, endpoint: str, params: dict[str, Any]) -> None:
+    """A list page builds its tabs' and pager's links from one address (``list_url``); each link is the one
+    ``url_for`` gives for the same parameters, whatever characters a search holds."""
+    from flask import url_for
+
+    from webapp.listing import list_url
+
+    with app.test_request_context("/"):
+        assert list_url(endpoint)(**params) == url_for(endpoint, **params)
+        assert list_url(endpoint)(page=2, **params) == url_for(endpoint, page=2, **params)

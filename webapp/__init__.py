@@ -55,7 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)
     app.register_blueprint(filters.bp)
-    app.jinja_env.globals.update(row_url=listing.row_url, inbox_rows=rows.inbox_rows,
+    app.jinja_env.globals.update(row_url=listing.row_url, list_url=listing.list_url, inbox_rows=rows.inbox_rows,
                                  campaign_rows=rows.campaign_rows, campaign_options=rows.campaign_options)
     auth.init_app(app)
     app.register_blueprint(auth.bp)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from flask import request, url_for
 from markupsafe import escape
@@ -64,6 +64,21 @@ def row_url(endpoint: str, name: str, html: bool = False) -> Callable[[Any], str
             return f"{prefix}{text}{suffix}"
         quoted = quote(text, safe=PATH_SAFE)
         return f"{prefix}{escape(quoted) if html else quoted}{suffix}"
+    return url
+
+
+QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query (its ``_urlencode``, after the URL standard)
+
+
+def list_url(endpoint: str) -> Callable[..., str]:
+    """``url_for(endpoint, **params)`` for the many links of one list page (its tabs, its pager), ``endpoint`` taking
+    no path parameter: the address is built once and each link's query encoded as werkzeug encodes it (parameters in
+    the order given, those that are None left out)."""
+    base = url_for(endpoint)
+
+    def url(**params: Any) -> str:
+        query = urlencode([(key, value) for key, value in params.items() if value is not None], safe=QUERY_SAFE)
+        return f"{base}?{query}" if query else base
     return url
 
 

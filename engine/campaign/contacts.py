@@ -13,7 +13,7 @@ from itertools import chain
 from json.encoder import encode_basestring_ascii
 from typing import Any
 
-from sqlalchemy import Row, ScalarSelect, Select, bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, Row, ScalarSelect, Select, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
@@ -414,10 +414,10 @@ _PROGRESS_BY_CAMPAIGN = (select(Contact.campaign_id, *_progress_columns())
                          .group_by(Contact.campaign_id))
 
 
-def progress_by_campaign(session: Session, campaign_ids: Iterable[int]) -> dict[int, dict[str, int]]:
+def progress_by_campaign(conn: Connection, campaign_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """``progress`` of many campaigns in one aggregate query (a list page's campaigns); zeros for none."""
     ids = sorted(set(campaign_ids))
-    rows = session.connection().execute(  # Core: plain rows of numbers, fetched at once
+    rows = conn.execute(  # Core: plain rows of numbers, fetched at once
         _PROGRESS_BY_CAMPAIGN, {"ids": ids}).all() if ids else ()
     found = {row[0]: dict(zip(PROGRESS_KEYS, map(int, row[1:]), strict=True)) for row in rows}
     return {cid: found.get(cid, dict.fromkeys(PROGRESS_KEYS, 0)) for cid in ids}

@@ -165,7 +165,7 @@ def list_campaigns(ctx: Context, who: Who) -> list[CampaignView]:
         instances = {cid: iid for cid, iid in session.execute(
             select(Instance.campaign_id, func.min(Instance.id)).where(Instance.campaign_id.in_(ids))
             .group_by(Instance.campaign_id))} if ids else {}
-        progress = contacts.progress_by_campaign(session, ids)
+        progress = contacts.progress_by_campaign(session.connection(), ids)
         return [_view(c, instances.get(c.id), progress[c.id]) for c in rows]
 
 

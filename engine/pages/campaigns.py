@@ -132,8 +132,7 @@ def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None
     filters = filters or CampaignFilters()
     filters.check()
     terms = search_terms(filters.q)
-    with access.reading(ctx, who) as (session, user):
-        conn = session.connection()  # Core: the list's rows are only read, no ORM object is made
+    with access.reading(ctx, who) as (conn, user):  # Core: the list's rows are only read, no ORM object is made
         sight, values = access.campaign_sight(user), {**access.bound(user, ctx.now()), **search_values(terms)}
         counts = {status: int(n) for status, n in conn.execute(_counts_query(sight, len(terms)), values)}
         total = sum(counts.values())
@@ -142,7 +141,7 @@ def campaign_list(ctx: Context, who: Who, filters: CampaignFilters | None = None
         rows = conn.execute(_page_query(sight, len(terms), bool(filters.status), CampaignSort(filters.sort)),
                             {**values, "status": filters.status, "limit": shown.per_page,
                              "offset": shown.offset}).all()
-        progress = contacts.progress_by_campaign(session, [row.id for row in rows])
+        progress = contacts.progress_by_campaign(conn, [row.id for row in rows])
     items = tuple(_listed(row, progress) for row in rows)
     return CampaignList(filters, items, shown, {s: counts.get(s, 0) for s in CampaignStatus}, total)
 

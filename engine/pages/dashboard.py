@@ -199,7 +199,7 @@ def _campaigns(session: Session, month_start: datetime) -> tuple[tuple[CampaignF
     total = session.scalar(select(func.count(Campaign.id)).where(shown)) or 0
     rows = session.execute(select(Campaign.id, Campaign.title, Campaign.status).where(shown)
                            .order_by(status_rank(), Campaign.id.desc()).limit(MAX_CAMPAIGNS)).all()
-    progress = contacts.progress_by_campaign(session, [row.id for row in rows])
+    progress = contacts.progress_by_campaign(session.connection(), [row.id for row in rows])
     return tuple(CampaignFigures(row.id, row.title, row.status, *(progress[row.id][k] for k in (
         "contacts", "final", "reached", "attempts"))) for row in rows), total
 

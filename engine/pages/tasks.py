@@ -241,11 +241,10 @@ def _tally(conn: Connection, query: ListQuery, values: dict[str, Any]) -> _Tally
     return _Tally(counts, tuple(steps.items()), tuple(sorted(lanes)), unread)
 
 
-def _task_page(session: Session, user: Person, now: datetime, filters: TaskFilters, clamp: bool,
+def _task_page(conn: Connection, user: Person, now: datetime, filters: TaskFilters, clamp: bool,
                unread: bool = False) -> tuple[tuple[TaskView, ...], dict[int, str], _Tally, Paging]:
     """One page of the workable tasks (filter, count, order, limit in SQL; no workflow is loaded); ``unread``: the
     tally reads the user's unread notifications too."""
-    conn = session.connection()  # Core: these rows are only read
     sight, shape, values = access.campaign_sight(user), _Narrowing.of(filters), _values(user, now, filters)
     tally = _tally(conn, _tally_query(sight, shape, unread), {**values, "user_id": user.id} if unread else values)
     scope = TaskScope(filters.scope)
@@ -269,8 +268,8 @@ def task_list(ctx: Context, who: Who, filters: TaskFilters | None = None, clamp:
     """A page of the READY tasks the user may work; InvalidInput naming a bad parameter."""
     filters = filters or TaskFilters()
     filters.check()
-    with access.reading(ctx, who) as (session, user):
-        tasks, titles, _, shown = _task_page(session, user, ctx.now(), filters, clamp)
+    with access.reading(ctx, who) as (conn, user):
+        tasks, titles, _, shown = _task_page(conn, user, ctx.now(), filters, clamp)
     return TaskList(tasks, shown, titles)
 
 
@@ -288,9 +287,9 @@ def _choices_query(sight: access.CampaignSight) -> Select[int | None, str | None
             .limit(MAX_CAMPAIGN_CHOICES + 1))
 
 
-def _campaign_choices(session: Session, user: Person, now: datetime) -> tuple[tuple[int, str], ...]:
+def _campaign_choices(conn: Connection, user: Person, now: datetime) -> tuple[tuple[int, str], ...]:
     """The campaigns the inbox's campaign filter offers."""
-    rows: Any = session.connection().execute(_choices_query(access.campaign_sight(user)), access.bound(user, now)).all()
+    rows: Any = conn.execute(_choices_query(access.campaign_sight(user)), access.bound(user, now)).all()
     return tuple((cid, title) for cid, title in rows)  # fetched at once: iterating the result fetched row by row
 
 
@@ -299,11 +298,11 @@ def inbox(ctx: Context, who: Who, filters: TaskFilters | None = None) -> Inbox:
     search and filters, the filters' choices and the unread notifications; a page past the last shows the last."""
     filters = filters or TaskFilters()
     filters.check()
-    with access.reading(ctx, who) as (session, user):
-        tasks, titles, tally, shown = _task_page(session, user, ctx.now(), filters, clamp=True, unread=True)
-        campaigns = _campaign_choices(session, user, ctx.now())
+    with access.reading(ctx, who) as (conn, user):
+        tasks, titles, tally, shown = _task_page(conn, user, ctx.now(), filters, clamp=True, unread=True)
+        campaigns = _campaign_choices(conn, user, ctx.now())
         unread = (tally.unread if tally.unread is not None  # no work: the tally had no row to carry it
-                  else session.connection().scalar(UNREAD, {"user_id": user.id}) or 0)
+                  else conn.scalar(UNREAD, {"user_id": user.id}) or 0)
     return Inbox(filters.scope, tasks, tally.counts, titles, unread, filters, shown, campaigns[:MAX_CAMPAIGN_CHOICES],
                  len(campaigns) > MAX_CAMPAIGN_CHOICES, tally.steps, tally.lanes)
 
