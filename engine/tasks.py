@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,9 +30,10 @@ RETURN_DECISION = "kembalikan"  # the approval forms' decision that sends the wo
 Submission = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
 
-@dataclass(frozen=True)
-class TaskView:
-    """A READY user task as task lists show it (from the task index, never a loaded workflow)."""
+class TaskView(NamedTuple):
+    """A READY user task as task lists show it (from the task index, never a loaded workflow). A named tuple, not a
+    frozen dataclass: a list page makes 50 of them a request, and a frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` a field) cost five times as much."""
 
     id: str
     instance_id: int
