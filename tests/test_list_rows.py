@@ -189,10 +189,10 @@ def test_campaign_rows_are_the_template_markup_with_every_value_escaped(app, lan
 
 def test_the_campaign_filter_options_escape_titles_and_mark_the_chosen_one(app) -> None:
     with app.test_request_context("/"):
-        written = campaign_options([(3, HOSTILE), (12, "Sosialisasi PPN"), (40, "a & b")], 12)
+        written = campaign_options(((3, HOSTILE), (12, "Sosialisasi PPN"), (40, "a & b")), 12)
     assert written == Markup(
         '\n      <option value="3" lang="id">&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; &#39;Q&#39;</option>\n      '
         '\n      <option value="12" selected lang="id">Sosialisasi PPN</option>\n      '
         '\n      <option value="40" lang="id">a &amp; b</option>\n      ')
     with app.test_request_context("/"):
-        assert campaign_options([], None) == Markup("")
+        assert campaign_options((), None) == Markup("")

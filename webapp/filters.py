@@ -268,7 +268,7 @@ def progress_bar_in(done: int, total: int, lang: str, label: str = "") -> Markup
     """:func:`progress_bar` in ``lang`` (a list's rows read the language once)."""
     share = 100.0 * done / total if total else 0
     named = f'aria-label="{escape(label)}" ' if label else ""
-    return Markup(f'<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="{escape(total)}" '
-                  f'aria-valuenow="{escape(done)}" {named}title="{escape(number_in(done, lang))} / '
-                  f'{escape(number_in(total, lang))}">'
+    # whole numbers, written in digits and separators: nothing in them to escape
+    return Markup(f'<div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="{int(total)}" '
+                  f'aria-valuenow="{int(done)}" {named}title="{number_in(done, lang)} / {number_in(total, lang)}">'
                   f'<span style="width: {share:.1f}%"></span></div>')

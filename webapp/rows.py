@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask import current_app
 from jinja2.filters import do_truncate
@@ -114,8 +115,10 @@ def inbox_rows(tasks: Iterable[TaskView], titles: Mapping[int, str], me: str, cl
     return Markup("".join(out))
 
 
-def campaign_options(campaigns: Iterable[tuple[int, str]], chosen: int | None) -> Markup:
-    """The inbox's campaign filter's ``<option>`` of each campaign (up to 100 a page), ``chosen`` selected."""
+@lru_cache(maxsize=64)
+def campaign_options(campaigns: tuple[tuple[int, str], ...], chosen: int | None) -> Markup:
+    """The inbox's campaign filter's ``<option>`` of each campaign (up to 100 a page), ``chosen`` selected; kept for
+    the same campaigns and choice (the inbox is shown again and again, its campaigns change seldom)."""
     return Markup("".join(f'\n      <option value="{cid}"{" selected" if cid == chosen else ""} lang="id">'
                           f'{escape(title)}</option>\n      ' for cid, title in campaigns))
 
@@ -127,6 +130,7 @@ def campaign_rows(campaigns: Iterable[CampaignRow]) -> Markup:
     env = current_app.jinja_env  # the topic is shortened as the ``truncate`` filter does
     times = PageTimes.of_request()  # the language read once: each row writes four numbers, two texts and a date in it
     lang = times.lang
+    seen = _Escaped()  # a page's campaigns share a few requesters, creators and creation days
     out: list[str] = []
     for c in campaigns:
         topic = f' · <span lang="id">{escape(do_truncate(env, c.topic, 90))}</span>' if c.topic else ""
@@ -137,10 +141,10 @@ def campaign_rows(campaigns: Iterable[CampaignRow]) -> Markup:
             f'\n    <tr>\n      <td><a class="strong" href="{campaign_url(c.id)}" lang="id">'
             f'{escape(c.title)}</a>'
             f'\n        <div class="muted small">#{c.id}{topic}</div></td>'
-            f'\n      <td lang="id">{escape(c.requester)}</td>\n      <td>{status_badge(c.status)}</td>'
+            f'\n      <td lang="id">{seen[c.requester]}</td>\n      <td>{status_badge(c.status)}</td>'
             f'\n      <td>\n        {progress_bar_in(final, contacts, lang)}'
             f'\n        <div class="small muted">'
             f'{escape(done)}\n          · {escape(calls)}</div>\n      </td>'
-            f'\n      <td class="nowrap">{escape(times.wib(c.created_at, False))}'
-            f'<div class="muted small">{escape(c.created_by)}</div></td>\n    </tr>\n  ')
+            f'\n      <td class="nowrap">{seen[times.wib(c.created_at, False)]}'
+            f'<div class="muted small">{seen[c.created_by]}</div></td>\n    </tr>\n  ')
     return Markup("".join(out))
