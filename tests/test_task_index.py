@@ -4,7 +4,7 @@ a database that had tasks before the columns existed."""
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from engine import tasks
 from engine.context import Context, make_engine
@@ -57,6 +57,18 @@ def test_each_index_row_carries_its_campaign_after_start_completion_claim_take_o
     assert {cid for cid, _ in view.campaigns} == {second, third}
     only = inbox(make_ctx(), "kasi", TaskFilters(campaign=second))
     assert [t.campaign_id for t in only.tasks] == [second] and only.counts["all"] == 1
+
+
+def test_a_row_without_its_title_is_never_offered_and_the_next_task_takes_the_campaigns(make_ctx) -> None:
+    """A row written without the title (a worker of the release before, during an upgrade) is not offered as a
+    nameless campaign, and the task that follows it takes the title from the campaign itself."""
+    setup_sop(make_ctx)
+    first, second = new_campaign(make_ctx, 6), new_campaign(make_ctx, 6)
+    with make_ctx().transaction() as session:
+        session.execute(update(TaskIndex).where(TaskIndex.campaign_id == first).values(campaign_title=None))
+    assert [cid for cid, _ in inbox(make_ctx(), "kasi").campaigns] == [second]
+    do(make_ctx, "kasi", "tugaskan_pelaksana", first, {"pelaksana": "pelaksana"})
+    assert_index_right(make_ctx())
 
 
 def test_an_existing_database_gets_the_campaign_of_each_ready_task(databases, clock) -> None:

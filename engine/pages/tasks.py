@@ -279,8 +279,8 @@ def _choices_query(sight: access.CampaignSight) -> Select[int | None, str | None
     ix_task_index_role_campaigns alone, which holds a lane's campaigns in this order, so the statement stops after as
     many campaigns as it offers (each task row carries its campaign's title)."""
     title_key = func.lower(TaskIndex.campaign_title)  # the index's expression, written alike
-    query = select(TaskIndex.campaign_id, func.min(TaskIndex.campaign_title)).where(
-        access.WORKABLE, TaskIndex.campaign_id.is_not(None))
+    query = select(TaskIndex.campaign_id, func.min(TaskIndex.campaign_title)).where(  # (a row without its title,
+        access.WORKABLE, TaskIndex.campaign_id.is_not(None), TaskIndex.campaign_title.is_not(None))  # never offered)
     if not sight.every:  # the campaigns the user may know of (an office role knows every one)
         query = query.where(TaskIndex.campaign_id.in_(select(Campaign.id).where(access.campaign_clause(sight))))
     return (query.group_by(title_key, TaskIndex.campaign_id).order_by(title_key, TaskIndex.campaign_id)

@@ -256,10 +256,10 @@ _VERSIONS, _CAMPAIGNS = cast(Table, ProcessVersion.__table__), cast(Table, Campa
 # working-day calendar's stamp (a due date is worked out when the next task opens): plain columns, built once.
 _OTHERS = _INDEX.alias("others")
 _INDEX_COUNT = select(func.count()).where(_OTHERS.c.instance_id == _INSTANCES.c.id).scalar_subquery()
-_LOAD_TASK = select(  # the index row's campaign_id and campaign_title are its instance's campaign's
+_LOAD_TASK = select(  # the index row's campaign_id is its instance's; the title is read from the campaign itself
     _INDEX, _INSTANCES.c.version_id, _INSTANCES.c.status.label("instance_status"),
     _INSTANCES.c.lock_version, _INSTANCES.c.next_timer_at, _INSTANCES.c.state_json, _VERSIONS.c.sha256,
-    _CAMPAIGNS.c.status.label("campaign_status"),
+    _CAMPAIGNS.c.title.label("title_of_campaign"), _CAMPAIGNS.c.status.label("campaign_status"),
     _INDEX_COUNT.label("index_rows"), CALENDAR_STAMP.label("calendar_stamp"),
 ).join(_INSTANCES, _INSTANCES.c.id == _INDEX.c.instance_id).join(_VERSIONS, _VERSIONS.c.id == _INSTANCES.c.version_id
 ).outerjoin(_CAMPAIGNS, _CAMPAIGNS.c.id == _INSTANCES.c.campaign_id).where(
@@ -278,7 +278,7 @@ def load_task_instance(ctx: Context, session: Session, task_id: str,
         return row, load_instance(ctx, session, row.instance_id)
     instance = InstanceRow(found.instance_id, found.campaign_id, found.version_id, found.sha256,
                            found.instance_status, found.lock_version, found.next_timer_at)
-    campaign = (CampaignRow(found.campaign_id, found.campaign_title, found.campaign_status)
+    campaign = (CampaignRow(found.campaign_id, found.title_of_campaign, found.campaign_status)
                 if found.campaign_id is not None else None)
     specs = version_spec(found.version_id, found.sha256,
                          lambda: _version_column(session, found.version_id, ProcessVersion.spec_json))
