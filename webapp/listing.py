@@ -71,9 +71,9 @@ QUERY_SAFE = "!$'()*,/:;?@"  # what werkzeug leaves unquoted in a query (its ``_
 
 
 def list_url(endpoint: str) -> Callable[..., str]:
-    """``url_for(endpoint, **params)`` for the many links of one list page (its tabs, its pager), ``endpoint`` taking
-    no path parameter: the address is built once and each link's query encoded as werkzeug encodes it (parameters in
-    the order given, those that are None left out)."""
+    """``url_for(endpoint, **params)`` for the many links of one list page (its tabs), ``endpoint`` taking no path
+    parameter (the pager, shared with lists whose address has one, keeps ``url_for``): the address is built once and
+    each link's query encoded as werkzeug encodes it (parameters in the order given, those that are None left out)."""
     base = url_for(endpoint)
 
     def url(**params: Any) -> str:

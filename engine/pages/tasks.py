@@ -259,7 +259,7 @@ def _listed(row: tuple[Any, ...], now: datetime) -> TaskView:
     """The TaskView of a row of TASK_COLUMNS and the title (unpacked by position: reading 14 columns by name costs
     more)."""
     task_id, instance_id, bpmn_id, name, lane, role, assignee, claimed_by, form, view_name, due_at, ready_at, \
-        campaign_id, _title = row
+        campaign_id, _campaign_title = row
     return TaskView(task_id, instance_id, campaign_id, bpmn_id, name, lane, role, assignee, claimed_by, form,
                     view_name, due_at, ready_at, overdue(due_at, now))
 
@@ -279,8 +279,8 @@ def _choices_query(sight: access.CampaignSight) -> Select[int | None, str | None
     ix_task_index_role_campaigns alone, which holds a lane's campaigns in this order, so the statement stops after as
     many campaigns as it offers (each task row carries its campaign's title)."""
     title_key = func.lower(TaskIndex.campaign_title)  # the index's expression, written alike
-    query = select(TaskIndex.campaign_id, func.min(TaskIndex.campaign_title)).where(  # (a row without its title,
-        access.WORKABLE, TaskIndex.campaign_id.is_not(None), TaskIndex.campaign_title.is_not(None))  # never offered)
+    query = select(TaskIndex.campaign_id, func.min(TaskIndex.campaign_title)).where(  # a row without a title: not
+        access.WORKABLE, TaskIndex.campaign_id.is_not(None), TaskIndex.campaign_title.is_not(None))  # offered
     if not sight.every:  # the campaigns the user may know of (an office role knows every one)
         query = query.where(TaskIndex.campaign_id.in_(select(Campaign.id).where(access.campaign_clause(sight))))
     return (query.group_by(title_key, TaskIndex.campaign_id).order_by(title_key, TaskIndex.campaign_id)

@@ -436,7 +436,7 @@ class IndexChange:
     opened: list[dict[str, Any]]
 
 
-def _index_change(loaded: LoadedInstance, ready: list[Any]) -> IndexChange:
+def _index_change(loaded: LoadedInstance, ready: list[Any], campaign: Campaign | CampaignRow | None) -> IndexChange:
     """The task index's difference to the READY user tasks (rows of tasks no longer ready deleted or taken over by
     new ones, the other new ones added); a row that changes (rare: a reassignment) is updated through the session at
     once, so an object of it the caller holds stays true.
@@ -453,11 +453,10 @@ def _index_change(loaded: LoadedInstance, ready: list[Any]) -> IndexChange:
         held = session.identity_map.get(session.identity_key(TaskIndex, task_id))
         if held is not None:
             session.expunge(held)
-    opened, campaign = [], None
+    opened = []
     for task in ready:
         fields, old = _index_fields(task), previous.get(str(task.id))
-        if old is None:
-            campaign = campaign or _campaign(loaded)  # read with the instance (or held by the session)
+        if old is None:  # a new row carries the instance's campaign and its title
             opened.append({"task_id": str(task.id), "instance_id": instance_id, "campaign_id": loaded.row.campaign_id,
                            "campaign_title": campaign.title if campaign else None, "claimed_by": None,
                            "due_at": _new_due_at(loaded, task, _properties(task.task_spec)),
@@ -580,7 +579,8 @@ def save_instance(loaded: LoadedInstance, returned: str | None = None, event: di
     if workflow.is_completed() and row.status != "completed":
         state.update(status="completed", completed_at=now)
     ready = loaded._ready_user_tasks()
-    index, campaign = _index_change(loaded, ready), _campaign(loaded)
+    campaign = _campaign(loaded)
+    index = _index_change(loaded, ready, campaign)
     notices = _notices(loaded, index.opened, campaign, returned)
     riders: list[tuple[CTE, dict[str, Any]]] = []
     told = None
